@@ -1,0 +1,100 @@
+import { z } from 'zod';
+import { parseDuration } from './duration';
+
+/** One duration, e.g. "30d". */
+const duration = z.string().transform((text, ctx) => {
+  const ms = parseDuration(text);
+  if (ms === undefined) {
+    ctx.addIssue({ code: 'custom', message: `"${text}" is not a duration like 500ms, 90s, 10m, 6h or 30d` });
+    return z.NEVER;
+  }
+  return ms;
+});
+
+/** A comma-separated list of durations, e.g. "0,1d,3d". */
+const durationList = z.string().transform((text, ctx) => {
+  const out: number[] = [];
+  for (const part of text.split(',')) {
+    const ms = parseDuration(part);
+    if (ms === undefined) {
+      ctx.addIssue({ code: 'custom', message: `"${part.trim()}" is not a duration like 0, 1d or 6h` });
+      return z.NEVER;
+    }
+    out.push(ms);
+  }
+  return out;
+});
+
+const url = (protocols: string[], example: string) =>
+  z.string().refine(
+    (text) => {
+      try {
+        return protocols.includes(new URL(text).protocol);
+      } catch {
+        return false;
+      }
+    },
+    { message: `must be a ${protocols.join(' or ')} URL, e.g. ${example}` },
+  );
+
+/** "kid:base64key,kid2:base64key" — the first key encrypts, every key decrypts. */
+const keyring = z.string().transform((text, ctx) => {
+  const keys: { id: string; key: Buffer }[] = [];
+  for (const [index, entry] of text.split(',').entries()) {
+    const [id, encoded, ...rest] = entry.trim().split(':');
+    const key = encoded ? Buffer.from(encoded, 'base64') : Buffer.alloc(0);
+    if (!id || !/^[A-Za-z0-9_-]{1,32}$/.test(id) || rest.length > 0) {
+      ctx.addIssue({ code: 'custom', message: `entry ${index + 1} must look like "<key id>:<base64 key>"` });
+    } else if (key.length !== 32) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `key "${id}" must be 32 bytes of base64 (got ${key.length}); make one with: openssl rand -base64 32`,
+      });
+    } else if (keys.some((k) => k.id === id)) {
+      ctx.addIssue({ code: 'custom', message: `key id "${id}" appears twice` });
+    } else {
+      keys.push({ id, key });
+    }
+  }
+  return keys;
+});
+
+const port = z.coerce.number().int().min(1).max(65535);
+const bool = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
+
+/** Every setting Greenlink reads from the environment, with its default. The README table mirrors this. */
+export const envSchema = z.object({
+  PORT: port.default(3000),
+  PUBLIC_URL: url(['http:', 'https:'], 'https://link.example.com').optional(),
+  TEMPORAL_ADDRESS: z
+    .string()
+    .regex(/^[A-Za-z0-9.-]+:\d{1,5}$/, 'must be host:port, e.g. localhost:7233')
+    .default('localhost:7233'),
+  TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
+  TEMPORAL_TASK_QUEUE: z.string().min(1).default('greenlink'),
+  MONGODB_URI: url(['mongodb:', 'mongodb+srv:'], 'mongodb://localhost:27017').default('mongodb://localhost:27017'),
+  MONGODB_DB: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{1,60}$/, 'must be a database name (letters, digits, _ and -)')
+    .default('greenlink'),
+  SMTP_URL: url(['smtp:', 'smtps:'], 'smtp://localhost:1025').default('smtp://localhost:1025'),
+  MAIL_FROM: z.string().min(3).default('Greenlink <no-reply@greenlink.localhost>'),
+  GREENHOUSE_AUTH_URL: url(['http:', 'https:'], 'https://auth.greenhouse.io').default('https://auth.greenhouse.io'),
+  GREENHOUSE_HARVEST_URL: url(['http:', 'https:'], 'https://harvest.greenhouse.io').default(
+    'https://harvest.greenhouse.io',
+  ),
+  GREENHOUSE_LEGACY_V1: bool.default(false),
+  CREDENTIALS_KEYS: keyring,
+  OPERATOR_TOKENS: z
+    .string()
+    .transform((text) => text.split(',').map((t) => t.trim()).filter(Boolean))
+    .default([]),
+  REMINDER_SCHEDULE: durationList.default([0, 86_400_000, 3 * 86_400_000, 7 * 86_400_000, 14 * 86_400_000]),
+  REPROBE_SCHEDULE: durationList.default([600_000, 3_600_000, 6 * 3_600_000]),
+  LINK_EXPIRY: duration.default(30 * 86_400_000),
+  CONNECT_TOKEN_TTL: duration.default(7 * 86_400_000),
+  EMAIL_TOKEN_TTL: duration.default(72 * 3_600_000),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+});
+
+export type Config = z.output<typeof envSchema> & { PUBLIC_URL: string };

@@ -1,0 +1,26 @@
+/** What a probe found out, in plain data: crosses the workflow boundary, the API and the pages. */
+export type ScopeStatus = 'granted' | 'missing' | 'needs_site_admin' | 'unknown';
+
+export interface ScopeEvidence {
+  httpStatus?: number;
+  message?: string;
+  checkedAt: string;
+}
+
+export interface ScopeResult {
+  scope: string;
+  status: ScopeStatus;
+  evidence: ScopeEvidence;
+}
+
+/** Why Greenhouse refused the credentials themselves (not a scope). */
+export type CredentialProblem = 'invalid_client' | 'malformed_client_id' | 'unauthorized' | 'rejected';
+
+export type ProbeOutcome =
+  | { kind: 'probed'; checkedAt: string; results: ScopeResult[] }
+  | { kind: 'credential_error'; checkedAt: string; problem: CredentialProblem; message: string }
+  | { kind: 'unavailable'; checkedAt: string; message: string };
+
+export function allGranted(results: readonly ScopeResult[]): boolean {
+  return results.length > 0 && results.every((r) => r.status === 'granted');
+}

@@ -1,0 +1,86 @@
+#!/usr/bin/env bash
+# Installs the pinned local service toolchain (Temporal CLI dev server, FerretDB, Mailpit) into a
+# per-user cache outside the clone, so fresh clones and CI reuse the binaries. Idempotent: a tool whose
+# pinned binary is already cached is skipped in milliseconds.
+set -euo pipefail
+
+CACHE_DIR="${GREENLINK_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/greenlink}"
+BIN_DIR="$CACHE_DIR/bin"
+mkdir -p "$BIN_DIR"
+
+ROOT="$(cd "$(dirname "$0")/.." && pwd)"
+
+# name | Go module path of the main package | pinned version | fallbacks (nearest older first)
+# FerretDB is built from stack/ferretdb (a small main over its embeddable package, pinned in go.mod):
+# `go install`ing its own cmd panics for lack of a generated version file.
+TOOLS=(
+  "temporal|github.com/temporalio/cli/cmd/temporal|v1.5.1|v1.5.0 v1.4.1"
+  "ferretdb|stack/ferretdb|v1.24.2|"
+  "mailpit|github.com/axllent/mailpit|v1.27.11|v1.27.10 v1.27.9"
+)
+
+say() { printf '[services] %s\n' "$*"; }
+
+need_go() {
+  if ! command -v go >/dev/null 2>&1; then
+    say "ERROR: Go is not installed, and it is needed once to build the local services."
+    say "       Install Go 1.23+ (e.g. 'apt-get install golang' or https://go.dev/dl), then run this again."
+    say "       Or point Greenlink at running services: TEMPORAL_ADDRESS, MONGODB_URI, SMTP_URL."
+    exit 3
+  fi
+}
+
+build() { # build NAME MODULE VERSION -> 0 on success
+  local name=$1 module=$2 version=$3 tmp
+  tmp=$(mktemp -d)
+
+  local started=$SECONDS
+  # Print a heartbeat while Go compiles, so a multi-minute first build never looks stuck.
+  ( while sleep 15; do say "  ... still building $name ($((SECONDS - started))s elapsed)"; done ) &
+  local ticker=$!
+  local ok=0
+  local cmd=(go install -trimpath "$module@$version")
+  # A folder of this repository: its go.mod pins the version.
+  [[ $module == stack/* ]] && cmd=(bash -c "cd '$ROOT/$module' && go build -trimpath -o '$tmp/$name' .")
+  say "building $name $version with $(go version | awk '{print $3}'): ${cmd[*]}"
+  if GOBIN="$tmp" CGO_ENABLED=0 "${cmd[@]}" >"$tmp/build.log" 2>&1; then
+    mv "$tmp/$name" "$BIN_DIR/$name-$version"
+    say "built $name $version in $((SECONDS - started))s -> $BIN_DIR/$name-$version"
+  else
+    ok=1
+    say "build of $name $version failed; last lines:"
+    tail -n 8 "$tmp/build.log" | sed 's/^/[services]   /'
+  fi
+  kill "$ticker" 2>/dev/null; wait "$ticker" 2>/dev/null || true
+  rm -rf "$tmp"
+  return $ok
+}
+
+wanted="${*:-temporal ferretdb mailpit}"
+for row in "${TOOLS[@]}"; do
+  IFS='|' read -r name module version fallbacks <<<"$row"
+  [[ " $wanted " == *" $name "* ]] || continue
+  # Reuse a cached build of the pinned version, or of the fallback chosen last time.
+  cached=$(cat "$BIN_DIR/$name.version" 2>/dev/null || true)
+  if [ -x "$BIN_DIR/$name-$version" ] || { [ -n "$cached" ] && [[ " $fallbacks " == *" $cached "* ]] && [ -x "$BIN_DIR/$name-$cached" ]; }; then
+    [ -x "$BIN_DIR/$name-$version" ] && { ln -sf "$name-$version" "$BIN_DIR/$name"; echo "$version" >"$BIN_DIR/$name.version"; }
+    continue
+  fi
+  need_go
+  if [ "$name" = temporal ]; then
+    say "first-time build of the Temporal CLI: this takes several minutes on 2 cores (cached afterwards)"
+  fi
+  done_version=""
+  for v in $version $fallbacks; do
+    if [ -x "$BIN_DIR/$name-$v" ] || build "$name" "$module" "$v"; then done_version=$v; break; fi
+    say "trying the nearest older version of $name"
+  done
+  if [ -z "$done_version" ]; then
+    say "ERROR: could not build $name (tried $version $fallbacks)."
+    exit 4
+  fi
+  ln -sf "$name-$done_version" "$BIN_DIR/$name"
+  echo "$done_version" >"$BIN_DIR/$name.version"
+  [ "$done_version" = "$version" ] || say "WARNING: using $name $done_version instead of the pinned $version"
+done
+say "services ready in $BIN_DIR ($(for n in $wanted; do printf '%s %s  ' "$n" "$(cat "$BIN_DIR/$n.version")"; done))"

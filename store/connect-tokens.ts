@@ -1,0 +1,39 @@
+import type { Db } from 'mongodb';
+import { hashSecret, newSecret } from './ids';
+
+export type TokenPurpose = 'requester' | 'admin';
+
+export interface ConnectTokenDoc {
+  _id: string; // the hash
+  hash: string;
+  linkId: string;
+  purpose: TokenPurpose;
+  createdAt: Date;
+  expiresAt: Date;
+  revokedAt: Date | null;
+}
+
+/** Connect tokens: the only credential in a connect URL, bound to one link and purpose, stored hashed. */
+export class ConnectTokenStore {
+  constructor(private readonly db: Db) {}
+
+  private get tokens() {
+    return this.db.collection<ConnectTokenDoc>('connect_tokens');
+  }
+
+  async issue(linkId: string, purpose: TokenPurpose, ttlMs: number): Promise<{ token: string; expiresAt: Date }> {
+    const token = newSecret();
+    const hash = hashSecret(token);
+    const expiresAt = new Date(Date.now() + ttlMs);
+    await this.tokens.insertOne({ _id: hash, hash, linkId, purpose, createdAt: new Date(), expiresAt, revokedAt: null });
+    return { token, expiresAt };
+  }
+
+  /** Unknown, expired and revoked tokens all resolve to null: they look the same from outside. */
+  async resolve(token: string): Promise<ConnectTokenDoc | null> {
+    if (!/^[A-Za-z0-9_-]{43}$/.test(token)) return null;
+    const doc = await this.tokens.findOne({ hash: hashSecret(token) });
+    if (!doc || doc.revokedAt || doc.expiresAt.getTime() <= Date.now()) return null;
+    return doc;
+  }
+}

@@ -1,0 +1,80 @@
+import type { Db, Filter } from 'mongodb';
+import type { LinkEvent, LinkSnapshot, LinkStatus, Person } from '../links/model';
+
+export interface LinkDoc extends LinkSnapshot {
+  _id: string;
+  appId: string;
+  organization: { id: string; name: string };
+  requester: Person;
+  permissionSet: string;
+  requiredScopes: string[];
+  locale: string;
+  metadata: Record<string, string>;
+  workflowId: string;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export interface LinkEventDoc extends LinkEvent {
+  linkId: string;
+  seq: number;
+}
+
+export const workflowIdFor = (linkId: string) => `link-${linkId}`;
+
+export class LinkStore {
+  constructor(private readonly db: Db) {}
+
+  private get links() {
+    return this.db.collection<LinkDoc>('links');
+  }
+
+  private get events() {
+    return this.db.collection<LinkEventDoc>('link_events');
+  }
+
+  async insert(doc: LinkDoc): Promise<void> {
+    await this.links.insertOne(doc);
+  }
+
+  async remove(linkId: string): Promise<void> {
+    await this.links.deleteOne({ _id: linkId });
+  }
+
+  /** Every read is scoped to the calling app: another app's link does not exist. */
+  async findForApp(appId: string, linkId: string): Promise<LinkDoc | null> {
+    return this.links.findOne({ _id: linkId, appId });
+  }
+
+  async findById(linkId: string): Promise<LinkDoc | null> {
+    return this.links.findOne({ _id: linkId });
+  }
+
+  async list(appId: string, filter: { status?: LinkStatus; organizationId?: string }, limit: number, after?: string) {
+    const query: Filter<LinkDoc> = { appId };
+    if (filter.status) query.status = filter.status;
+    if (filter.organizationId) query['organization.id'] = filter.organizationId;
+    if (after) query._id = { $lt: after };
+    return this.links.find(query).sort({ _id: -1 }).limit(limit).toArray();
+  }
+
+  /**
+   * Applies a snapshot from the workflow and appends its event. Both writes are idempotent (by seq),
+   * so a retried activity changes nothing twice, and an older snapshot never overwrites a newer one.
+   */
+  async applySnapshot(linkId: string, snapshot: LinkSnapshot, event: LinkEvent): Promise<void> {
+    await this.events.updateOne(
+      { linkId, seq: snapshot.seq },
+      { $setOnInsert: { linkId, seq: snapshot.seq, ...event } },
+      { upsert: true },
+    );
+    await this.links.updateOne(
+      { _id: linkId, seq: { $lt: snapshot.seq } },
+      { $set: { ...snapshot, updatedAt: new Date() } },
+    );
+  }
+
+  async timeline(linkId: string): Promise<LinkEventDoc[]> {
+    return this.events.find({ linkId }).sort({ seq: 1 }).toArray();
+  }
+}

@@ -1,0 +1,62 @@
+import { NativeConnection, Runtime, Worker, type WorkflowBundleOption, makeTelemetryFilterString } from '@temporalio/worker';
+import { createActivities } from '../activities';
+import type { Config } from '../config/schema';
+import { HarvestClient } from '../greenhouse/harvest-client';
+import { createSmtpMailer } from '../mail/mailer';
+import { ConnectTokenStore } from '../store/connect-tokens';
+import { CredentialVault } from '../store/credential-vault';
+import { EmailLog } from '../store/email-log';
+import { LinkStore } from '../store/links';
+import { connectMongo, ensureIndexes } from '../store/mongo';
+import { workflowSource } from './workflow-source';
+
+let runtimeInstalled = false;
+
+export interface RunningWorker {
+  worker: Worker;
+  /** Resolves when the worker has shut down and its connections are closed. */
+  run(): Promise<void>;
+  shutdown(): void;
+}
+
+/** Builds a worker with every dependency injected from configuration. */
+export async function createWorker(config: Config, options: { bundle?: WorkflowBundleOption } = {}): Promise<RunningWorker> {
+  if (!runtimeInstalled) {
+    Runtime.install({ telemetryOptions: { logging: { filter: makeTelemetryFilterString({ core: 'WARN' }), forward: {} } } });
+    runtimeInstalled = true;
+  }
+  const mongo = await connectMongo(config.MONGODB_URI, config.MONGODB_DB);
+  await ensureIndexes(mongo.db);
+  const mailer = createSmtpMailer(config.SMTP_URL, config.MAIL_FROM);
+  const activities = createActivities({
+    links: new LinkStore(mongo.db),
+    vault: new CredentialVault(mongo.db, config.CREDENTIALS_KEYS),
+    harvest: new HarvestClient({ authUrl: config.GREENHOUSE_AUTH_URL, harvestUrl: config.GREENHOUSE_HARVEST_URL }),
+    mailer,
+    emailLog: new EmailLog(mongo.db),
+    tokens: new ConnectTokenStore(mongo.db),
+    publicUrl: config.PUBLIC_URL,
+    emailTokenTtlMs: config.EMAIL_TOKEN_TTL,
+  });
+  const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
+  const worker = await Worker.create({
+    connection,
+    namespace: config.TEMPORAL_NAMESPACE,
+    taskQueue: config.TEMPORAL_TASK_QUEUE,
+    activities,
+    ...(options.bundle ? { workflowBundle: options.bundle } : workflowSource()),
+  });
+  return {
+    worker,
+    async run() {
+      try {
+        await worker.run();
+      } finally {
+        await connection.close();
+        mailer.close();
+        await mongo.close();
+      }
+    },
+    shutdown: () => worker.shutdown(),
+  };
+}

@@ -1,0 +1,13 @@
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+
+/**
+ * Where the worker finds workflow code: a prebuilt bundle (production image), else the TypeScript
+ * sources bundled at start-up (development and tests).
+ */
+export function workflowSource(): { workflowsPath: string } | { workflowBundle: { codePath: string } } {
+  const prebuilt = process.env.WORKFLOW_BUNDLE_PATH;
+  if (prebuilt && existsSync(prebuilt)) return { workflowBundle: { codePath: prebuilt } };
+  const base = path.join(__dirname, '..', 'workflows', 'index');
+  return { workflowsPath: existsSync(`${base}.ts`) ? `${base}.ts` : `${base}.js` };
+}

@@ -1,0 +1,1 @@
+export { linkWorkflow } from './link';
