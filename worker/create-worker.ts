@@ -1,4 +1,11 @@
-import { NativeConnection, Runtime, Worker, type WorkflowBundleOption, makeTelemetryFilterString } from '@temporalio/worker';
+import {
+  DefaultLogger,
+  NativeConnection,
+  Runtime,
+  Worker,
+  type WorkflowBundleOption,
+  makeTelemetryFilterString,
+} from '@temporalio/worker';
 import { createActivities } from '../activities';
 import type { Config } from '../config/schema';
 import { HarvestClient } from '../greenhouse/harvest-client';
@@ -22,7 +29,10 @@ export interface RunningWorker {
 /** Builds a worker with every dependency injected from configuration. */
 export async function createWorker(config: Config, options: { bundle?: WorkflowBundleOption } = {}): Promise<RunningWorker> {
   if (!runtimeInstalled) {
-    Runtime.install({ telemetryOptions: { logging: { filter: makeTelemetryFilterString({ core: 'WARN' }), forward: {} } } });
+    Runtime.install({
+      // The SDK's own chatter (worker state changes) only at warn and above.
+      logger: new DefaultLogger('WARN'),
+      telemetryOptions: { logging: { filter: makeTelemetryFilterString({ core: 'WARN' }), forward: {} } } });
     runtimeInstalled = true;
   }
   const mongo = await connectMongo(config.MONGODB_URI, config.MONGODB_DB);

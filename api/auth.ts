@@ -1,0 +1,28 @@
+import type { NextFunction, Request, Response } from 'express';
+import type { AppDoc, AppStore } from '../store/apps';
+import { problems } from './problem';
+
+declare module 'express-serve-static-core' {
+  interface Locals {
+    app?: AppDoc;
+  }
+}
+
+/** `Authorization: Bearer <app api key>`; the app found is the scope of every query in the request. */
+export function requireAppKey(apps: AppStore) {
+  return async (req: Request, res: Response, next: NextFunction) => {
+    const header = req.headers.authorization ?? '';
+    const match = /^Bearer\s+(\S+)$/i.exec(header);
+    if (!match) return next(problems.unauthorized('Send your API key as "Authorization: Bearer <key>"'));
+    const app = await apps.authenticate(match[1] as string);
+    if (!app) return next(problems.unauthorized('The API key is not valid or has been revoked'));
+    res.locals.app = app;
+    next();
+  };
+}
+
+export function callingApp(res: Response): AppDoc {
+  const app = res.locals.app;
+  if (!app) throw new Error('requireAppKey must run before this handler');
+  return app;
+}

@@ -1,0 +1,66 @@
+import { WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
+import express, { type NextFunction, type Request, type Response } from 'express';
+import type { Logger } from '../logging/logger';
+import type { LinkService } from '../links/service';
+import type { AppStore } from '../store/apps';
+import type { ConnectTokenStore } from '../store/connect-tokens';
+import type { LinkStore } from '../store/links';
+import { requireAppKey } from './auth';
+import { Problem, problemHandler, problems } from './problem';
+import { connectRouter } from './routes/connect';
+import { linksRouter } from './routes/links';
+
+export interface ApiDeps {
+  apps: AppStore;
+  links: LinkStore;
+  tokens: ConnectTokenStore;
+  service: LinkService;
+  log: Logger;
+  /** Readiness: resolves when MongoDB and Temporal answer. */
+  ready(): Promise<void>;
+}
+
+/** Temporal's refusals in API terms. */
+function temporalProblems(error: unknown, _req: Request, _res: Response, next: NextFunction) {
+  if (error instanceof WorkflowUpdateFailedError) {
+    return next(problems.conflict(error.cause?.message ?? 'the link cannot take this action now'));
+  }
+  if (error instanceof WorkflowNotFoundError) return next(problems.conflict('the link is no longer running'));
+  if ((error as { code?: number }).code === 14 /* gRPC UNAVAILABLE */) {
+    return next(problems.unavailable('the workflow service is not reachable; try again shortly'));
+  }
+  next(error);
+}
+
+export function createApiApp(deps: ApiDeps) {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', 'loopback');
+  app.use((_req, res, next) => {
+    res.set({
+      'x-content-type-options': 'nosniff',
+      'referrer-policy': 'no-referrer',
+      'x-frame-options': 'DENY',
+      'content-security-policy': "default-src 'self'; style-src 'self' 'unsafe-inline'; script-src 'self'; frame-ancestors 'none'",
+    });
+    next();
+  });
+  app.use(express.json({ limit: '64kb' }));
+
+  app.get('/healthz', (_req, res) => void res.json({ status: 'ok' }));
+  app.get('/readyz', async (_req, res) => {
+    try {
+      await deps.ready();
+      res.json({ status: 'ready' });
+    } catch (error) {
+      res.status(503).json({ status: 'not_ready', detail: (error as Error).message });
+    }
+  });
+
+  app.use('/v1/links', requireAppKey(deps.apps), linksRouter(deps));
+  app.use('/connect', connectRouter(deps));
+  app.use((req, _res, next) => next(new Problem(404, 'not_found', 'Not found', `No route for ${req.method} ${req.path}`)));
+  app.use(temporalProblems);
+  app.use(problemHandler(deps.log));
+  return app;
+}

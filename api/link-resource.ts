@@ -1,0 +1,32 @@
+import { getScope } from '../greenhouse/catalog';
+import type { LinkDoc } from '../store/links';
+
+/** The public JSON shape of a link. Never includes credentials or tokens. */
+export function linkResource(link: LinkDoc) {
+  const results = new Map((link.lastProbe?.results ?? []).map((r) => [r.scope, r]));
+  return {
+    object: 'link',
+    id: link._id,
+    status: link.status,
+    assignee: link.assignee,
+    organization: link.organization,
+    requester: link.requester,
+    permissionSet: link.permissionSet,
+    locale: link.locale,
+    metadata: link.metadata,
+    permissions: link.requiredScopes.map((scope) => {
+      const result = results.get(scope);
+      return {
+        scope,
+        label: getScope(scope).label,
+        status: result?.status ?? 'not_checked',
+        ...(result ? { evidence: result.evidence } : {}),
+      };
+    }),
+    lastCheckedAt: link.lastProbe?.checkedAt ?? null,
+    credentialProblem: link.credentialProblem,
+    remindersSent: link.remindersSent,
+    createdAt: link.createdAt.toISOString(),
+    updatedAt: link.updatedAt.toISOString(),
+  };
+}

@@ -1,0 +1,59 @@
+import express, { type Request, type Response, Router } from 'express';
+import type { LinkService } from '../../links/service';
+import type { ConnectTokenStore } from '../../store/connect-tokens';
+import type { LinkStore } from '../../store/links';
+import { linkResource } from '../link-resource';
+import { connectPage, invalidTokenPage } from '../pages/connect-page';
+import { fromZod, problems, sendProblem } from '../problem';
+import { harvestCredentialsBody } from '../schemas';
+
+/** Browsers post forms and get pages; scripts post JSON and get JSON. */
+const wantsJson = (req: Request) => req.is('application/json') !== false && req.is('application/json') !== null;
+
+export function connectRouter(deps: { tokens: ConnectTokenStore; links: LinkStore; service: LinkService }) {
+  const router = Router();
+  router.use(express.urlencoded({ extended: false, limit: '16kb' }));
+
+  const resolve = async (req: Request, res: Response) => {
+    const token = await deps.tokens.resolve(String(req.params.token));
+    const link = token && (await deps.links.findById(token.linkId));
+    if (!link) {
+      if (wantsJson(req) || req.path.endsWith('/status')) sendProblem(res, problems.notFound('This connect link'));
+      else res.status(404).type('html').send(invalidTokenPage());
+      return undefined;
+    }
+    return link;
+  };
+
+  router.get('/:token', async (req, res) => {
+    const link = await resolve(req, res);
+    if (link) res.type('html').send(connectPage(link, String(req.params.token)));
+  });
+
+  router.get('/:token/status', async (req, res) => {
+    const link = await resolve(req, res);
+    if (!link) return;
+    const { id, status, permissions, credentialProblem, lastCheckedAt } = linkResource(link);
+    res.json({ id, status, permissions, credentialProblem, lastCheckedAt });
+  });
+
+  router.post('/:token/credentials', async (req, res) => {
+    const link = await resolve(req, res);
+    if (!link) return;
+    const parsed = harvestCredentialsBody.safeParse(req.body ?? {});
+    if (!parsed.success) throw fromZod(parsed.error);
+    const result = await deps.service.submitCredentials(link._id, parsed.data);
+    if (wantsJson(req)) return void res.json(result);
+    res.redirect(303, `/connect/${encodeURIComponent(String(req.params.token))}`);
+  });
+
+  router.post('/:token/recheck', async (req, res) => {
+    const link = await resolve(req, res);
+    if (!link) return;
+    await deps.service.recheck(link._id, link.assignee);
+    if (wantsJson(req)) return void res.status(202).json({ recheck: 'requested' });
+    res.redirect(303, `/connect/${encodeURIComponent(String(req.params.token))}`);
+  });
+
+  return router;
+}

@@ -1,0 +1,62 @@
+import { Router } from 'express';
+import type { LinkService } from '../../links/service';
+import type { LinkStore } from '../../store/links';
+import { callingApp } from '../auth';
+import { linkResource } from '../link-resource';
+import { fromZod, problems } from '../problem';
+import { createLinkBody, listLinksQuery } from '../schemas';
+
+export function linksRouter(deps: { links: LinkStore; service: LinkService }) {
+  const router = Router();
+
+  router.post('/', async (req, res) => {
+    const parsed = createLinkBody.safeParse(req.body ?? {});
+    if (!parsed.success) throw fromZod(parsed.error);
+    const { link, connectUrl, connectUrlExpiresAt } = await deps.service.create(callingApp(res)._id, parsed.data);
+    res.status(201).json({ ...linkResource(link), connectUrl, connectUrlExpiresAt: connectUrlExpiresAt.toISOString() });
+  });
+
+  router.get('/', async (req, res) => {
+    const parsed = listLinksQuery.safeParse(req.query);
+    if (!parsed.success) throw fromZod(parsed.error, 'query');
+    const { limit, cursor, ...filter } = parsed.data;
+    const rows = await deps.links.list(callingApp(res)._id, filter, limit + 1, cursor);
+    const page = rows.slice(0, limit);
+    res.json({
+      object: 'list',
+      data: page.map(linkResource),
+      nextCursor: rows.length > limit ? (page.at(-1)?._id ?? null) : null,
+    });
+  });
+
+  const load = async (appId: string, id: string) => {
+    const link = await deps.links.findForApp(appId, id);
+    if (!link) throw problems.notFound(`Link ${id}`);
+    return link;
+  };
+
+  router.get('/:id', async (req, res) => {
+    res.json(linkResource(await load(callingApp(res)._id, req.params.id)));
+  });
+
+  router.get('/:id/timeline', async (req, res) => {
+    const link = await load(callingApp(res)._id, req.params.id);
+    const events = await deps.links.timeline(link._id);
+    res.json({ object: 'list', data: events.map(({ seq, type, at, data }) => ({ seq, type, at, data: data ?? {} })) });
+  });
+
+  router.post('/:id/recheck', async (req, res) => {
+    const link = await load(callingApp(res)._id, req.params.id);
+    await deps.service.recheck(link._id, 'api');
+    res.status(202).json({ id: link._id, recheck: 'requested' });
+  });
+
+  router.post('/:id/cancel', async (req, res) => {
+    const link = await load(callingApp(res)._id, req.params.id);
+    const reason = typeof req.body?.reason === 'string' ? req.body.reason.slice(0, 500) : 'cancelled by the app';
+    await deps.service.cancel(link._id, reason);
+    res.status(202).json({ id: link._id, cancel: 'requested' });
+  });
+
+  return router;
+}

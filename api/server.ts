@@ -1,0 +1,61 @@
+import { once } from 'node:events';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Client, Connection } from '@temporalio/client';
+import type { Config } from '../config/schema';
+import { type Logger, createLogger } from '../logging/logger';
+import { LinkService } from '../links/service';
+import { AppStore } from '../store/apps';
+import { ConnectTokenStore } from '../store/connect-tokens';
+import { CredentialVault } from '../store/credential-vault';
+import { LinkStore } from '../store/links';
+import { connectMongo, ensureIndexes } from '../store/mongo';
+import { createApiApp } from './create-app';
+
+export interface RunningApi {
+  url: string;
+  server: Server;
+  close(): Promise<void>;
+}
+
+/** Connects MongoDB and Temporal, then serves the API; `port` 0 picks a free port (tests). */
+export async function startApi(config: Config, options: { port?: number; log?: Logger } = {}): Promise<RunningApi> {
+  const log = options.log ?? createLogger('api', config.LOG_LEVEL);
+  const mongo = await connectMongo(config.MONGODB_URI, config.MONGODB_DB);
+  await ensureIndexes(mongo.db);
+  const connection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
+  const temporal = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
+  const links = new LinkStore(mongo.db);
+  const tokens = new ConnectTokenStore(mongo.db);
+  const service = new LinkService({
+    config,
+    temporal,
+    links,
+    tokens,
+    vault: new CredentialVault(mongo.db, config.CREDENTIALS_KEYS),
+  });
+  const app = createApiApp({
+    apps: new AppStore(mongo.db),
+    links,
+    tokens,
+    service,
+    log,
+    ready: async () => {
+      await mongo.db.command({ ping: 1 });
+      await connection.healthService.check({});
+    },
+  });
+  const server = app.listen(options.port ?? config.PORT, '0.0.0.0');
+  await once(server, 'listening');
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    server,
+    async close() {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await connection.close();
+      await mongo.close();
+    },
+  };
+}

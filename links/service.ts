@@ -1,0 +1,104 @@
+import { type Client, WorkflowIdConflictPolicy } from '@temporalio/client';
+import type { Config } from '../config/schema';
+import { PERMISSION_SETS } from '../greenhouse/catalog';
+import type { ConnectTokenStore } from '../store/connect-tokens';
+import type { CredentialVault } from '../store/credential-vault';
+import { newId } from '../store/ids';
+import { type LinkDoc, type LinkStore, workflowIdFor } from '../store/links';
+import type { HarvestCredentials } from '../greenhouse/harvest-client';
+import { linkWorkflow } from '../workflows/link';
+import { cancelSignal, recheckSignal, submitCredentialsUpdate } from '../workflows/messages';
+import type { LinkWorkflowInput, Person, SubmitCredentialsResult } from './model';
+
+export interface NewLink {
+  organization: { id: string; name: string };
+  requester: Person;
+  permissionSet: string;
+  locale: string;
+  metadata: Record<string, string>;
+}
+
+export interface LinkServiceDeps {
+  config: Config;
+  temporal: Client;
+  links: LinkStore;
+  tokens: ConnectTokenStore;
+  vault: CredentialVault;
+}
+
+/** The link's use cases, shared by the integrator API, the connect pages and the CLI. */
+export class LinkService {
+  constructor(private readonly deps: LinkServiceDeps) {}
+
+  private handle(linkId: string) {
+    return this.deps.temporal.workflow.getHandle(workflowIdFor(linkId));
+  }
+
+  async create(appId: string, input: NewLink) {
+    const { config, links, tokens, temporal } = this.deps;
+    const id = newId('lnk');
+    const requiredScopes = [...(PERMISSION_SETS[input.permissionSet] ?? [])];
+    const now = new Date();
+    const doc: LinkDoc = {
+      _id: id,
+      appId,
+      ...input,
+      requiredScopes,
+      workflowId: workflowIdFor(id),
+      status: 'awaiting_credentials',
+      assignee: 'requester',
+      lastProbe: null,
+      credentialProblem: null,
+      remindersSent: 0,
+      seq: 0,
+      createdAt: now,
+      updatedAt: now,
+    };
+    await links.insert(doc);
+    const workflowInput: LinkWorkflowInput = {
+      linkId: id,
+      requiredScopes,
+      requester: input.requester,
+      organizationName: input.organization.name,
+      schedule: {
+        reminderOffsetsMs: config.REMINDER_SCHEDULE,
+        reprobeIntervalsMs: config.REPROBE_SCHEDULE,
+        expiryMs: config.LINK_EXPIRY,
+      },
+    };
+    try {
+      await temporal.workflow.start(linkWorkflow, {
+        workflowId: doc.workflowId,
+        taskQueue: config.TEMPORAL_TASK_QUEUE,
+        args: [workflowInput],
+        workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
+      });
+    } catch (error) {
+      await links.remove(id); // no workflow, no link: the caller may simply retry
+      throw error;
+    }
+    const { token, expiresAt } = await tokens.issue(id, 'requester', config.CONNECT_TOKEN_TTL);
+    return { link: doc, connectUrl: this.connectUrl(token), connectUrlExpiresAt: expiresAt };
+  }
+
+  connectUrl(token: string): string {
+    return `${this.deps.config.PUBLIC_URL}/connect/${token}`;
+  }
+
+  /** Encrypts the credentials, then hands the workflow only the record id and waits for the probe. */
+  async submitCredentials(linkId: string, credentials: HarvestCredentials): Promise<SubmitCredentialsResult> {
+    const credentialRef = await this.deps.vault.store(linkId, credentials);
+    return this.handle(linkId).executeUpdate(submitCredentialsUpdate, {
+      args: [{ credentialRef }],
+      updateId: credentialRef,
+    });
+  }
+
+  async recheck(linkId: string, by: string): Promise<void> {
+    await this.handle(linkId).signal(recheckSignal, { by });
+  }
+
+  async cancel(linkId: string, reason: string): Promise<void> {
+    await this.handle(linkId).signal(cancelSignal, { reason });
+  }
+}

@@ -1,0 +1,114 @@
+import { Client, Connection } from '@temporalio/client';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PERMISSION_SETS } from '../../greenhouse/catalog';
+import { workflowIdFor } from '../../store/links';
+import { eventually, http } from '../support/http';
+import { waitForMessages } from '../support/mailpit';
+import { sim } from '../support/simulator';
+import { type TestStack, startTestStack } from '../support/stack';
+
+const ATS_READ = PERMISSION_SETS.ats_read as string[];
+const LACKING = ['harvest:offers:list', 'harvest:scorecards:list'];
+
+describe('a link, end to end over the real stack', () => {
+  let stack: TestStack;
+  beforeAll(async () => {
+    stack = await startTestStack();
+  });
+  afterAll(async () => {
+    await stack?.close();
+  });
+
+  it('goes from start to linked: HTTP → MongoDB → Temporal → simulator → SMTP → recheck', async () => {
+    const api = stack.api.url;
+    const requester = `req-${Date.now()}@acme.example`;
+    const created = await http(api, 'POST', '/v1/links', {
+      apiKey: stack.apiKey,
+      body: { organization: { id: 'org-1', name: 'Acme' }, requester: { email: requester, name: 'Rita' } },
+    });
+    expect(created.status).toBe(201);
+    expect(created.json.status).toBe('awaiting_credentials');
+    expect(created.json.permissions).toHaveLength(ATS_READ.length);
+    const connectUrl: string = created.json.connectUrl;
+    expect(connectUrl).toMatch(/\/connect\/[A-Za-z0-9_-]{43}$/);
+    const connectPath = new URL(connectUrl).pathname;
+
+    const page = await http(api, 'GET', connectPath);
+    expect(page.status).toBe(200);
+    expect(page.text).toContain('Harvest V3 (OAuth)');
+    expect(page.text).toContain('Offers &gt; List offers');
+
+    const credential = await sim.createCredential(ATS_READ.filter((s) => !LACKING.includes(s)));
+    const submitted = await http(api, 'POST', `${connectPath}/credentials`, {
+      body: { clientId: credential.clientId, clientSecret: credential.clientSecret },
+    });
+    expect(submitted.status).toBe(200);
+    expect(submitted.json.status).toBe('awaiting_permissions');
+    const missing = submitted.json.results.filter((r: { status: string }) => r.status === 'missing');
+    expect(missing.map((r: { scope: string }) => r.scope).sort()).toEqual([...LACKING].sort());
+    expect(submitted.text).not.toContain(credential.clientSecret);
+
+    const [reminder] = await waitForMessages(requester, 1);
+    expect(reminder?.Subject).toContain('2 Greenhouse permissions still missing');
+    expect(reminder?.Text).toContain('Offers > List offers');
+    expect(reminder?.Text).toContain('Scorecards > List scorecards');
+    expect(reminder?.Text).not.toContain(credential.clientSecret);
+    const emailLink = /http:\/\/\S+\/connect\/[A-Za-z0-9_-]{43}/.exec(reminder?.Text ?? '')?.[0];
+    expect(emailLink).toBeDefined();
+    expect((await http(api, 'GET', new URL(emailLink as string).pathname)).status).toBe(200);
+
+    await sim.changeScopes(credential.clientId, { grant: LACKING });
+    const recheck = await http(api, 'POST', `${connectPath}/recheck`, { body: {} });
+    expect(recheck.status).toBe(202);
+
+    const linked = await eventually(
+      () => http(api, 'GET', `/v1/links/${created.json.id}`, { apiKey: stack.apiKey }),
+      (r) => r.json.status === 'linked',
+    );
+    expect(linked.json.permissions.every((p: { status: string }) => p.status === 'granted')).toBe(true);
+    expect(linked.json.remindersSent).toBe(1);
+
+    const timeline = await http(api, 'GET', `/v1/links/${created.json.id}/timeline`, { apiKey: stack.apiKey });
+    expect(timeline.json.data.map((e: { type: string }) => e.type)).toEqual([
+      'started',
+      'credentials_submitted',
+      'probed',
+      'reminder_sent',
+      'linked',
+    ]);
+
+    // The secret never reaches Temporal: not in any payload of the workflow's history.
+    const connection = await Connection.connect({ address: stack.config.TEMPORAL_ADDRESS });
+    const history = await new Client({ connection })
+      .workflow.getHandle(workflowIdFor(created.json.id))
+      .fetchHistory();
+    await connection.close();
+    const historyText = JSON.stringify(history, (_k, v) =>
+      v instanceof Uint8Array ? Buffer.from(v).toString('utf8') : v,
+    );
+    expect(historyText).toContain(created.json.id);
+    expect(historyText).not.toContain(credential.clientSecret);
+  });
+
+  it('reports wrong credentials precisely and keeps the link waiting for new ones', async () => {
+    const api = stack.api.url;
+    const created = await http(api, 'POST', '/v1/links', {
+      apiKey: stack.apiKey,
+      body: { organization: { id: 'org-2', name: 'Beta' }, requester: { email: 'b@beta.example' } },
+    });
+    const connectPath = new URL(created.json.connectUrl).pathname;
+    const wrong = await http(api, 'POST', `${connectPath}/credentials`, {
+      body: { clientId: 'gl-demo-full-1001', clientSecret: 'not-the-secret' },
+    });
+    expect(wrong.json.status).toBe('awaiting_credentials');
+    expect(wrong.json.credentialProblem.problem).toBe('invalid_client');
+    expect(wrong.text).not.toContain('not-the-secret');
+
+    const full = await sim.createCredential(ATS_READ);
+    const right = await http(api, 'POST', `${connectPath}/credentials`, {
+      body: { clientId: full.clientId, clientSecret: full.clientSecret },
+    });
+    expect(right.json.status).toBe('linked');
+    expect(right.json.credentialProblem).toBeNull();
+  });
+});

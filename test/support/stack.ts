@@ -1,0 +1,85 @@
+import { randomBytes } from 'node:crypto';
+import { inject } from 'vitest';
+import { type RunningApi, startApi } from '../../api/server';
+import { loadConfig } from '../../config/load';
+import type { Config } from '../../config/schema';
+import { AppStore } from '../../store/apps';
+import { connectMongo } from '../../store/mongo';
+import { freePort } from '../../stack/ports';
+import { type RunningWorker, createWorker } from '../../worker/create-worker';
+
+const unique = () => randomBytes(4).toString('hex');
+
+/** Configuration pointing at the run's real services, isolated per call (own database and task queue). */
+export async function testConfig(overrides: Record<string, string> = {}): Promise<Config> {
+  const s = inject('services');
+  const port = await freePort();
+  return loadConfig({
+    PORT: String(port),
+    PUBLIC_URL: `http://127.0.0.1:${port}`,
+    TEMPORAL_ADDRESS: s.temporalAddress,
+    TEMPORAL_TASK_QUEUE: `test-${unique()}`,
+    MONGODB_URI: s.mongoUri,
+    MONGODB_DB: `test_${unique()}`,
+    SMTP_URL: s.smtpUrl,
+    GREENHOUSE_AUTH_URL: s.simulatorUrl,
+    GREENHOUSE_HARVEST_URL: s.simulatorUrl,
+    CREDENTIALS_KEYS: `test:${randomBytes(32).toString('base64')}`,
+    LOG_LEVEL: 'silent',
+    ...overrides,
+  });
+}
+
+/** Env variables equivalent to a Config, for processes the tests spawn. */
+export function configEnv(config: Config): Record<string, string> {
+  return {
+    PORT: String(config.PORT),
+    PUBLIC_URL: config.PUBLIC_URL,
+    TEMPORAL_ADDRESS: config.TEMPORAL_ADDRESS,
+    TEMPORAL_TASK_QUEUE: config.TEMPORAL_TASK_QUEUE,
+    MONGODB_URI: config.MONGODB_URI,
+    MONGODB_DB: config.MONGODB_DB,
+    SMTP_URL: config.SMTP_URL,
+    GREENHOUSE_AUTH_URL: config.GREENHOUSE_AUTH_URL,
+    GREENHOUSE_HARVEST_URL: config.GREENHOUSE_HARVEST_URL,
+    CREDENTIALS_KEYS: config.CREDENTIALS_KEYS.map((k) => `${k.id}:${k.key.toString('base64')}`).join(','),
+    REMINDER_SCHEDULE: config.REMINDER_SCHEDULE.join(','),
+    REPROBE_SCHEDULE: config.REPROBE_SCHEDULE.join(','),
+    LOG_LEVEL: config.LOG_LEVEL,
+  };
+}
+
+export interface TestStack {
+  config: Config;
+  api: RunningApi;
+  apiKey: string;
+  startWorker(): Promise<RunningWorker>;
+  close(): Promise<void>;
+}
+
+/** API (real HTTP) + optionally an in-process worker, against the run's real services. */
+export async function startTestStack(options: { worker?: boolean; env?: Record<string, string> } = {}): Promise<TestStack> {
+  const config = await testConfig(options.env);
+  const api = await startApi(config, { port: config.PORT });
+  const mongo = await connectMongo(config.MONGODB_URI, config.MONGODB_DB);
+  const { apiKey } = await new AppStore(mongo.db).createApp('Test App');
+  await mongo.close();
+  const workers: { running: RunningWorker; done: Promise<void> }[] = [];
+  const startWorker = async () => {
+    const running = await createWorker(config, { bundle: { codePath: inject('services').workflowBundlePath } });
+    workers.push({ running, done: running.run() });
+    return running;
+  };
+  if (options.worker !== false) await startWorker();
+  return {
+    config,
+    api,
+    apiKey,
+    startWorker,
+    async close() {
+      for (const w of workers) w.running.shutdown();
+      await Promise.allSettled(workers.map((w) => w.done));
+      await api.close();
+    },
+  };
+}
