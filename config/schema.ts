@@ -43,7 +43,7 @@ const keyring = z.string().transform((text, ctx) => {
   for (const [index, entry] of text.split(',').entries()) {
     const [id, encoded, ...rest] = entry.trim().split(':');
     const key = encoded ? Buffer.from(encoded, 'base64') : Buffer.alloc(0);
-    if (!id || !/^[A-Za-z0-9_-]{1,32}$/.test(id) || rest.length > 0) {
+    if (!id || encoded === undefined || !/^[A-Za-z0-9_-]{1,32}$/.test(id) || rest.length > 0) {
       ctx.addIssue({ code: 'custom', message: `entry ${index + 1} must look like "<key id>:<base64 key>"` });
     } else if (key.length !== 32) {
       ctx.addIssue({

@@ -48,9 +48,9 @@ async function readJson(body: Dispatcher.ResponseData['body']): Promise<Record<s
   }
 }
 
-function messageOf(body: Record<string, unknown>): string {
+function messageOf(body: Record<string, unknown>): string | undefined {
   const parts = [body.message, body.error, body.error_description].filter((v) => typeof v === 'string');
-  return parts.join(': ') || 'no message';
+  return parts.length > 0 ? parts.join(': ') : undefined;
 }
 
 /** Talks to Greenhouse Harvest v3: mints tokens and probes scopes without side effects. */
@@ -85,7 +85,7 @@ export class HarvestClient {
     if (response.statusCode === 200 && typeof body.access_token === 'string') {
       return { ok: true, token: { accessToken: body.access_token } };
     }
-    const message = scrubClientId(messageOf(body), credentials.clientId);
+    const message = scrubClientId(messageOf(body) ?? `HTTP ${response.statusCode}`, credentials.clientId);
     if (response.statusCode >= 500 || response.statusCode === 429) {
       return {
         ok: false,
@@ -176,7 +176,8 @@ export class HarvestClient {
       }
       const status = response.statusCode;
       const body = await readJson(response.body);
-      const evidence = { httpStatus: status, message: messageOf(body), checkedAt: checkedAt() };
+      const message = messageOf(body);
+      const evidence = { httpStatus: status, ...(message ? { message } : {}), checkedAt: checkedAt() };
       if (status >= 200 && status < 300) return { scope: scope.id, status: 'granted', evidence };
       if (status === 403) return { scope: scope.id, status: 'missing', evidence };
       if (status === 401 && (await remint())) continue;

@@ -10,8 +10,8 @@ export interface ProcessSpec {
   cwd?: string;
   /** Output goes here; the tail is shown if the process fails. */
   logFile: string;
-  /** Ready once this TCP port accepts connections. */
-  port: number;
+  /** Ready once this TCP port accepts connections, or once the log shows this line. */
+  ready: { port: number } | { logLine: RegExp };
   readyTimeoutMs?: number;
 }
 
@@ -67,12 +67,23 @@ export async function startProcess(spec: ProcessSpec): Promise<ManagedProcess> {
     }
   };
   try {
-    await waitForPort(spec.port, spec.readyTimeoutMs ?? 60_000, () => alive);
+    const timeoutMs = spec.readyTimeoutMs ?? 60_000;
+    if ('port' in spec.ready) await waitForPort(spec.ready.port, timeoutMs, () => alive);
+    else await waitForLogLine(spec.ready.logLine, timeoutMs, () => alive, () => logTail(50));
   } catch (error) {
     await stop();
     throw new Error(`${spec.name} ${(error as Error).message}. Last output (${spec.logFile}):\n${logTail()}`);
   }
   return { name: spec.name, child, exited, stop, logTail };
+}
+
+async function waitForLogLine(line: RegExp, timeoutMs: number, isAlive: () => boolean, tail: () => string) {
+  const deadline = Date.now() + timeoutMs;
+  while (!line.test(tail())) {
+    if (!isAlive()) throw new Error('exited before it was ready');
+    if (Date.now() > deadline) throw new Error(`was not ready within ${timeoutMs / 1000}s`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
 }
 
 function killGroup(pid: number, signal: NodeJS.Signals) {

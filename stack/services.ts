@@ -45,7 +45,7 @@ export async function startTemporal(o: TemporalOptions): Promise<{ address: stri
     command: path.join(BIN_DIR, 'temporal'),
     args,
     logFile: path.join(o.logDir, 'temporal.log'),
-    port: o.port,
+    ready: { port: o.port },
   });
   return { address: `127.0.0.1:${o.port}`, proc };
 }
@@ -57,7 +57,7 @@ export async function startFerretDb(o: { port: number; dir: string; logDir: stri
     command: path.join(BIN_DIR, 'ferretdb'),
     args: ['--listen-addr', `127.0.0.1:${o.port}`, '--sqlite-url', `file:${o.dir}/`, '--log-level', 'warn'],
     logFile: path.join(o.logDir, 'ferretdb.log'),
-    port: o.port,
+    ready: { port: o.port },
   });
   return { uri: `mongodb://127.0.0.1:${o.port}/`, proc };
 }
@@ -71,7 +71,7 @@ export async function startMailpit(o: { smtpPort: number; httpPort: number; dbFi
     command: path.join(BIN_DIR, 'mailpit'),
     args,
     logFile: path.join(o.logDir, 'mailpit.log'),
-    port: o.httpPort,
+    ready: { port: o.httpPort },
   });
   return { smtpUrl: `smtp://127.0.0.1:${o.smtpPort}`, apiUrl: `http://127.0.0.1:${o.httpPort}`, proc };
 }

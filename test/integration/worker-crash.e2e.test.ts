@@ -1,0 +1,80 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it, inject } from 'vitest';
+import { PERMISSION_SETS } from '../../greenhouse/catalog';
+import { eventually, http } from '../support/http';
+import { waitForMessages } from '../support/mailpit';
+import { sim } from '../support/simulator';
+import { type TestStack, configEnv, startTestStack } from '../support/stack';
+
+const ROOT = path.join(__dirname, '..', '..');
+const ATS_READ = PERMISSION_SETS.ats_read as string[];
+
+/** The real worker entry point (worker/main.ts) in its own process, so it can be SIGKILLed. */
+function spawnWorker(stack: TestStack): ChildProcess {
+  return spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'worker', 'main.ts')], {
+    cwd: ROOT,
+    env: { ...process.env, ...configEnv(stack.config), WORKFLOW_BUNDLE_PATH: inject('services').workflowBundlePath },
+    stdio: ['ignore', 'ignore', 'inherit'],
+    detached: true,
+  });
+}
+
+const exited = (child: ChildProcess) =>
+  new Promise<NodeJS.Signals | number | null>((resolve) => {
+    if (child.exitCode !== null || child.signalCode !== null) resolve(child.signalCode ?? child.exitCode);
+    else child.once('exit', (code, signal) => resolve(signal ?? code));
+  });
+
+describe('a worker killed while a link waits', () => {
+  let stack: TestStack;
+  const workers: ChildProcess[] = [];
+  beforeAll(async () => {
+    stack = await startTestStack({ worker: false });
+  });
+  afterAll(async () => {
+    for (const w of workers) if (w.pid && w.exitCode === null && w.signalCode === null) process.kill(-w.pid, 'SIGKILL');
+    await stack?.close();
+  });
+
+  it('loses nothing: a new worker picks the link up and completes it, without a second email', async () => {
+    const api = stack.api.url;
+    const requester = `crash-${Date.now()}@acme.example`;
+    const first = spawnWorker(stack);
+    workers.push(first);
+
+    const created = await http(api, 'POST', '/v1/links', {
+      apiKey: stack.apiKey,
+      body: { organization: { id: 'org-c', name: 'Crashco' }, requester: { email: requester } },
+    });
+    const connectPath = new URL(created.json.connectUrl).pathname;
+    const credential = await sim.createCredential(ATS_READ.filter((s) => s !== 'harvest:offers:list'));
+    const submitted = await http(api, 'POST', `${connectPath}/credentials`, {
+      body: { clientId: credential.clientId, clientSecret: credential.clientSecret },
+    });
+    expect(submitted.json.status).toBe('awaiting_permissions');
+    await waitForMessages(requester, 1);
+
+    process.kill(-(first.pid as number), 'SIGKILL');
+    expect(await exited(first)).toBe('SIGKILL');
+
+    await sim.changeScopes(credential.clientId, { grant: ['harvest:offers:list'] });
+    expect((await http(api, 'POST', `${connectPath}/recheck`, { body: {} })).status).toBe(202);
+    await new Promise((r) => setTimeout(r, 1_000));
+    const waiting = await http(api, 'GET', `/v1/links/${created.json.id}`, { apiKey: stack.apiKey });
+    expect(waiting.json.status).toBe('awaiting_permissions'); // nobody is working on it now
+
+    const second = spawnWorker(stack);
+    workers.push(second);
+    const linked = await eventually(
+      () => http(api, 'GET', `/v1/links/${created.json.id}`, { apiKey: stack.apiKey }),
+      (r) => r.json.status === 'linked',
+      45_000,
+    );
+    expect(linked.json.permissions.every((p: { status: string }) => p.status === 'granted')).toBe(true);
+    expect(await waitForMessages(requester, 1)).toHaveLength(1);
+
+    process.kill(-(second.pid as number), 'SIGTERM');
+    expect(await exited(second)).toBe(0);
+  });
+});
