@@ -35,7 +35,7 @@ const basic = (c: HarvestCredentials) =>
 /** Greenhouse echoes a malformed client id back in its error; never keep it. */
 export function scrubClientId(message: string, clientId: string): string {
   const scrubbed = clientId ? message.split(clientId).join('[client id]') : message;
-  return scrubbed.replace(/client_id=\S+/g, 'client_id=[client id]');
+  return scrubbed.replace(/client_id=(?!\[client id\])\S+/g, 'client_id=[client id]');
 }
 
 async function readJson(body: Dispatcher.ResponseData['body']): Promise<Record<string, unknown>> {

@@ -1,0 +1,82 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AppStore } from '../../store/apps';
+import { connectMongo } from '../../store/mongo';
+import { http } from '../support/http';
+import { type TestStack, startTestStack } from '../support/stack';
+
+describe('integrator API errors and tenancy', () => {
+  let stack: TestStack;
+  let otherKey: string;
+  beforeAll(async () => {
+    stack = await startTestStack({ worker: false });
+    const mongo = await connectMongo(stack.config.MONGODB_URI, stack.config.MONGODB_DB);
+    otherKey = (await new AppStore(mongo.db).createApp('Other')).apiKey;
+    await mongo.close();
+  });
+  afterAll(async () => {
+    await stack?.close();
+  });
+
+  it('asks for an API key with a problem+json 401', async () => {
+    const response = await http(stack.api.url, 'POST', '/v1/links', { body: {} });
+    expect(response.status).toBe(401);
+    expect(response.headers.get('content-type')).toContain('application/problem+json');
+    expect(response.json.detail).toContain('Authorization: Bearer');
+    const wrong = await http(stack.api.url, 'GET', '/v1/links', { apiKey: 'gl_key_wrong' });
+    expect(wrong.status).toBe(401);
+  });
+
+  it('names each bad field and changes nothing', async () => {
+    const response = await http(stack.api.url, 'POST', '/v1/links', {
+      apiKey: stack.apiKey,
+      body: { organization: { id: '' }, requester: { email: 'not-an-email' }, permissionSet: 'everything' },
+    });
+    expect(response.status).toBe(422);
+    const fields = response.json.errors.map((e: { field: string }) => e.field).sort();
+    expect(fields).toEqual(['organization.id', 'organization.name', 'permissionSet', 'requester.email']);
+    expect(response.json.errors.find((e: { field: string }) => e.field === 'permissionSet').message).toContain(
+      'ats_read',
+    );
+    const list = await http(stack.api.url, 'GET', '/v1/links', { apiKey: stack.apiKey });
+    expect(list.json.data).toEqual([]);
+  });
+
+  it('rejects malformed JSON clearly', async () => {
+    const response = await fetch(`${stack.api.url}/v1/links`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${stack.apiKey}`, 'content-type': 'application/json' },
+      body: '{"organization":',
+    });
+    expect(response.status).toBe(400);
+    expect(((await response.json()) as { type: string }).type).toContain('malformed_json');
+  });
+
+  it("answers 404 for another app's link", async () => {
+    const created = await http(stack.api.url, 'POST', '/v1/links', {
+      apiKey: stack.apiKey,
+      body: { organization: { id: 'o', name: 'O' }, requester: { email: 'r@o.example' } },
+    });
+    expect(created.status).toBe(201);
+    expect((await http(stack.api.url, 'GET', `/v1/links/${created.json.id}`, { apiKey: stack.apiKey })).status).toBe(200);
+    const foreign = await http(stack.api.url, 'GET', `/v1/links/${created.json.id}`, { apiKey: otherKey });
+    expect(foreign.status).toBe(404);
+    expect((await http(stack.api.url, 'GET', '/v1/links', { apiKey: otherKey })).json.data).toEqual([]);
+  });
+
+  it('shows the same page for unknown and malformed connect tokens, and validates credentials', async () => {
+    const unknown = await http(stack.api.url, 'GET', `/connect/${'a'.repeat(43)}`);
+    const malformed = await http(stack.api.url, 'GET', '/connect/xyz');
+    expect(unknown.status).toBe(404);
+    expect(malformed.status).toBe(404);
+    expect(unknown.text).toBe(malformed.text);
+
+    const created = await http(stack.api.url, 'POST', '/v1/links', {
+      apiKey: stack.apiKey,
+      body: { organization: { id: 'o2', name: 'O2' }, requester: { email: 'r@o2.example' } },
+    });
+    const path = new URL(created.json.connectUrl).pathname;
+    const bad = await http(stack.api.url, 'POST', `${path}/credentials`, { body: { clientId: ' ', userId: 'abc' } });
+    expect(bad.status).toBe(422);
+    expect(bad.json.errors.map((e: { field: string }) => e.field).sort()).toEqual(['clientId', 'clientSecret', 'userId']);
+  });
+});

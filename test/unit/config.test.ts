@@ -1,0 +1,63 @@
+import { describe, expect, it } from 'vitest';
+import { formatDuration, parseDuration } from '../../config/duration';
+import { ConfigError, loadConfig } from '../../config/load';
+
+const KEY = Buffer.alloc(32, 7).toString('base64');
+
+function problemsOf(env: Record<string, string>): string[] {
+  try {
+    loadConfig(env);
+  } catch (error) {
+    if (error instanceof ConfigError) return error.problems;
+    throw error;
+  }
+  return [];
+}
+
+describe('configuration', () => {
+  it('fills defaults and derives PUBLIC_URL from PORT', () => {
+    const config = loadConfig({ CREDENTIALS_KEYS: `k1:${KEY}`, PORT: '4100' });
+    expect(config.PUBLIC_URL).toBe('http://localhost:4100');
+    expect(config.TEMPORAL_TASK_QUEUE).toBe('greenlink');
+    expect(config.REMINDER_SCHEDULE).toEqual([0, 86_400_000, 259_200_000, 604_800_000, 1_209_600_000]);
+    expect(config.LINK_EXPIRY).toBe(30 * 86_400_000);
+    expect(config.CREDENTIALS_KEYS[0]?.id).toBe('k1');
+  });
+
+  it('names every bad variable on its own line', () => {
+    const problems = problemsOf({
+      MONGODB_URI: 'nonsense',
+      CREDENTIALS_KEYS: 'k1:dG9vLXNob3J0',
+      PORT: '99999',
+      REMINDER_SCHEDULE: '0,1d,later',
+    });
+    expect(problems).toHaveLength(4);
+    expect(problems.find((p) => p.startsWith('MONGODB_URI'))).toContain('mongodb:');
+    expect(problems.find((p) => p.startsWith('CREDENTIALS_KEYS'))).toContain('32 bytes');
+    expect(problems.find((p) => p.startsWith('PORT'))).toBeDefined();
+    expect(problems.find((p) => p.startsWith('REMINDER_SCHEDULE'))).toContain('"later"');
+  });
+
+  it('requires the credentials keyring and rejects malformed or duplicate entries', () => {
+    expect(problemsOf({})).toEqual(['CREDENTIALS_KEYS is required']);
+    expect(problemsOf({ CREDENTIALS_KEYS: 'no-colon' })[0]).toContain('"<key id>:<base64 key>"');
+    expect(problemsOf({ CREDENTIALS_KEYS: `a:${KEY},a:${KEY}` })[0]).toContain('appears twice');
+  });
+
+  it('reads a rotated keyring in order: the first key encrypts', () => {
+    const other = Buffer.alloc(32, 9).toString('base64');
+    const config = loadConfig({ CREDENTIALS_KEYS: `new:${other}, old:${KEY}` });
+    expect(config.CREDENTIALS_KEYS.map((k) => k.id)).toEqual(['new', 'old']);
+  });
+
+  it('parses and prints durations', () => {
+    expect(parseDuration('500ms')).toBe(500);
+    expect(parseDuration('90s')).toBe(90_000);
+    expect(parseDuration('1.5h')).toBe(5_400_000);
+    expect(parseDuration('30d')).toBe(2_592_000_000);
+    expect(parseDuration('42')).toBe(42);
+    expect(parseDuration('soon')).toBeUndefined();
+    expect(formatDuration(86_400_000)).toBe('1d');
+    expect(formatDuration(1_500)).toBe('1500ms');
+  });
+});
