@@ -1,7 +1,7 @@
-import { type EmailDeps, createEmailActivities } from './email';
-import { createPersistActivity } from './persist';
-import { type ProbeDeps, createProbeActivity } from './probe';
 import type { LinkStore } from '../store/links';
+import { createEmailActivities, type EmailDeps } from './email';
+import { createPersistActivity } from './persist';
+import { createProbeActivity, type ProbeDeps } from './probe';
 
 export type ActivityDeps = ProbeDeps & EmailDeps & { links: LinkStore };
 

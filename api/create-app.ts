@@ -1,7 +1,7 @@
 import { WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
 import express, { type NextFunction, type Request, type Response } from 'express';
-import type { Logger } from '../logging/logger';
 import type { LinkService } from '../links/service';
+import type { Logger } from '../logging/logger';
 import type { AppStore } from '../store/apps';
 import type { ConnectTokenStore } from '../store/connect-tokens';
 import type { LinkStore } from '../store/links';
@@ -41,7 +41,8 @@ export function createApiApp(deps: ApiDeps) {
       'x-content-type-options': 'nosniff',
       'referrer-policy': 'no-referrer',
       'x-frame-options': 'DENY',
-      'content-security-policy': "default-src 'self'; style-src 'self' 'unsafe-inline'; script-src 'self'; frame-ancestors 'none'",
+      'content-security-policy':
+        "default-src 'self'; style-src 'self' 'unsafe-inline'; script-src 'self'; frame-ancestors 'none'",
     });
     next();
   });
@@ -59,7 +60,9 @@ export function createApiApp(deps: ApiDeps) {
 
   app.use('/v1/links', requireAppKey(deps.apps), linksRouter(deps));
   app.use('/connect', connectRouter(deps));
-  app.use((req, _res, next) => next(new Problem(404, 'not_found', 'Not found', `No route for ${req.method} ${req.path}`)));
+  app.use((req, _res, next) =>
+    next(new Problem(404, 'not_found', 'Not found', `No route for ${req.method} ${req.path}`)),
+  );
   app.use(temporalProblems);
   app.use(problemHandler(deps.log));
   return app;

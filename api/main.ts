@@ -14,7 +14,9 @@ startApi(config, { log })
   })
   .catch((error: NodeJS.ErrnoException) => {
     const message =
-      error.code === 'EADDRINUSE' ? `Port ${config.PORT} (API) is in use: set PORT to another port.` : error.message;
+      error.code === 'EADDRINUSE'
+        ? `Port ${config.PORT} (API) is in use: set PORT to another port.`
+        : error.message;
     log.error({ err: error }, message);
     process.exit(1);
   });

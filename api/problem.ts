@@ -63,7 +63,10 @@ export function problemHandler(log: { error(obj: object, msg: string): void }) {
     const status = (error as { status?: number }).status;
     const type = (error as { type?: string }).type;
     if (type === 'entity.parse.failed') {
-      return sendProblem(res, new Problem(400, 'malformed_json', 'The body is not valid JSON', (error as Error).message));
+      return sendProblem(
+        res,
+        new Problem(400, 'malformed_json', 'The body is not valid JSON', (error as Error).message),
+      );
     }
     if (type === 'entity.too.large') {
       return sendProblem(res, new Problem(413, 'body_too_large', 'The body is too large'));

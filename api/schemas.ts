@@ -32,16 +32,8 @@ export const listLinksQuery = z.object({
 
 /** Harvest v3 client credentials as pasted from Greenhouse's Dev Center. */
 export const harvestCredentialsBody = z.object({
-  clientId: z
-    .string({ message: 'is required' })
-    .trim()
-    .min(1, 'is required')
-    .max(200, 'is too long'),
-  clientSecret: z
-    .string({ message: 'is required' })
-    .trim()
-    .min(1, 'is required')
-    .max(500, 'is too long'),
+  clientId: z.string({ message: 'is required' }).trim().min(1, 'is required').max(200, 'is too long'),
+  clientSecret: z.string({ message: 'is required' }).trim().min(1, 'is required').max(500, 'is too long'),
   userId: z
     .string()
     .trim()

@@ -3,8 +3,8 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Client, Connection } from '@temporalio/client';
 import type { Config } from '../config/schema';
-import { type Logger, createLogger } from '../logging/logger';
 import { LinkService } from '../links/service';
+import { createLogger, type Logger } from '../logging/logger';
 import { AppStore } from '../store/apps';
 import { ConnectTokenStore } from '../store/connect-tokens';
 import { CredentialVault } from '../store/credential-vault';
@@ -19,7 +19,10 @@ export interface RunningApi {
 }
 
 /** Connects MongoDB and Temporal, then serves the API; `port` 0 picks a free port (tests). */
-export async function startApi(config: Config, options: { port?: number; log?: Logger } = {}): Promise<RunningApi> {
+export async function startApi(
+  config: Config,
+  options: { port?: number; log?: Logger } = {},
+): Promise<RunningApi> {
   const log = options.log ?? createLogger('api', config.LOG_LEVEL);
   const mongo = await connectMongo(config.MONGODB_URI, config.MONGODB_DB);
   await ensureIndexes(mongo.db);

@@ -1,4 +1,4 @@
-import { envSchema, type Config } from './schema';
+import { type Config, envSchema } from './schema';
 
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
@@ -15,13 +15,17 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (!parsed.success) {
     const problems = parsed.error.issues.map((issue) => {
       const name = String(issue.path[0] ?? 'environment');
-      const message = issue.code === 'invalid_type' && present[name] === undefined ? 'is required' : issue.message;
+      const message =
+        issue.code === 'invalid_type' && present[name] === undefined ? 'is required' : issue.message;
       return `${name} ${message}`;
     });
     throw new ConfigError(problems);
   }
   const config = parsed.data;
-  return { ...config, PUBLIC_URL: (config.PUBLIC_URL ?? `http://localhost:${config.PORT}`).replace(/\/$/, '') };
+  return {
+    ...config,
+    PUBLIC_URL: (config.PUBLIC_URL ?? `http://localhost:${config.PORT}`).replace(/\/$/, ''),
+  };
 }
 
 /** For process entry points: print one clear line per problem and exit, instead of a stack trace. */

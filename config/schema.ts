@@ -72,14 +72,18 @@ export const envSchema = z.object({
     .default('localhost:7233'),
   TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
   TEMPORAL_TASK_QUEUE: z.string().min(1).default('greenlink'),
-  MONGODB_URI: url(['mongodb:', 'mongodb+srv:'], 'mongodb://localhost:27017').default('mongodb://localhost:27017'),
+  MONGODB_URI: url(['mongodb:', 'mongodb+srv:'], 'mongodb://localhost:27017').default(
+    'mongodb://localhost:27017',
+  ),
   MONGODB_DB: z
     .string()
     .regex(/^[A-Za-z0-9_-]{1,60}$/, 'must be a database name (letters, digits, _ and -)')
     .default('greenlink'),
   SMTP_URL: url(['smtp:', 'smtps:'], 'smtp://localhost:1025').default('smtp://localhost:1025'),
   MAIL_FROM: z.string().min(3).default('Greenlink <no-reply@greenlink.localhost>'),
-  GREENHOUSE_AUTH_URL: url(['http:', 'https:'], 'https://auth.greenhouse.io').default('https://auth.greenhouse.io'),
+  GREENHOUSE_AUTH_URL: url(['http:', 'https:'], 'https://auth.greenhouse.io').default(
+    'https://auth.greenhouse.io',
+  ),
   GREENHOUSE_HARVEST_URL: url(['http:', 'https:'], 'https://harvest.greenhouse.io').default(
     'https://harvest.greenhouse.io',
   ),
@@ -87,7 +91,12 @@ export const envSchema = z.object({
   CREDENTIALS_KEYS: keyring,
   OPERATOR_TOKENS: z
     .string()
-    .transform((text) => text.split(',').map((t) => t.trim()).filter(Boolean))
+    .transform((text) =>
+      text
+        .split(',')
+        .map((t) => t.trim())
+        .filter(Boolean),
+    )
     .default([]),
   REMINDER_SCHEDULE: durationList.default([0, 86_400_000, 3 * 86_400_000, 7 * 86_400_000, 14 * 86_400_000]),
   REPROBE_SCHEDULE: durationList.default([600_000, 3_600_000, 6 * 3_600_000]),

@@ -1,5 +1,5 @@
 import { Agent, type Dispatcher, request } from 'undici';
-import { type ScopeDefinition, getScope } from './catalog';
+import { getScope, type ScopeDefinition } from './catalog';
 import type { CredentialProblem, ProbeOutcome, ScopeResult } from './probe-result';
 
 export interface HarvestCredentials {
@@ -104,7 +104,11 @@ export class HarvestClient {
   }
 
   /** Probes each required scope; never calls an endpoint with side effects. */
-  async probe(credentials: HarvestCredentials, scopeIds: readonly string[], signal?: AbortSignal): Promise<ProbeOutcome> {
+  async probe(
+    credentials: HarvestCredentials,
+    scopeIds: readonly string[],
+    signal?: AbortSignal,
+  ): Promise<ProbeOutcome> {
     const minted = await this.mintToken(credentials, signal);
     if (!minted.ok) return minted.outcome;
     let token = minted.token;
@@ -155,7 +159,10 @@ export class HarvestClient {
       return {
         scope: scope.id,
         status: granted ? 'granted' : 'missing',
-        evidence: { checkedAt: checkedAt(), message: granted ? 'listed by introspection' : 'not in token scopes' },
+        evidence: {
+          checkedAt: checkedAt(),
+          message: granted ? 'listed by introspection' : 'not in token scopes',
+        },
       };
     }
     const url = new URL(scope.probe.path, this.options.harvestUrl);
@@ -172,7 +179,11 @@ export class HarvestClient {
       } catch (error) {
         if (signal?.aborted) throw error;
         if (attempt < 3) continue;
-        return { scope: scope.id, status: 'unknown', evidence: { checkedAt: checkedAt(), message: networkMessage(error) } };
+        return {
+          scope: scope.id,
+          status: 'unknown',
+          evidence: { checkedAt: checkedAt(), message: networkMessage(error) },
+        };
       }
       const status = response.statusCode;
       const body = await readJson(response.body);
@@ -194,7 +205,11 @@ export class HarvestClient {
       }
       return { scope: scope.id, status: 'unknown', evidence };
     }
-    return { scope: scope.id, status: 'unknown', evidence: { checkedAt: checkedAt(), message: 'gave up after retries' } };
+    return {
+      scope: scope.id,
+      status: 'unknown',
+      evidence: { checkedAt: checkedAt(), message: 'gave up after retries' },
+    };
   }
 
   /** Optional extra evidence: the token's scopes according to Greenhouse, or undefined if unavailable. */
@@ -212,7 +227,8 @@ export class HarvestClient {
         signal,
       });
       const body = await readJson(response.body);
-      if (response.statusCode !== 200 || body.active !== true || typeof body.scope !== 'string') return undefined;
+      if (response.statusCode !== 200 || body.active !== true || typeof body.scope !== 'string')
+        return undefined;
       return new Set(body.scope.split(/\s+/).filter(Boolean));
     } catch {
       return undefined;

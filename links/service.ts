@@ -1,11 +1,11 @@
 import { type Client, WorkflowIdConflictPolicy } from '@temporalio/client';
 import type { Config } from '../config/schema';
 import { PERMISSION_SETS } from '../greenhouse/catalog';
+import type { HarvestCredentials } from '../greenhouse/harvest-client';
 import type { ConnectTokenStore } from '../store/connect-tokens';
 import type { CredentialVault } from '../store/credential-vault';
 import { newId } from '../store/ids';
 import { type LinkDoc, type LinkStore, workflowIdFor } from '../store/links';
-import type { HarvestCredentials } from '../greenhouse/harvest-client';
 import { linkWorkflow } from '../workflows/link';
 import { cancelSignal, recheckSignal, submitCredentialsUpdate } from '../workflows/messages';
 import type { LinkWorkflowInput, Person, SubmitCredentialsResult } from './model';

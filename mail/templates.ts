@@ -7,7 +7,10 @@ export interface RenderedEmail {
 }
 
 const escapeHtml = (s: string) =>
-  s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] as string);
+  s.replace(
+    /[&<>"']/g,
+    (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] as string,
+  );
 
 export function reminderEmail(input: {
   organizationName: string;
@@ -19,7 +22,10 @@ export function reminderEmail(input: {
   const count = scopes.length;
   const subject = `${count} Greenhouse permission${count === 1 ? '' : 's'} still missing for ${input.organizationName}`;
   const lines = scopes.map((s) => `  - ${s.label} (${s.id})`);
-  const how = scopes[0] && 'probe' in scopes[0] ? fixInstruction(scopes[0]).replace(/tick ".*"/, 'tick each scope above') : '';
+  const how =
+    scopes[0] && 'probe' in scopes[0]
+      ? fixInstruction(scopes[0]).replace(/tick ".*"/, 'tick each scope above')
+      : '';
   const text = [
     `Hello,`,
     ``,

@@ -28,7 +28,10 @@ child.on('exit', (code, signal) => {
   let passed = 0;
   let failed = 0;
   try {
-    const result = JSON.parse(readFileSync(report, 'utf8')) as { numPassedTests: number; numFailedTests: number };
+    const result = JSON.parse(readFileSync(report, 'utf8')) as {
+      numPassedTests: number;
+      numFailedTests: number;
+    };
     passed = result.numPassedTests;
     failed = result.numFailedTests;
   } catch {

@@ -14,7 +14,9 @@ interface DemoState {
  * folder (development only) so a second `npm start` shows the same key and, while still usable, the same link.
  */
 export async function ensureDemo(config: Config, apiUrl: string, stateFile: string): Promise<DemoState> {
-  let state: DemoState | undefined = existsSync(stateFile) ? JSON.parse(readFileSync(stateFile, 'utf8')) : undefined;
+  let state: DemoState | undefined = existsSync(stateFile)
+    ? JSON.parse(readFileSync(stateFile, 'utf8'))
+    : undefined;
   const mongo = await connectMongo(config.MONGODB_URI, config.MONGODB_DB);
   try {
     const apps = new AppStore(mongo.db);

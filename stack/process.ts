@@ -69,7 +69,13 @@ export async function startProcess(spec: ProcessSpec): Promise<ManagedProcess> {
   try {
     const timeoutMs = spec.readyTimeoutMs ?? 60_000;
     if ('port' in spec.ready) await waitForPort(spec.ready.port, timeoutMs, () => alive);
-    else await waitForLogLine(spec.ready.logLine, timeoutMs, () => alive, () => logTail(50));
+    else
+      await waitForLogLine(
+        spec.ready.logLine,
+        timeoutMs,
+        () => alive,
+        () => logTail(50),
+      );
   } catch (error) {
     await stop();
     throw new Error(`${spec.name} ${(error as Error).message}. Last output (${spec.logFile}):\n${logTail()}`);

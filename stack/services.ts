@@ -5,7 +5,9 @@ import path from 'node:path';
 import { type ManagedProcess, startProcess } from './process';
 
 export const ROOT = path.join(__dirname, '..');
-export const CACHE_DIR = process.env.GREENLINK_CACHE_DIR ?? path.join(process.env.XDG_CACHE_HOME ?? path.join(os.homedir(), '.cache'), 'greenlink');
+export const CACHE_DIR =
+  process.env.GREENLINK_CACHE_DIR ??
+  path.join(process.env.XDG_CACHE_HOME ?? path.join(os.homedir(), '.cache'), 'greenlink');
 export const BIN_DIR = path.join(CACHE_DIR, 'bin');
 
 export type ServiceTool = 'temporal' | 'ferretdb' | 'mailpit';
@@ -62,7 +64,12 @@ export async function startFerretDb(o: { port: number; dir: string; logDir: stri
   return { uri: `mongodb://127.0.0.1:${o.port}/`, proc };
 }
 
-export async function startMailpit(o: { smtpPort: number; httpPort: number; dbFile?: string; logDir: string }) {
+export async function startMailpit(o: {
+  smtpPort: number;
+  httpPort: number;
+  dbFile?: string;
+  logDir: string;
+}) {
   const args = ['--smtp', `127.0.0.1:${o.smtpPort}`, '--listen', `127.0.0.1:${o.httpPort}`];
   args.push('--disable-version-check', '--quiet', '--smtp-auth-accept-any', '--smtp-auth-allow-insecure');
   if (o.dbFile) args.push('--database', o.dbFile);

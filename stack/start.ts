@@ -11,7 +11,14 @@ import { DEMO } from '../greenhouse/simulator/state';
 import { ensureDemo } from './demo';
 import { isPortFree } from './ports';
 import { type ManagedProcess, startProcess } from './process';
-import { ROOT, type ServiceTool, installServices, startFerretDb, startMailpit, startTemporal } from './services';
+import {
+  installServices,
+  ROOT,
+  type ServiceTool,
+  startFerretDb,
+  startMailpit,
+  startTemporal,
+} from './services';
 
 const env = process.env;
 const dataDir = path.resolve(env.GREENLINK_DATA_DIR ?? path.join(ROOT, '.data'));
@@ -21,10 +28,22 @@ const say = (line: string) => console.log(`[greenlink] ${line}`);
 const port = (name: string, fallback: number) => Number(env[name] ?? fallback);
 const ports = {
   api: { port: port('PORT', 3000), what: 'API', variable: 'PORT' },
-  temporal: { port: port('TEMPORAL_PORT', 7233), what: 'Temporal', variable: 'TEMPORAL_PORT (or TEMPORAL_ADDRESS)' },
+  temporal: {
+    port: port('TEMPORAL_PORT', 7233),
+    what: 'Temporal',
+    variable: 'TEMPORAL_PORT (or TEMPORAL_ADDRESS)',
+  },
   temporalUi: { port: port('TEMPORAL_UI_PORT', 8233), what: 'Temporal UI', variable: 'TEMPORAL_UI_PORT' },
-  mongo: { port: port('FERRETDB_PORT', 27017), what: 'FerretDB (MongoDB)', variable: 'FERRETDB_PORT (or MONGODB_URI)' },
-  smtp: { port: port('MAILPIT_SMTP_PORT', 1025), what: 'Mailpit SMTP', variable: 'MAILPIT_SMTP_PORT (or SMTP_URL)' },
+  mongo: {
+    port: port('FERRETDB_PORT', 27017),
+    what: 'FerretDB (MongoDB)',
+    variable: 'FERRETDB_PORT (or MONGODB_URI)',
+  },
+  smtp: {
+    port: port('MAILPIT_SMTP_PORT', 1025),
+    what: 'Mailpit SMTP',
+    variable: 'MAILPIT_SMTP_PORT (or SMTP_URL)',
+  },
   mailUi: { port: port('MAILPIT_UI_PORT', 8025), what: 'Mailpit UI', variable: 'MAILPIT_UI_PORT' },
   simulator: { port: port('SIMULATOR_PORT', 4010), what: 'Greenhouse simulator', variable: 'SIMULATOR_PORT' },
 };
@@ -68,7 +87,8 @@ async function main() {
   const taken = [];
   for (const p of needed) if (!(await isPortFree(p.port, '0.0.0.0'))) taken.push(p);
   if (taken.length > 0) {
-    for (const p of taken) console.error(`Port ${p.port} (${p.what}) is in use: set ${p.variable} to change it.`);
+    for (const p of taken)
+      console.error(`Port ${p.port} (${p.what}) is in use: set ${p.variable} to change it.`);
     process.exit(2);
   }
 
@@ -96,7 +116,9 @@ async function main() {
     running.push(proc);
     proc.exited.then((code) => {
       if (stopping) return;
-      console.error(`[greenlink] ${proc.name} exited unexpectedly (code ${code}). Last output:\n${proc.logTail()}`);
+      console.error(
+        `[greenlink] ${proc.name} exited unexpectedly (code ${code}). Last output:\n${proc.logTail()}`,
+      );
       void stopAll(1);
     });
     say(`${label} ready (${((Date.now() - began) / 1000).toFixed(1)}s)`);
@@ -113,42 +135,55 @@ async function main() {
 
   try {
     if (embedded.temporal) {
-      await track(`Temporal dev server on ${ports.temporal.port}`, async () =>
-        (
-          await startTemporal({
-            port: ports.temporal.port,
-            uiPort: ports.temporalUi.port,
-            dbFile: path.join(dataDir, 'temporal.sqlite'),
-            logDir,
-          })
-        ).proc,
+      await track(
+        `Temporal dev server on ${ports.temporal.port}`,
+        async () =>
+          (
+            await startTemporal({
+              port: ports.temporal.port,
+              uiPort: ports.temporalUi.port,
+              dbFile: path.join(dataDir, 'temporal.sqlite'),
+              logDir,
+            })
+          ).proc,
       );
     }
     if (embedded.mongo) {
-      await track(`FerretDB on ${ports.mongo.port}`, async () =>
-        (await startFerretDb({ port: ports.mongo.port, dir: path.join(dataDir, 'ferretdb'), logDir })).proc,
+      await track(
+        `FerretDB on ${ports.mongo.port}`,
+        async () =>
+          (await startFerretDb({ port: ports.mongo.port, dir: path.join(dataDir, 'ferretdb'), logDir })).proc,
       );
     }
     if (embedded.smtp) {
-      await track(`Mailpit on ${ports.smtp.port} (UI ${ports.mailUi.port})`, async () =>
-        (
-          await startMailpit({
-            smtpPort: ports.smtp.port,
-            httpPort: ports.mailUi.port,
-            dbFile: path.join(dataDir, 'mailpit.db'),
-            logDir,
-          })
-        ).proc,
+      await track(
+        `Mailpit on ${ports.smtp.port} (UI ${ports.mailUi.port})`,
+        async () =>
+          (
+            await startMailpit({
+              smtpPort: ports.smtp.port,
+              httpPort: ports.mailUi.port,
+              dbFile: path.join(dataDir, 'mailpit.db'),
+              logDir,
+            })
+          ).proc,
       );
     }
     if (embedded.simulator) {
       await track(`Greenhouse simulator on ${ports.simulator.port}`, () =>
-        tsx('greenhouse/simulator/main.ts', 'simulator', { port: ports.simulator.port }, {
-          SIMULATOR_PORT: String(ports.simulator.port),
-        }),
+        tsx(
+          'greenhouse/simulator/main.ts',
+          'simulator',
+          { port: ports.simulator.port },
+          {
+            SIMULATOR_PORT: String(ports.simulator.port),
+          },
+        ),
       );
     }
-    await track('worker (bundling workflow code)', () => tsx('worker/main.ts', 'worker', { logLine: /worker started/ }));
+    await track('worker (bundling workflow code)', () =>
+      tsx('worker/main.ts', 'worker', { logLine: /worker started/ }),
+    );
     await track(`API on ${ports.api.port}`, () => tsx('api/main.ts', 'api', { port: ports.api.port }));
   } catch (error) {
     console.error(`[greenlink] ${(error as Error).message}`);

@@ -21,11 +21,23 @@ export class ConnectTokenStore {
     return this.db.collection<ConnectTokenDoc>('connect_tokens');
   }
 
-  async issue(linkId: string, purpose: TokenPurpose, ttlMs: number): Promise<{ token: string; expiresAt: Date }> {
+  async issue(
+    linkId: string,
+    purpose: TokenPurpose,
+    ttlMs: number,
+  ): Promise<{ token: string; expiresAt: Date }> {
     const token = newSecret();
     const hash = hashSecret(token);
     const expiresAt = new Date(Date.now() + ttlMs);
-    await this.tokens.insertOne({ _id: hash, hash, linkId, purpose, createdAt: new Date(), expiresAt, revokedAt: null });
+    await this.tokens.insertOne({
+      _id: hash,
+      hash,
+      linkId,
+      purpose,
+      createdAt: new Date(),
+      expiresAt,
+      revokedAt: null,
+    });
     return { token, expiresAt };
   }
 

@@ -76,7 +76,10 @@ export class CredentialVault {
 
   private decrypt(doc: CredentialDoc): HarvestCredentials {
     const key = this.byId.get(doc.keyId);
-    if (!key) throw new Error(`credential ${doc._id} is encrypted with key "${doc.keyId}", which is not in CREDENTIALS_KEYS`);
+    if (!key)
+      throw new Error(
+        `credential ${doc._id} is encrypted with key "${doc.keyId}", which is not in CREDENTIALS_KEYS`,
+      );
     const decipher = createDecipheriv('aes-256-gcm', key, Buffer.from(doc.iv, 'base64'));
     decipher.setAAD(Buffer.from(doc.linkId));
     decipher.setAuthTag(Buffer.from(doc.tag, 'base64'));

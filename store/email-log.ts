@@ -26,7 +26,17 @@ export class EmailLog {
     if (!existing) {
       await this.log.updateOne(
         { _id: key },
-        { $setOnInsert: { key, kind, linkId, status: 'sending', messageId, createdAt: new Date(), sentAt: null } },
+        {
+          $setOnInsert: {
+            key,
+            kind,
+            linkId,
+            status: 'sending',
+            messageId,
+            createdAt: new Date(),
+            sentAt: null,
+          },
+        },
         { upsert: true },
       );
     }

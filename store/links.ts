@@ -50,7 +50,12 @@ export class LinkStore {
     return this.links.findOne({ _id: linkId });
   }
 
-  async list(appId: string, filter: { status?: LinkStatus; organizationId?: string }, limit: number, after?: string) {
+  async list(
+    appId: string,
+    filter: { status?: LinkStatus; organizationId?: string },
+    limit: number,
+    after?: string,
+  ) {
     const query: Filter<LinkDoc> = { appId };
     if (filter.status) query.status = filter.status;
     if (filter.organizationId) query['organization.id'] = filter.organizationId;

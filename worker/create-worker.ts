@@ -1,10 +1,10 @@
 import {
   DefaultLogger,
+  makeTelemetryFilterString,
   NativeConnection,
   Runtime,
   Worker,
   type WorkflowBundleOption,
-  makeTelemetryFilterString,
 } from '@temporalio/worker';
 import { createActivities } from '../activities';
 import type { Config } from '../config/schema';
@@ -27,12 +27,16 @@ export interface RunningWorker {
 }
 
 /** Builds a worker with every dependency injected from configuration. */
-export async function createWorker(config: Config, options: { bundle?: WorkflowBundleOption } = {}): Promise<RunningWorker> {
+export async function createWorker(
+  config: Config,
+  options: { bundle?: WorkflowBundleOption } = {},
+): Promise<RunningWorker> {
   if (!runtimeInstalled) {
     Runtime.install({
       // The SDK's own chatter (worker state changes) only at warn and above.
       logger: new DefaultLogger('WARN'),
-      telemetryOptions: { logging: { filter: makeTelemetryFilterString({ core: 'WARN' }), forward: {} } } });
+      telemetryOptions: { logging: { filter: makeTelemetryFilterString({ core: 'WARN' }), forward: {} } },
+    });
     runtimeInstalled = true;
   }
   const mongo = await connectMongo(config.MONGODB_URI, config.MONGODB_DB);
@@ -41,7 +45,10 @@ export async function createWorker(config: Config, options: { bundle?: WorkflowB
   const activities = createActivities({
     links: new LinkStore(mongo.db),
     vault: new CredentialVault(mongo.db, config.CREDENTIALS_KEYS),
-    harvest: new HarvestClient({ authUrl: config.GREENHOUSE_AUTH_URL, harvestUrl: config.GREENHOUSE_HARVEST_URL }),
+    harvest: new HarvestClient({
+      authUrl: config.GREENHOUSE_AUTH_URL,
+      harvestUrl: config.GREENHOUSE_HARVEST_URL,
+    }),
     mailer,
     emailLog: new EmailLog(mongo.db),
     tokens: new ConnectTokenStore(mongo.db),

@@ -47,7 +47,11 @@ export async function linkWorkflow(input: LinkWorkflowInput): Promise<LinkSnapsh
 
   const persist = (type: string, data?: Record<string, unknown>) => {
     snap.seq++;
-    return persistLink({ linkId, snapshot: { ...snap }, event: { type, at: new Date().toISOString(), data } });
+    return persistLink({
+      linkId,
+      snapshot: { ...snap },
+      event: { type, at: new Date().toISOString(), data },
+    });
   };
 
   const apply = async (outcome: ProbeOutcome) => {
@@ -92,7 +96,11 @@ export async function linkWorkflow(input: LinkWorkflowInput): Promise<LinkSnapsh
         outcome = await probeCredentials({ credentialRef, requiredScopes: input.requiredScopes });
       } catch (error) {
         log.warn('probe failed after retries', { linkId, error: String(error) });
-        outcome = { kind: 'unavailable', checkedAt: new Date().toISOString(), message: 'probe failed; will retry' };
+        outcome = {
+          kind: 'unavailable',
+          checkedAt: new Date().toISOString(),
+          message: 'probe failed; will retry',
+        };
       }
       await apply(outcome);
     } finally {
@@ -111,12 +119,19 @@ export async function linkWorkflow(input: LinkWorkflowInput): Promise<LinkSnapsh
       quietProbes = 0;
       await persist('credentials_submitted');
       await probe();
-      return { status: snap.status, results: snap.lastProbe?.results ?? [], credentialProblem: snap.credentialProblem };
+      return {
+        status: snap.status,
+        results: snap.lastProbe?.results ?? [],
+        credentialProblem: snap.credentialProblem,
+      };
     },
     {
       validator: (arg) => {
         if (typeof arg?.credentialRef !== 'string' || !arg.credentialRef.startsWith('cred_')) {
-          throw ApplicationFailure.nonRetryable('credentialRef must reference a stored credential', 'InvalidArgument');
+          throw ApplicationFailure.nonRetryable(
+            'credentialRef must reference a stored credential',
+            'InvalidArgument',
+          );
         }
         if (isTerminal()) throw ApplicationFailure.nonRetryable(`the link is ${snap.status}`, 'LinkClosed');
       },
@@ -149,7 +164,9 @@ export async function linkWorkflow(input: LinkWorkflowInput): Promise<LinkSnapsh
         : undefined;
     if (reminderAt !== undefined && Date.now() >= reminderAt) {
       if (Date.now() - lastProbeAt > FRESH_PROBE_MS) await probe(); // never nag about something already fixed
-      const missing = (snap.lastProbe?.results ?? []).filter((r) => r.status === 'missing').map((r) => r.scope);
+      const missing = (snap.lastProbe?.results ?? [])
+        .filter((r) => r.status === 'missing')
+        .map((r) => r.scope);
       if (snap.status === 'awaiting_permissions' && missing.length > 0) {
         await sendReminder({
           linkId,
@@ -174,7 +191,11 @@ export async function linkWorkflow(input: LinkWorkflowInput): Promise<LinkSnapsh
 
     const reprobeAt =
       snap.status === 'awaiting_permissions' ? nextReprobeAt(schedule, lastProbeAt, quietProbes) : undefined;
-    const wakeAt = Math.min(expiresAt, reminderAt ?? Number.POSITIVE_INFINITY, reprobeAt ?? Number.POSITIVE_INFINITY);
+    const wakeAt = Math.min(
+      expiresAt,
+      reminderAt ?? Number.POSITIVE_INFINITY,
+      reprobeAt ?? Number.POSITIVE_INFINITY,
+    );
     const seenSeq = snap.seq;
     const woken = await condition(
       () => recheckRequested || cancelReason !== undefined || (snap.seq !== seenSeq && !probing),

@@ -8,7 +8,8 @@ import { fromZod, problems, sendProblem } from '../problem';
 import { harvestCredentialsBody } from '../schemas';
 
 /** Browsers post forms and get pages; scripts post JSON and get JSON. */
-const wantsJson = (req: Request) => req.is('application/json') !== false && req.is('application/json') !== null;
+const wantsJson = (req: Request) =>
+  req.is('application/json') !== false && req.is('application/json') !== null;
 
 export function connectRouter(deps: { tokens: ConnectTokenStore; links: LinkStore; service: LinkService }) {
   const router = Router();
@@ -18,7 +19,8 @@ export function connectRouter(deps: { tokens: ConnectTokenStore; links: LinkStor
     const token = await deps.tokens.resolve(String(req.params.token));
     const link = token && (await deps.links.findById(token.linkId));
     if (!link) {
-      if (wantsJson(req) || req.path.endsWith('/status')) sendProblem(res, problems.notFound('This connect link'));
+      if (wantsJson(req) || req.path.endsWith('/status'))
+        sendProblem(res, problems.notFound('This connect link'));
       else res.status(404).type('html').send(invalidTokenPage());
       return undefined;
     }

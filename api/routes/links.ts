@@ -12,8 +12,13 @@ export function linksRouter(deps: { links: LinkStore; service: LinkService }) {
   router.post('/', async (req, res) => {
     const parsed = createLinkBody.safeParse(req.body ?? {});
     if (!parsed.success) throw fromZod(parsed.error);
-    const { link, connectUrl, connectUrlExpiresAt } = await deps.service.create(callingApp(res)._id, parsed.data);
-    res.status(201).json({ ...linkResource(link), connectUrl, connectUrlExpiresAt: connectUrlExpiresAt.toISOString() });
+    const { link, connectUrl, connectUrlExpiresAt } = await deps.service.create(
+      callingApp(res)._id,
+      parsed.data,
+    );
+    res
+      .status(201)
+      .json({ ...linkResource(link), connectUrl, connectUrlExpiresAt: connectUrlExpiresAt.toISOString() });
   });
 
   router.get('/', async (req, res) => {
@@ -42,7 +47,10 @@ export function linksRouter(deps: { links: LinkStore; service: LinkService }) {
   router.get('/:id/timeline', async (req, res) => {
     const link = await load(callingApp(res)._id, req.params.id);
     const events = await deps.links.timeline(link._id);
-    res.json({ object: 'list', data: events.map(({ seq, type, at, data }) => ({ seq, type, at, data: data ?? {} })) });
+    res.json({
+      object: 'list',
+      data: events.map(({ seq, type, at, data }) => ({ seq, type, at, data: data ?? {} })),
+    });
   });
 
   router.post('/:id/recheck', async (req, res) => {
@@ -53,7 +61,8 @@ export function linksRouter(deps: { links: LinkStore; service: LinkService }) {
 
   router.post('/:id/cancel', async (req, res) => {
     const link = await load(callingApp(res)._id, req.params.id);
-    const reason = typeof req.body?.reason === 'string' ? req.body.reason.slice(0, 500) : 'cancelled by the app';
+    const reason =
+      typeof req.body?.reason === 'string' ? req.body.reason.slice(0, 500) : 'cancelled by the app';
     await deps.service.cancel(link._id, reason);
     res.status(202).json({ id: link._id, cancel: 'requested' });
   });

@@ -1,5 +1,5 @@
-import { DEMO } from './state';
 import { startSimulator } from './server';
+import { DEMO } from './state';
 
 const port = Number(process.env.SIMULATOR_PORT ?? 4010);
 startSimulator(port)

@@ -2,8 +2,8 @@ import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { SCOPES } from '../catalog';
-import { recordsFor } from './records';
 import { FixedWindowLimiter } from './rate-limit';
+import { recordsFor } from './records';
 import { type SimCredential, SimulatorState } from './state';
 
 /** Resources with a v3 list endpoint in the simulator, derived from the catalog. */
@@ -45,7 +45,8 @@ export function createSimulatorApp(state = new SimulatorState()) {
 
   app.post('/token', express.urlencoded({ extended: false }), (req, res) => {
     const auth = parseBasic(req.headers.authorization);
-    if (!auth) return void res.status(401).json({ message: 'Unauthorized', errors: ['Missing client credentials'] });
+    if (!auth)
+      return void res.status(401).json({ message: 'Unauthorized', errors: ['Missing client credentials'] });
     res.locals.clientId = auth.id;
     const limited = tokenLimiter.take(`token:${auth.id}`);
     res.set(limited.headers);
@@ -66,7 +67,9 @@ export function createSimulatorApp(state = new SimulatorState()) {
     if (req.body.sub !== undefined) {
       const user = state.users.get(Number(req.body.sub));
       if (!/^\d+$/.test(String(req.body.sub)) || !user || user.organizationId !== credential.organizationId) {
-        return void res.status(400).json({ error: 'invalid_request', error_description: 'Unknown user for sub' });
+        return void res
+          .status(400)
+          .json({ error: 'invalid_request', error_description: 'Unknown user for sub' });
       }
       userId = user.id;
     }
@@ -98,7 +101,11 @@ export function createSimulatorApp(state = new SimulatorState()) {
       client_id: credential.clientId,
       sub: String(token.userId),
       scope: [...credential.scopes].join(' '),
-      claims: { organization_id: org?.id, organization_name: org?.name, site_admin: user?.siteAdmin ?? false },
+      claims: {
+        organization_id: org?.id,
+        organization_name: org?.name,
+        site_admin: user?.siteAdmin ?? false,
+      },
     });
   });
 
@@ -109,7 +116,9 @@ export function createSimulatorApp(state = new SimulatorState()) {
     const bearer = req.headers.authorization?.startsWith('Bearer ') ? req.headers.authorization.slice(7) : '';
     const token = state.tokens.get(bearer);
     if (!token || token.expiresAt < Date.now()) {
-      return void res.status(401).json({ message: 'Unauthorized', errors: ['Token could not be decoded or has expired'] });
+      return void res
+        .status(401)
+        .json({ message: 'Unauthorized', errors: ['Token could not be decoded or has expired'] });
     }
     const credential = state.credentials.get(token.clientId) as SimCredential;
     res.locals.clientId = credential.clientId;
@@ -126,18 +135,24 @@ export function createSimulatorApp(state = new SimulatorState()) {
     const user = state.users.get(token.userId);
     if (!user?.siteAdmin) {
       if (state.behaviour.nonAdminList === 'empty') return void res.json([]);
-      return void res.status(403).json({ message: 'Forbidden', errors: ['The acting user must be a Site Admin'] });
+      return void res
+        .status(403)
+        .json({ message: 'Forbidden', errors: ['The acting user must be a Site Admin'] });
     }
     const query = req.query as Record<string, string>;
     const keys = Object.keys(query);
     if (query.cursor !== undefined && keys.length > 1) {
-      return void res.status(422).json({ message: 'Validation error', errors: ['cursor must be the only parameter'] });
+      return void res
+        .status(422)
+        .json({ message: 'Validation error', errors: ['cursor must be the only parameter'] });
     }
     const perPage = query.per_page === undefined ? 100 : Number(query.per_page);
     const offset = query.cursor ? Number(Buffer.from(query.cursor, 'base64url').toString()) : 0;
     const perPageFromCursor = query.cursor ? 100 : perPage;
     if (!Number.isInteger(perPageFromCursor) || perPageFromCursor < 1 || perPageFromCursor > 500) {
-      return void res.status(422).json({ message: 'Validation error', errors: ['per_page must be between 1 and 500'] });
+      return void res
+        .status(422)
+        .json({ message: 'Validation error', errors: ['per_page must be between 1 and 500'] });
     }
     const all = recordsFor(resource, state, credential.organizationId);
     const page = all.slice(offset, offset + perPageFromCursor);
@@ -184,7 +199,12 @@ function mountControlApi(app: express.Express, state: SimulatorState, clearLimit
     res.json(state.behaviour);
   });
   control.post('/credentials', (req, res) => {
-    const body = req.body as { clientId?: string; clientSecret?: string; scopes?: string[]; serviceUserId?: number };
+    const body = req.body as {
+      clientId?: string;
+      clientSecret?: string;
+      scopes?: string[];
+      serviceUserId?: number;
+    };
     res.status(201).json(view(state.addCredential({ ...body, scopes: body.scopes ?? [] })));
   });
   control.post('/credentials/:clientId/scopes', (req, res) => {

@@ -134,5 +134,11 @@ export class SimulatorState {
 }
 
 function defaultBehaviour(): SimBehaviour {
-  return { nonAdminList: 'forbidden', tokenExpiry: 'expires_in', introspection: true, harvestRateLimit: 75, tokenRateLimit: 30 };
+  return {
+    nonAdminList: 'forbidden',
+    tokenExpiry: 'expires_in',
+    introspection: true,
+    harvestRateLimit: 75,
+    tokenRateLimit: 30,
+  };
 }

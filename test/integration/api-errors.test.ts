@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AppStore } from '../../store/apps';
 import { connectMongo } from '../../store/mongo';
 import { http } from '../support/http';
-import { type TestStack, startTestStack } from '../support/stack';
+import { startTestStack, type TestStack } from '../support/stack';
 
 describe('integrator API errors and tenancy', () => {
   let stack: TestStack;
@@ -34,9 +34,9 @@ describe('integrator API errors and tenancy', () => {
     expect(response.status).toBe(422);
     const fields = response.json.errors.map((e: { field: string }) => e.field).sort();
     expect(fields).toEqual(['organization.id', 'organization.name', 'permissionSet', 'requester.email']);
-    expect(response.json.errors.find((e: { field: string }) => e.field === 'permissionSet').message).toContain(
-      'ats_read',
-    );
+    expect(
+      response.json.errors.find((e: { field: string }) => e.field === 'permissionSet').message,
+    ).toContain('ats_read');
     const list = await http(stack.api.url, 'GET', '/v1/links', { apiKey: stack.apiKey });
     expect(list.json.data).toEqual([]);
   });
@@ -57,7 +57,9 @@ describe('integrator API errors and tenancy', () => {
       body: { organization: { id: 'o', name: 'O' }, requester: { email: 'r@o.example' } },
     });
     expect(created.status).toBe(201);
-    expect((await http(stack.api.url, 'GET', `/v1/links/${created.json.id}`, { apiKey: stack.apiKey })).status).toBe(200);
+    expect(
+      (await http(stack.api.url, 'GET', `/v1/links/${created.json.id}`, { apiKey: stack.apiKey })).status,
+    ).toBe(200);
     const foreign = await http(stack.api.url, 'GET', `/v1/links/${created.json.id}`, { apiKey: otherKey });
     expect(foreign.status).toBe(404);
     expect((await http(stack.api.url, 'GET', '/v1/links', { apiKey: otherKey })).json.data).toEqual([]);
@@ -75,8 +77,14 @@ describe('integrator API errors and tenancy', () => {
       body: { organization: { id: 'o2', name: 'O2' }, requester: { email: 'r@o2.example' } },
     });
     const path = new URL(created.json.connectUrl).pathname;
-    const bad = await http(stack.api.url, 'POST', `${path}/credentials`, { body: { clientId: ' ', userId: 'abc' } });
+    const bad = await http(stack.api.url, 'POST', `${path}/credentials`, {
+      body: { clientId: ' ', userId: 'abc' },
+    });
     expect(bad.status).toBe(422);
-    expect(bad.json.errors.map((e: { field: string }) => e.field).sort()).toEqual(['clientId', 'clientSecret', 'userId']);
+    expect(bad.json.errors.map((e: { field: string }) => e.field).sort()).toEqual([
+      'clientId',
+      'clientSecret',
+      'userId',
+    ]);
   });
 });

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it, inject } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { CredentialVault, type VaultKey } from '../../store/credential-vault';
-import { type Mongo, connectMongo } from '../../store/mongo';
+import { connectMongo, type Mongo } from '../../store/mongo';
 
 const key = (id: string): VaultKey => ({ id, key: randomBytes(32) });
 
@@ -25,7 +25,10 @@ describe('credential vault on the MongoDB wire server', () => {
 
   it('decrypts old records after a rotation (new key first) and fails clearly without the key', async () => {
     const old = key('old');
-    const ref = await new CredentialVault(mongo.db, [old]).store('lnk_b', { clientId: 'c-1', clientSecret: 's' });
+    const ref = await new CredentialVault(mongo.db, [old]).store('lnk_b', {
+      clientId: 'c-1',
+      clientSecret: 's',
+    });
     const rotated = new CredentialVault(mongo.db, [key('new'), old]);
     expect((await rotated.load(ref)).clientId).toBe('c-1');
     await expect(new CredentialVault(mongo.db, [key('new')]).load(ref)).rejects.toThrow(/key "old"/);
@@ -34,7 +37,9 @@ describe('credential vault on the MongoDB wire server', () => {
   it('refuses a record moved to another link (the link id is authenticated data)', async () => {
     const vault = new CredentialVault(mongo.db, [key('k')]);
     const ref = await vault.store('lnk_c', { clientId: 'c-2', clientSecret: 's' });
-    await mongo.db.collection('credentials').updateOne({ _id: ref as never }, { $set: { linkId: 'lnk_other' } });
+    await mongo.db
+      .collection('credentials')
+      .updateOne({ _id: ref as never }, { $set: { linkId: 'lnk_other' } });
     await expect(vault.load(ref)).rejects.toThrow();
   });
 });

@@ -36,7 +36,9 @@ describe('Harvest v3 client against the simulator over HTTP', () => {
 
   it('judges write scopes from introspection, and calls it unknown when introspection is absent', async () => {
     const credential = sim.state.addCredential({ scopes: ATS_READ.concat('harvest:notes:create') });
-    const outcome = statuses(await client.probe(credential, ['harvest:notes:create', 'harvest:candidates:create']));
+    const outcome = statuses(
+      await client.probe(credential, ['harvest:notes:create', 'harvest:candidates:create']),
+    );
     expect(outcome).toEqual({ 'harvest:notes:create': 'granted', 'harvest:candidates:create': 'missing' });
     sim.state.behaviour.introspection = false;
     try {
@@ -73,7 +75,9 @@ describe('Harvest v3 client against the simulator over HTTP', () => {
     ]);
     expect(calls.length).toBeGreaterThan(ATS_READ.length);
     expect(calls.filter((c) => !allowed.has(c))).toEqual([]);
-    expect(sim.state.calls.filter((c) => c.method === 'GET').every((c) => c.path.endsWith('?per_page=1'))).toBe(true);
+    expect(
+      sim.state.calls.filter((c) => c.method === 'GET').every((c) => c.path.endsWith('?per_page=1')),
+    ).toBe(true);
   });
 
   it('scrubs an echoed client id from messages', () => {

@@ -5,7 +5,7 @@ import { workflowIdFor } from '../../store/links';
 import { eventually, http } from '../support/http';
 import { waitForMessages } from '../support/mailpit';
 import { sim } from '../support/simulator';
-import { type TestStack, startTestStack } from '../support/stack';
+import { startTestStack, type TestStack } from '../support/stack';
 
 const ATS_READ = PERMISSION_SETS.ats_read as string[];
 const LACKING = ['harvest:offers:list', 'harvest:scorecards:list'];
@@ -68,7 +68,9 @@ describe('a link, end to end over the real stack', () => {
     expect(linked.json.permissions.every((p: { status: string }) => p.status === 'granted')).toBe(true);
     expect(linked.json.remindersSent).toBe(1);
 
-    const timeline = await http(api, 'GET', `/v1/links/${created.json.id}/timeline`, { apiKey: stack.apiKey });
+    const timeline = await http(api, 'GET', `/v1/links/${created.json.id}/timeline`, {
+      apiKey: stack.apiKey,
+    });
     expect(timeline.json.data.map((e: { type: string }) => e.type)).toEqual([
       'started',
       'credentials_submitted',
@@ -79,8 +81,8 @@ describe('a link, end to end over the real stack', () => {
 
     // The secret never reaches Temporal: not in any payload of the workflow's history.
     const connection = await Connection.connect({ address: stack.config.TEMPORAL_ADDRESS });
-    const history = await new Client({ connection })
-      .workflow.getHandle(workflowIdFor(created.json.id))
+    const history = await new Client({ connection }).workflow
+      .getHandle(workflowIdFor(created.json.id))
       .fetchHistory();
     await connection.close();
     const historyText = JSON.stringify(history, (_k, v) =>

@@ -1,11 +1,11 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it, inject } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { PERMISSION_SETS } from '../../greenhouse/catalog';
 import { eventually, http } from '../support/http';
 import { waitForMessages } from '../support/mailpit';
 import { sim } from '../support/simulator';
-import { type TestStack, configEnv, startTestStack } from '../support/stack';
+import { configEnv, startTestStack, type TestStack } from '../support/stack';
 
 const ROOT = path.join(__dirname, '..', '..');
 const ATS_READ = PERMISSION_SETS.ats_read as string[];
@@ -14,7 +14,11 @@ const ATS_READ = PERMISSION_SETS.ats_read as string[];
 function spawnWorker(stack: TestStack): ChildProcess {
   return spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'worker', 'main.ts')], {
     cwd: ROOT,
-    env: { ...process.env, ...configEnv(stack.config), WORKFLOW_BUNDLE_PATH: inject('services').workflowBundlePath },
+    env: {
+      ...process.env,
+      ...configEnv(stack.config),
+      WORKFLOW_BUNDLE_PATH: inject('services').workflowBundlePath,
+    },
     stdio: ['ignore', 'ignore', 'inherit'],
     detached: true,
   });
@@ -33,7 +37,8 @@ describe('a worker killed while a link waits', () => {
     stack = await startTestStack({ worker: false });
   });
   afterAll(async () => {
-    for (const w of workers) if (w.pid && w.exitCode === null && w.signalCode === null) process.kill(-w.pid, 'SIGKILL');
+    for (const w of workers)
+      if (w.pid && w.exitCode === null && w.signalCode === null) process.kill(-w.pid, 'SIGKILL');
     await stack?.close();
   });
 

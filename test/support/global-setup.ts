@@ -32,15 +32,17 @@ export default async function setup(project: TestProject) {
     rmSync(tmpDir, { recursive: true, force: true });
   };
   try {
+    const keep = <T extends { proc: { stop(): Promise<void> } }>(service: T) => {
+      started.push(service.proc);
+      return service;
+    };
     const [temporal, mongo, mail, simulator] = await Promise.all([
-      startTemporal({ port: await freePort(), logDir: tmpDir }).then((t) => (started.push(t.proc), t)),
+      startTemporal({ port: await freePort(), logDir: tmpDir }).then(keep),
       startFerretDb({ port: await freePort(), dir: path.join(tmpDir, 'ferretdb'), logDir: tmpDir }).then(
-        (m) => (started.push(m.proc), m),
+        keep,
       ),
-      startMailpit({ smtpPort: await freePort(), httpPort: await freePort(), logDir: tmpDir }).then(
-        (m) => (started.push(m.proc), m),
-      ),
-      startSimulator(0).then((s) => (started.push({ stop: s.close }), s)),
+      startMailpit({ smtpPort: await freePort(), httpPort: await freePort(), logDir: tmpDir }).then(keep),
+      startSimulator(0).then((s) => keep({ ...s, proc: { stop: s.close } })),
     ]);
     // Bundle the workflow code once; every test worker loads the same bundle instead of re-running webpack.
     const source = workflowSource();

@@ -16,16 +16,23 @@ export async function messagesTo(address: string): Promise<MailMessage[]> {
   const search = await fetch(`${api()}/api/v1/search?query=${encodeURIComponent(`to:"${address}"`)}`);
   const { messages } = (await search.json()) as { messages: { ID: string }[] };
   return Promise.all(
-    messages.map(async ({ ID }) => (await (await fetch(`${api()}/api/v1/message/${ID}`)).json()) as MailMessage),
+    messages.map(
+      async ({ ID }) => (await (await fetch(`${api()}/api/v1/message/${ID}`)).json()) as MailMessage,
+    ),
   );
 }
 
-export async function waitForMessages(address: string, count: number, timeoutMs = 30_000): Promise<MailMessage[]> {
+export async function waitForMessages(
+  address: string,
+  count: number,
+  timeoutMs = 30_000,
+): Promise<MailMessage[]> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const messages = await messagesTo(address);
     if (messages.length >= count) return messages;
-    if (Date.now() > deadline) throw new Error(`expected ${count} messages to ${address}, got ${messages.length}`);
+    if (Date.now() > deadline)
+      throw new Error(`expected ${count} messages to ${address}, got ${messages.length}`);
     await new Promise((r) => setTimeout(r, 250));
   }
 }

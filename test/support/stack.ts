@@ -3,10 +3,10 @@ import { inject } from 'vitest';
 import { type RunningApi, startApi } from '../../api/server';
 import { loadConfig } from '../../config/load';
 import type { Config } from '../../config/schema';
+import { freePort } from '../../stack/ports';
 import { AppStore } from '../../store/apps';
 import { connectMongo } from '../../store/mongo';
-import { freePort } from '../../stack/ports';
-import { type RunningWorker, createWorker } from '../../worker/create-worker';
+import { createWorker, type RunningWorker } from '../../worker/create-worker';
 
 const unique = () => randomBytes(4).toString('hex');
 
@@ -58,7 +58,9 @@ export interface TestStack {
 }
 
 /** API (real HTTP) + optionally an in-process worker, against the run's real services. */
-export async function startTestStack(options: { worker?: boolean; env?: Record<string, string> } = {}): Promise<TestStack> {
+export async function startTestStack(
+  options: { worker?: boolean; env?: Record<string, string> } = {},
+): Promise<TestStack> {
   const config = await testConfig(options.env);
   const api = await startApi(config, { port: config.PORT });
   const mongo = await connectMongo(config.MONGODB_URI, config.MONGODB_DB);
@@ -66,7 +68,9 @@ export async function startTestStack(options: { worker?: boolean; env?: Record<s
   await mongo.close();
   const workers: { running: RunningWorker; done: Promise<void> }[] = [];
   const startWorker = async () => {
-    const running = await createWorker(config, { bundle: { codePath: inject('services').workflowBundlePath } });
+    const running = await createWorker(config, {
+      bundle: { codePath: inject('services').workflowBundlePath },
+    });
     workers.push({ running, done: running.run() });
     return running;
   };
