@@ -50,6 +50,18 @@ export interface LinkSnapshot {
   seq: number;
 }
 
+/** A new link's state, before anything has happened. */
+export function initialSnapshot(): LinkSnapshot {
+  return {
+    status: 'awaiting_credentials',
+    assignee: 'requester',
+    lastProbe: null,
+    credentialProblem: null,
+    remindersSent: 0,
+    seq: 0,
+  };
+}
+
 export interface LinkEvent {
   type: string;
   at: string;

@@ -8,7 +8,7 @@ import { newId } from '../store/ids';
 import { type LinkDoc, type LinkStore, workflowIdFor } from '../store/links';
 import { linkWorkflow } from '../workflows/link';
 import { cancelSignal, recheckSignal, submitCredentialsUpdate } from '../workflows/messages';
-import type { LinkWorkflowInput, Person, SubmitCredentialsResult } from './model';
+import { initialSnapshot, type LinkWorkflowInput, type Person, type SubmitCredentialsResult } from './model';
 
 export interface NewLink {
   organization: { id: string; name: string };
@@ -45,12 +45,7 @@ export class LinkService {
       ...input,
       requiredScopes,
       workflowId: workflowIdFor(id),
-      status: 'awaiting_credentials',
-      assignee: 'requester',
-      lastProbe: null,
-      credentialProblem: null,
-      remindersSent: 0,
-      seq: 0,
+      ...initialSnapshot(),
       createdAt: now,
       updatedAt: now,
     };

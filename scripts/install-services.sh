@@ -41,7 +41,7 @@ build() { # build NAME MODULE VERSION -> 0 on success
   local ok=0
   local cmd=(go install -trimpath "$module@$version")
   # A folder of this repository: its go.mod pins the version.
-  [[ $module == stack/* ]] && cmd=(bash -c "cd '$ROOT/$module' && go build -trimpath -o '$tmp/$name' .")
+  [[ $module == stack/* ]] && cmd=(bash -c "cd '$ROOT/$module' && go build -buildvcs=false -trimpath -o '$tmp/$name' .")
   say "building $name $version with $(go version | awk '{print $3}'): ${cmd[*]}"
   if GOBIN="$tmp" CGO_ENABLED=0 "${cmd[@]}" >"$tmp/build.log" 2>&1; then
     mv "$tmp/$name" "$BIN_DIR/$name-$version"

@@ -1,7 +1,12 @@
 import { ApplicationFailure, condition, log, proxyActivities, setHandler } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import type { ProbeOutcome, ScopeResult } from '../greenhouse/probe-result';
-import { type LinkSnapshot, type LinkWorkflowInput, TERMINAL_STATUSES } from '../links/model';
+import {
+  initialSnapshot,
+  type LinkSnapshot,
+  type LinkWorkflowInput,
+  TERMINAL_STATUSES,
+} from '../links/model';
 import { cancelSignal, recheckSignal, stateQuery, submitCredentialsUpdate } from './messages';
 import { nextReminderAt, nextReprobeAt } from './schedule';
 
@@ -27,14 +32,7 @@ const FRESH_PROBE_MS = 60_000;
  */
 export async function linkWorkflow(input: LinkWorkflowInput): Promise<LinkSnapshot> {
   const { linkId, schedule } = input;
-  const snap: LinkSnapshot = {
-    status: 'awaiting_credentials',
-    assignee: 'requester',
-    lastProbe: null,
-    credentialProblem: null,
-    remindersSent: 0,
-    seq: 0,
-  };
+  const snap: LinkSnapshot = initialSnapshot();
   let credentialRef: string | undefined;
   let recheckRequested = false;
   let probing = false;

@@ -10,18 +10,29 @@ import { configEnv, startTestStack, type TestStack } from '../support/stack';
 const ROOT = path.join(__dirname, '..', '..');
 const ATS_READ = PERMISSION_SETS.ats_read as string[];
 
+/** Everything the worker processes printed, at debug level: checked for leaked secrets. */
+let workerOutput = '';
+
 /** The real worker entry point (worker/main.ts) in its own process, so it can be SIGKILLed. */
 function spawnWorker(stack: TestStack): ChildProcess {
-  return spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'worker', 'main.ts')], {
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'worker', 'main.ts')], {
     cwd: ROOT,
     env: {
       ...process.env,
       ...configEnv(stack.config),
+      LOG_LEVEL: 'debug',
       WORKFLOW_BUNDLE_PATH: inject('services').workflowBundlePath,
     },
-    stdio: ['ignore', 'ignore', 'inherit'],
+    stdio: ['ignore', 'pipe', 'pipe'],
     detached: true,
   });
+  child.stdout?.on('data', (chunk) => {
+    workerOutput += chunk;
+  });
+  child.stderr?.on('data', (chunk) => {
+    workerOutput += chunk;
+  });
+  return child;
 }
 
 const exited = (child: ChildProcess) =>
@@ -81,5 +92,7 @@ describe('a worker killed while a link waits', () => {
 
     process.kill(-(second.pid as number), 'SIGTERM');
     expect(await exited(second)).toBe(0);
+    expect(workerOutput).toContain('worker started');
+    expect(workerOutput).not.toContain(credential.clientSecret);
   });
 });
