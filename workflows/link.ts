@@ -119,7 +119,7 @@ export async function linkWorkflow(input: LinkWorkflowInput): Promise<LinkSnapsh
       await probe();
       return {
         status: snap.status,
-        results: snap.lastProbe?.results ?? [],
+        results: snap.credentialProblem ? [] : (snap.lastProbe?.results ?? []),
         credentialProblem: snap.credentialProblem,
       };
     },

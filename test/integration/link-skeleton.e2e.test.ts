@@ -104,6 +104,7 @@ describe('a link, end to end over the real stack', () => {
     });
     expect(wrong.json.status).toBe('awaiting_credentials');
     expect(wrong.json.credentialProblem.problem).toBe('invalid_client');
+    expect(wrong.json.results).toEqual([]);
     expect(wrong.text).not.toContain('not-the-secret');
 
     const full = await sim.createCredential(ATS_READ);
