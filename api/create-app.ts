@@ -15,6 +15,7 @@ export interface ApiDeps {
   links: LinkStore;
   tokens: ConnectTokenStore;
   service: LinkService;
+  permissionSets: Record<string, string[]>;
   log: Logger;
   /** Readiness: resolves when MongoDB and Temporal answer. */
   ready(): Promise<void>;

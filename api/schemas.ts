@@ -1,27 +1,27 @@
 import { z } from 'zod';
-import { PERMISSION_SETS } from '../greenhouse/catalog';
 import { LINK_STATUSES } from '../links/model';
 
 const email = z.email({ message: 'must be an email address' });
 
-export const createLinkBody = z
-  .object({
-    organization: z.object({
-      id: z.string().min(1).max(100),
-      name: z.string().min(1).max(200),
-    }),
-    requester: z.object({ email, name: z.string().max(200).optional() }),
-    permissionSet: z
-      .string()
-      .refine((name) => name in PERMISSION_SETS, {
-        message: `must be one of: ${Object.keys(PERMISSION_SETS).join(', ')}`,
-      })
-      .default('ats_read'),
-    locale: z.enum(['en', 'de']).default('en'),
-    metadata: z.record(z.string(), z.string().max(500)).default({}),
-  })
-  .strict();
-export type CreateLinkBody = z.output<typeof createLinkBody>;
+/** The body of POST /v1/links; the permission sets are the deployment's (built-in plus configured). */
+export function createLinkBodySchema(permissionSets: Record<string, string[]>) {
+  const names = Object.keys(permissionSets);
+  return z
+    .object({
+      organization: z.object({
+        id: z.string().min(1).max(100),
+        name: z.string().min(1).max(200),
+      }),
+      requester: z.object({ email, name: z.string().max(200).optional() }),
+      permissionSet: z
+        .string()
+        .refine((name) => names.includes(name), { message: `must be one of: ${names.join(', ')}` })
+        .default('ats_read'),
+      locale: z.enum(['en', 'de']).default('en'),
+      metadata: z.record(z.string(), z.string().max(500)).default({}),
+    })
+    .strict();
+}
 
 export const listLinksQuery = z.object({
   status: z.enum(LINK_STATUSES).optional(),

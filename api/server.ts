@@ -42,6 +42,7 @@ export async function startApi(
     links,
     tokens,
     service,
+    permissionSets: config.permissionSets,
     log,
     ready: async () => {
       await mongo.db.command({ ping: 1 });

@@ -1,3 +1,4 @@
+import { loadPermissionSets } from './permission-sets';
 import { type Config, envSchema } from './schema';
 
 export class ConfigError extends Error {
@@ -12,19 +13,22 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   // An empty variable means "unset", as in most twelve-factor tools.
   const present = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
   const parsed = envSchema.safeParse(present);
-  if (!parsed.success) {
-    const problems = parsed.error.issues.map((issue) => {
-      const name = String(issue.path[0] ?? 'environment');
-      const message =
-        issue.code === 'invalid_type' && present[name] === undefined ? 'is required' : issue.message;
-      return `${name} ${message}`;
-    });
-    throw new ConfigError(problems);
-  }
+  const problems = parsed.success
+    ? []
+    : parsed.error.issues.map((issue) => {
+        const name = String(issue.path[0] ?? 'environment');
+        const message =
+          issue.code === 'invalid_type' && present[name] === undefined ? 'is required' : issue.message;
+        return `${name} ${message}`;
+      });
+  const permissionSets = loadPermissionSets(present.PERMISSION_SETS_FILE);
+  problems.push(...permissionSets.problems);
+  if (!parsed.success || problems.length > 0) throw new ConfigError(problems);
   const config = parsed.data;
   return {
     ...config,
     PUBLIC_URL: (config.PUBLIC_URL ?? `http://localhost:${config.PORT}`).replace(/\/$/, ''),
+    permissionSets: permissionSets.sets,
   };
 }
 

@@ -88,6 +88,8 @@ export const envSchema = z.object({
     'https://harvest.greenhouse.io',
   ),
   GREENHOUSE_LEGACY_V1: bool.default(false),
+  /** A JSON file of the deployment's own permission sets (see config/permission-sets.ts). */
+  PERMISSION_SETS_FILE: z.string().optional(),
   CREDENTIALS_KEYS: keyring,
   OPERATOR_TOKENS: z
     .string()
@@ -106,4 +108,8 @@ export const envSchema = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
-export type Config = z.output<typeof envSchema> & { PUBLIC_URL: string };
+export type Config = z.output<typeof envSchema> & {
+  PUBLIC_URL: string;
+  /** Built-in and deployment permission sets: name → required scope ids. */
+  permissionSets: Record<string, string[]>;
+};

@@ -18,57 +18,58 @@ export interface ScopeDefinition {
   label: string;
   group: string;
   probe: ScopeProbe;
+  /** What an admin clicks to grant it. */
+  fix: string;
 }
 
-const list = (resource: string, group: string, label: string): ScopeDefinition => ({
-  id: `harvest:${resource}:list`,
-  access: 'read',
-  label: `${group} > ${label}`,
-  group,
-  probe: { kind: 'list', path: `/v3/${resource}` },
-});
+export const MANAGE_SCOPES_PATH =
+  'Configure → Dev Center → API Credentials → your Harvest V3 (OAuth) credential → Settings → Manage Scopes → Harvest';
 
-const write = (resource: string, action: string, group: string, label: string): ScopeDefinition => ({
-  id: `harvest:${resource}:${action}`,
-  access: 'write',
-  label: `${group} > ${label}`,
-  group,
-  probe: { kind: 'introspection' },
-});
+const scope = (resource: string, action: string, group: string, label: string): ScopeDefinition => {
+  const access: ScopeAccess = action === 'list' ? 'read' : 'write';
+  return {
+    id: `harvest:${resource}:${action}`,
+    access,
+    label: `${group} > ${label}`,
+    group,
+    probe: access === 'read' ? { kind: 'list', path: `/v3/${resource}` } : { kind: 'introspection' },
+    fix: `In Greenhouse: ${MANAGE_SCOPES_PATH} → tick "${group} > ${label}" → Save.`,
+  };
+};
 
 export const SCOPES: readonly ScopeDefinition[] = [
-  list('users', 'Users', 'List users'),
-  list('user_roles', 'User Roles', 'List user roles'),
-  list('jobs', 'Jobs', 'List jobs'),
-  list('job_posts', 'Job Posts', 'List job posts'),
-  list('departments', 'Departments', 'List departments'),
-  list('offices', 'Offices', 'List offices'),
-  list('candidates', 'Candidates', 'List candidates'),
-  list('applications', 'Applications', 'List applications'),
-  list('job_interview_stages', 'Job Interview Stages', 'List job interview stages'),
-  list('sources', 'Sources', 'List sources'),
-  list('rejection_reasons', 'Rejection Reasons', 'List rejection reasons'),
-  list('custom_fields', 'Custom Fields', 'List custom fields'),
-  list('scorecards', 'Scorecards', 'List scorecards'),
-  list('interviews', 'Interviews', 'List interviews'),
-  list('offers', 'Offers', 'List offers'),
-  write('candidates', 'create', 'Candidates', 'Create candidates'),
-  write('candidates', 'update', 'Candidates', 'Update candidates'),
-  write('applications', 'create', 'Applications', 'Create applications'),
-  write('notes', 'create', 'Notes', 'Create notes'),
-  write('attachments', 'create', 'Attachments', 'Create attachments'),
+  scope('users', 'list', 'Users', 'List users'),
+  scope('user_roles', 'list', 'User Roles', 'List user roles'),
+  scope('jobs', 'list', 'Jobs', 'List jobs'),
+  scope('job_posts', 'list', 'Job Posts', 'List job posts'),
+  scope('departments', 'list', 'Departments', 'List departments'),
+  scope('offices', 'list', 'Offices', 'List offices'),
+  scope('candidates', 'list', 'Candidates', 'List candidates'),
+  scope('applications', 'list', 'Applications', 'List applications'),
+  scope('job_interview_stages', 'list', 'Job Interview Stages', 'List job interview stages'),
+  scope('sources', 'list', 'Sources', 'List sources'),
+  scope('rejection_reasons', 'list', 'Rejection Reasons', 'List rejection reasons'),
+  scope('custom_fields', 'list', 'Custom Fields', 'List custom fields'),
+  scope('scorecards', 'list', 'Scorecards', 'List scorecards'),
+  scope('interviews', 'list', 'Interviews', 'List interviews'),
+  scope('offers', 'list', 'Offers', 'List offers'),
+  scope('candidates', 'create', 'Candidates', 'Create candidates'),
+  scope('candidates', 'update', 'Candidates', 'Update candidates'),
+  scope('applications', 'create', 'Applications', 'Create applications'),
+  scope('notes', 'create', 'Notes', 'Create notes'),
+  scope('attachments', 'create', 'Attachments', 'Create attachments'),
 ];
 
-const byId = new Map(SCOPES.map((scope) => [scope.id, scope]));
+const byId = new Map(SCOPES.map((s) => [s.id, s]));
 
 export function findScope(id: string): ScopeDefinition | undefined {
   return byId.get(id);
 }
 
 export function getScope(id: string): ScopeDefinition {
-  const scope = byId.get(id);
-  if (!scope) throw new Error(`Unknown Greenhouse scope ${id}`);
-  return scope;
+  const found = byId.get(id);
+  if (!found) throw new Error(`Unknown Greenhouse scope ${id}`);
+  return found;
 }
 
 const ATS_READ = [
@@ -89,8 +90,8 @@ const ATS_READ = [
   'offers',
 ].map((resource) => `harvest:${resource}:list`);
 
-/** Named lists of required scopes an app can ask for when it starts a link. */
-export const PERMISSION_SETS: Readonly<Record<string, readonly string[]>> = {
+/** Built-in named lists of required scopes; a deployment can add its own (PERMISSION_SETS_FILE). */
+export const BUILT_IN_PERMISSION_SETS: Readonly<Record<string, readonly string[]>> = {
   ats_read: ATS_READ,
   /** The seed's "only if candidate source writing is enabled". */
   candidate_source_writing: [
@@ -102,8 +103,3 @@ export const PERMISSION_SETS: Readonly<Record<string, readonly string[]>> = {
     'harvest:attachments:create',
   ],
 };
-
-/** How to fix a missing scope, in the words of the Greenhouse UI. */
-export function fixInstruction(scope: ScopeDefinition): string {
-  return `In Greenhouse: Configure → Dev Center → API Credentials → your Harvest V3 (OAuth) credential → Settings → Manage Scopes → Harvest → tick "${scope.label}" → Save.`;
-}

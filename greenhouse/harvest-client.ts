@@ -1,13 +1,13 @@
 import { Agent, type Dispatcher, request } from 'undici';
 import { getScope, type ScopeDefinition } from './catalog';
-import type { CredentialProblem, ProbeOutcome, ScopeResult } from './probe-result';
+import { asObject, classifyNetworkError, delay, messageOf, readJson, retryAfterMs } from './http';
+import type { ProbeOutcome, ScopeResult } from './probe-result';
+import { RateBudget, type RateBudgetStats } from './rate-budget';
+import { classifySiteAdmin } from './site-admin';
+import { type AccessToken, basicAuth, type HarvestCredentials, TokenMinter } from './token-minter';
 
-export interface HarvestCredentials {
-  clientId: string;
-  clientSecret: string;
-  /** Greenhouse user id to act as (`sub`); without it the credential's service user acts. */
-  userId?: string;
-}
+export type { HarvestCredentials } from './token-minter';
+export { scrubClientId } from './token-minter';
 
 export interface HarvestClientOptions {
   authUrl: string;
@@ -15,160 +15,124 @@ export interface HarvestClientOptions {
   dispatcher?: Dispatcher;
   /** Upper bound on parallel probe requests; the rate-limit budget can lower it further. */
   maxParallel?: number;
-  /** How long to honour a Retry-After before giving up on a scope as `unknown`. */
+  /** How long one Retry-After may be honoured before a scope is reported `unknown`. */
   maxRetryAfterMs?: number;
+  /** Attempts per scope for transient failures (network, 5xx, 429). */
+  maxAttempts?: number;
 }
 
-interface Token {
-  accessToken: string;
+/** What one list call answered, before the Site Admin rule is applied. */
+export interface ListProbe {
+  scope: string;
+  checkedAt: string;
+  httpStatus?: number;
+  message?: string;
+  /** Items in a 2xx list body. */
+  count?: number;
+  /** The body of `GET /v3/users`, to learn whether the acting user is a Site Admin. */
+  users?: unknown[];
 }
 
-type MintResult = { ok: true; token: Token } | { ok: false; outcome: ProbeOutcome };
+/** Token introspection, when Greenhouse offers it: the granted scopes and, if present, the user's role. */
+export interface Introspection {
+  scopes: Set<string>;
+  sub?: string;
+  siteAdmin?: boolean;
+}
 
 export function createHarvestAgent(): Agent {
-  return new Agent({ connectTimeout: 5_000, headersTimeout: 10_000, bodyTimeout: 10_000, connections: 8 });
-}
-
-const basic = (c: HarvestCredentials) =>
-  `Basic ${Buffer.from(`${c.clientId}:${c.clientSecret}`).toString('base64')}`;
-
-/** Greenhouse echoes a malformed client id back in its error; never keep it. */
-export function scrubClientId(message: string, clientId: string): string {
-  const scrubbed = clientId ? message.split(clientId).join('[client id]') : message;
-  return scrubbed.replace(/client_id=(?!\[client id\])\S+/g, 'client_id=[client id]');
-}
-
-async function readJson(body: Dispatcher.ResponseData['body']): Promise<Record<string, unknown>> {
-  const text = await body.text();
-  try {
-    const value = JSON.parse(text) as unknown;
-    return typeof value === 'object' && value !== null ? (value as Record<string, unknown>) : {};
-  } catch {
-    return { message: text.slice(0, 200) };
-  }
-}
-
-function messageOf(body: Record<string, unknown>): string | undefined {
-  const parts = [body.message, body.error, body.error_description].filter((v) => typeof v === 'string');
-  return parts.length > 0 ? parts.join(': ') : undefined;
+  return new Agent({
+    connectTimeout: 5_000,
+    headersTimeout: 15_000,
+    bodyTimeout: 15_000,
+    connections: 16,
+    keepAliveTimeout: 10_000,
+  });
 }
 
 /** Talks to Greenhouse Harvest v3: mints tokens and probes scopes without side effects. */
 export class HarvestClient {
   private readonly dispatcher: Dispatcher;
+  private readonly minter: TokenMinter;
   private readonly maxParallel: number;
   private readonly maxRetryAfterMs: number;
+  private readonly maxAttempts: number;
 
   constructor(private readonly options: HarvestClientOptions) {
     this.dispatcher = options.dispatcher ?? createHarvestAgent();
-    this.maxParallel = options.maxParallel ?? 4;
+    this.maxParallel = options.maxParallel ?? 8;
     this.maxRetryAfterMs = options.maxRetryAfterMs ?? 30_000;
+    this.maxAttempts = options.maxAttempts ?? 4;
+    this.minter = new TokenMinter(options.authUrl, this.dispatcher, this.maxRetryAfterMs);
   }
 
-  async mintToken(credentials: HarvestCredentials, signal?: AbortSignal): Promise<MintResult> {
-    const checkedAt = new Date().toISOString();
-    const form = new URLSearchParams({ grant_type: 'client_credentials' });
-    if (credentials.userId) form.set('sub', credentials.userId);
-    let response: Dispatcher.ResponseData;
-    try {
-      response = await request(new URL('/token', this.options.authUrl), {
-        method: 'POST',
-        dispatcher: this.dispatcher,
-        headers: { authorization: basic(credentials), 'content-type': 'application/x-www-form-urlencoded' },
-        body: form.toString(),
-        signal,
-      });
-    } catch (error) {
-      return { ok: false, outcome: { kind: 'unavailable', checkedAt, message: networkMessage(error) } };
-    }
-    const body = await readJson(response.body);
-    if (response.statusCode === 200 && typeof body.access_token === 'string') {
-      return { ok: true, token: { accessToken: body.access_token } };
-    }
-    const message = scrubClientId(messageOf(body) ?? `HTTP ${response.statusCode}`, credentials.clientId);
-    if (response.statusCode >= 500 || response.statusCode === 429) {
-      return {
-        ok: false,
-        outcome: { kind: 'unavailable', checkedAt, message: `Greenhouse answered ${response.statusCode}` },
-      };
-    }
-    const problem: CredentialProblem =
-      body.error === 'invalid_client'
-        ? 'invalid_client'
-        : /valid client ID suffix/i.test(message)
-          ? 'malformed_client_id'
-          : response.statusCode === 401
-            ? 'unauthorized'
-            : 'rejected';
-    return { ok: false, outcome: { kind: 'credential_error', checkedAt, problem, message } };
+  async probe(credentials: HarvestCredentials, scopeIds: readonly string[], signal?: AbortSignal) {
+    return (await this.probeWithStats(credentials, scopeIds, signal)).outcome;
   }
 
-  /** Probes each required scope; never calls an endpoint with side effects. */
-  async probe(
+  async probeWithStats(
     credentials: HarvestCredentials,
     scopeIds: readonly string[],
     signal?: AbortSignal,
-  ): Promise<ProbeOutcome> {
-    const minted = await this.mintToken(credentials, signal);
-    if (!minted.ok) return minted.outcome;
+  ): Promise<{ outcome: ProbeOutcome; stats: RateBudgetStats }> {
+    const budget = new RateBudget(this.maxParallel);
+    const minted = await this.minter.mint(credentials, signal);
+    if (!minted.ok) return { outcome: minted.outcome, stats: budget.stats };
     let token = minted.token;
-    let reminted = false;
-    const remint = async () => {
-      if (reminted) return false;
-      reminted = true;
-      const again = await this.mintToken(credentials, signal);
-      if (again.ok) token = again.token;
-      return again.ok;
+    let remint: Promise<boolean> | undefined;
+    // A 401 on a resource re-mints once for the whole probe, however many lanes saw it.
+    const refresh = () => {
+      remint ??= this.minter.mint(credentials, signal).then((again) => {
+        if (again.ok) token = again.token;
+        return again.ok;
+      });
+      return remint;
     };
 
     const scopes = scopeIds.map(getScope);
-    const results: ScopeResult[] = new Array(scopes.length);
-    const grantedByIntrospection = scopes.some((s) => s.probe.kind === 'introspection')
-      ? await this.introspectScopes(credentials, token, signal)
-      : undefined;
-
+    const introspection = await this.introspect(credentials, token, signal);
+    const lists = scopes.filter((s) => s.probe.kind === 'list');
+    const probes: ListProbe[] = new Array(lists.length);
     let next = 0;
     const lane = async () => {
-      while (next < scopes.length) {
+      while (next < lists.length) {
         const index = next++;
-        const scope = scopes[index] as ScopeDefinition;
-        results[index] = await this.probeScope(scope, () => token, remint, grantedByIntrospection, signal);
+        probes[index] = await this.probeList(
+          lists[index] as ScopeDefinition,
+          () => token,
+          refresh,
+          budget,
+          signal,
+        );
       }
     };
-    await Promise.all(Array.from({ length: Math.min(this.maxParallel, scopes.length) }, lane));
-    return { kind: 'probed', checkedAt: new Date().toISOString(), results };
+    await Promise.all(Array.from({ length: Math.min(this.maxParallel, lists.length) }, lane));
+
+    const listResults = new Map(
+      classifySiteAdmin(probes, introspection, credentials.userId).map((r) => [r.scope, r]),
+    );
+    const checkedAt = new Date().toISOString();
+    const results: ScopeResult[] = scopes.map(
+      (scope) => listResults.get(scope.id) ?? judgeByIntrospection(scope, introspection, checkedAt),
+    );
+    return { outcome: { kind: 'probed', checkedAt, results }, stats: budget.stats };
   }
 
-  private async probeScope(
+  private async probeList(
     scope: ScopeDefinition,
-    token: () => Token,
-    remint: () => Promise<boolean>,
-    introspected: Set<string> | undefined,
+    token: () => AccessToken,
+    refresh: () => Promise<boolean>,
+    budget: RateBudget,
     signal?: AbortSignal,
-  ): Promise<ScopeResult> {
-    const checkedAt = () => new Date().toISOString();
-    if (scope.probe.kind === 'introspection') {
-      if (!introspected) {
-        return {
-          scope: scope.id,
-          status: 'unknown',
-          evidence: { checkedAt: checkedAt(), message: 'token introspection unavailable' },
-        };
-      }
-      const granted = introspected.has(scope.id);
-      return {
-        scope: scope.id,
-        status: granted ? 'granted' : 'missing',
-        evidence: {
-          checkedAt: checkedAt(),
-          message: granted ? 'listed by introspection' : 'not in token scopes',
-        },
-      };
-    }
-    const url = new URL(scope.probe.path, this.options.harvestUrl);
+  ): Promise<ListProbe> {
+    const url = new URL((scope.probe as { path: string }).path, this.options.harvestUrl);
     url.searchParams.set('per_page', '1');
-    for (let attempt = 0; attempt < 4; attempt++) {
+    let last: ListProbe = { scope: scope.id, checkedAt: new Date().toISOString(), message: 'not attempted' };
+    let refreshed = false;
+    for (let attempt = 1; attempt <= this.maxAttempts + 1; attempt++) {
+      await budget.acquire(signal);
       let response: Dispatcher.ResponseData;
+      let body: unknown;
       try {
         response = await request(url, {
           method: 'GET',
@@ -176,81 +140,118 @@ export class HarvestClient {
           headers: { authorization: `Bearer ${token().accessToken}`, accept: 'application/json' },
           signal,
         });
+        body = await readJson(response.body);
       } catch (error) {
+        budget.release();
         if (signal?.aborted) throw error;
-        if (attempt < 3) continue;
-        return {
+        last = {
           scope: scope.id,
-          status: 'unknown',
-          evidence: { checkedAt: checkedAt(), message: networkMessage(error) },
+          checkedAt: new Date().toISOString(),
+          message: classifyNetworkError(error).message,
         };
-      }
-      const status = response.statusCode;
-      const body = await readJson(response.body);
-      const message = messageOf(body);
-      const evidence = { httpStatus: status, ...(message ? { message } : {}), checkedAt: checkedAt() };
-      if (status >= 200 && status < 300) return { scope: scope.id, status: 'granted', evidence };
-      if (status === 403) return { scope: scope.id, status: 'missing', evidence };
-      if (status === 401 && (await remint())) continue;
-      if (status === 429) {
-        const waitMs = Number(response.headers['retry-after'] ?? 1) * 1_000;
-        if (waitMs <= this.maxRetryAfterMs) {
-          await delay(waitMs, signal);
-          continue;
-        }
-      }
-      if (status >= 500 && attempt < 3) {
-        await delay(200 * 2 ** attempt, signal);
+        if (attempt < this.maxAttempts) await delay(100 * 2 ** attempt, signal);
+        else return last;
         continue;
       }
-      return { scope: scope.id, status: 'unknown', evidence };
+      const status = response.statusCode;
+      const message = messageOf(body);
+      last = {
+        scope: scope.id,
+        checkedAt: new Date().toISOString(),
+        httpStatus: status,
+        ...(message ? { message } : {}),
+      };
+      if (status === 429) {
+        budget.release(response.headers);
+        const waitMs = retryAfterMs(response.headers);
+        budget.exhaust(waitMs);
+        if (waitMs > this.maxRetryAfterMs || attempt >= this.maxAttempts) return last;
+        continue; // acquire() waits out the Retry-After
+      }
+      budget.release(response.headers);
+      if (status >= 200 && status < 300) {
+        const items = Array.isArray(body) ? body : undefined;
+        return {
+          ...last,
+          count: items?.length,
+          ...(scope.id === 'harvest:users:list' && items ? { users: items } : {}),
+        };
+      }
+      if (status === 401 && !refreshed) {
+        refreshed = true;
+        if (await refresh()) {
+          attempt--; // a re-mint is not a failed attempt
+          continue;
+        }
+        return last;
+      }
+      if (status >= 500 && attempt < this.maxAttempts) {
+        await delay(100 * 2 ** attempt, signal);
+        continue;
+      }
+      return last;
     }
-    return {
-      scope: scope.id,
-      status: 'unknown',
-      evidence: { checkedAt: checkedAt(), message: 'gave up after retries' },
-    };
+    return last;
   }
 
-  /** Optional extra evidence: the token's scopes according to Greenhouse, or undefined if unavailable. */
-  private async introspectScopes(
+  /** Optional extra evidence: undefined when Greenhouse offers no introspection or it fails. */
+  private async introspect(
     credentials: HarvestCredentials,
-    token: Token,
+    token: AccessToken,
     signal?: AbortSignal,
-  ): Promise<Set<string> | undefined> {
+  ): Promise<Introspection | undefined> {
     try {
       const response = await request(new URL('/introspect', this.options.authUrl), {
         method: 'POST',
         dispatcher: this.dispatcher,
-        headers: { authorization: basic(credentials), 'content-type': 'application/x-www-form-urlencoded' },
+        headers: {
+          authorization: basicAuth(credentials.clientId, credentials.clientSecret),
+          'content-type': 'application/x-www-form-urlencoded',
+        },
         body: new URLSearchParams({ token: token.accessToken }).toString(),
         signal,
       });
-      const body = await readJson(response.body);
+      const body = asObject(await readJson(response.body));
       if (response.statusCode !== 200 || body.active !== true || typeof body.scope !== 'string')
         return undefined;
-      return new Set(body.scope.split(/\s+/).filter(Boolean));
-    } catch {
+      const claims = asObject(body.claims);
+      const siteAdmin = [claims.site_admin, body.site_admin].find((v) => typeof v === 'boolean') as
+        | boolean
+        | undefined;
+      return {
+        scopes: new Set(body.scope.split(/\s+/).filter(Boolean)),
+        ...(typeof body.sub === 'string' ? { sub: body.sub } : {}),
+        ...(siteAdmin !== undefined ? { siteAdmin } : {}),
+      };
+    } catch (error) {
+      if (signal?.aborted) throw error;
       return undefined;
     }
   }
 }
 
-function networkMessage(error: unknown): string {
-  const code = (error as { code?: string }).code;
-  return `could not reach Greenhouse${code ? ` (${code})` : ''}`;
-}
-
-function delay(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(resolve, ms);
-    signal?.addEventListener(
-      'abort',
-      () => {
-        clearTimeout(timer);
-        reject(signal.reason);
+function judgeByIntrospection(
+  scope: ScopeDefinition,
+  introspection: Introspection | undefined,
+  checkedAt: string,
+): ScopeResult {
+  if (!introspection) {
+    return {
+      scope: scope.id,
+      status: 'unknown',
+      evidence: {
+        checkedAt,
+        message: 'write scopes are judged by token introspection, which is unavailable',
       },
-      { once: true },
-    );
-  });
+    };
+  }
+  const granted = introspection.scopes.has(scope.id);
+  return {
+    scope: scope.id,
+    status: granted ? 'granted' : 'missing',
+    evidence: {
+      checkedAt,
+      message: granted ? 'listed by token introspection' : 'not among the token scopes',
+    },
+  };
 }

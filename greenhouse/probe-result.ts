@@ -16,10 +16,13 @@ export interface ScopeResult {
 /** Why Greenhouse refused the credentials themselves (not a scope). */
 export type CredentialProblem = 'invalid_client' | 'malformed_client_id' | 'unauthorized' | 'rejected';
 
+/** Why Greenhouse could not be asked at all; all transient, so worth retrying later. */
+export type UnavailableReason = 'network' | 'timeout' | 'server_error' | 'rate_limited' | 'probe_failed';
+
 export type ProbeOutcome =
   | { kind: 'probed'; checkedAt: string; results: ScopeResult[] }
   | { kind: 'credential_error'; checkedAt: string; problem: CredentialProblem; message: string }
-  | { kind: 'unavailable'; checkedAt: string; message: string };
+  | { kind: 'unavailable'; checkedAt: string; reason: UnavailableReason; message: string };
 
 export function allGranted(results: readonly ScopeResult[]): boolean {
   return results.length > 0 && results.every((r) => r.status === 'granted');

@@ -1,6 +1,5 @@
 import { type Client, WorkflowIdConflictPolicy } from '@temporalio/client';
 import type { Config } from '../config/schema';
-import { PERMISSION_SETS } from '../greenhouse/catalog';
 import type { HarvestCredentials } from '../greenhouse/harvest-client';
 import type { ConnectTokenStore } from '../store/connect-tokens';
 import type { CredentialVault } from '../store/credential-vault';
@@ -37,7 +36,7 @@ export class LinkService {
   async create(appId: string, input: NewLink) {
     const { config, links, tokens, temporal } = this.deps;
     const id = newId('lnk');
-    const requiredScopes = [...(PERMISSION_SETS[input.permissionSet] ?? [])];
+    const requiredScopes = [...(config.permissionSets[input.permissionSet] ?? [])];
     const now = new Date();
     const doc: LinkDoc = {
       _id: id,

@@ -1,4 +1,4 @@
-import { findScope, fixInstruction } from '../greenhouse/catalog';
+import { findScope, MANAGE_SCOPES_PATH } from '../greenhouse/catalog';
 
 export interface RenderedEmail {
   subject: string;
@@ -22,10 +22,7 @@ export function reminderEmail(input: {
   const count = scopes.length;
   const subject = `${count} Greenhouse permission${count === 1 ? '' : 's'} still missing for ${input.organizationName}`;
   const lines = scopes.map((s) => `  - ${s.label} (${s.id})`);
-  const how =
-    scopes[0] && 'probe' in scopes[0]
-      ? fixInstruction(scopes[0]).replace(/tick ".*"/, 'tick each scope above')
-      : '';
+  const how = `In Greenhouse: ${MANAGE_SCOPES_PATH} → tick each permission above → Save.`;
   const text = [
     `Hello,`,
     ``,

@@ -97,7 +97,8 @@ export async function linkWorkflow(input: LinkWorkflowInput): Promise<LinkSnapsh
         outcome = {
           kind: 'unavailable',
           checkedAt: new Date().toISOString(),
-          message: 'probe failed; will retry',
+          reason: 'probe_failed',
+          message: 'the probe failed; it will be retried',
         };
       }
       await apply(outcome);

@@ -4,10 +4,15 @@ import type { LinkStore } from '../../store/links';
 import { callingApp } from '../auth';
 import { linkResource } from '../link-resource';
 import { fromZod, problems } from '../problem';
-import { createLinkBody, listLinksQuery } from '../schemas';
+import { createLinkBodySchema, listLinksQuery } from '../schemas';
 
-export function linksRouter(deps: { links: LinkStore; service: LinkService }) {
+export function linksRouter(deps: {
+  links: LinkStore;
+  service: LinkService;
+  permissionSets: Record<string, string[]>;
+}) {
   const router = Router();
+  const createLinkBody = createLinkBodySchema(deps.permissionSets);
 
   router.post('/', async (req, res) => {
     const parsed = createLinkBody.safeParse(req.body ?? {});

@@ -1,11 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PERMISSION_SETS, SCOPES } from '../../greenhouse/catalog';
+import { BUILT_IN_PERMISSION_SETS, SCOPES } from '../../greenhouse/catalog';
 import { HarvestClient, scrubClientId } from '../../greenhouse/harvest-client';
 import { type RunningSimulator, startSimulator } from '../../greenhouse/simulator/server';
 import { DEMO } from '../../greenhouse/simulator/state';
 
-const ATS_READ = PERMISSION_SETS.ats_read as string[];
-const WRITING = PERMISSION_SETS.candidate_source_writing as string[];
+const ATS_READ = BUILT_IN_PERMISSION_SETS.ats_read as string[];
+const WRITING = BUILT_IN_PERMISSION_SETS.candidate_source_writing as string[];
 
 describe('Harvest v3 client against the simulator over HTTP', () => {
   let sim: RunningSimulator;

@@ -1,13 +1,13 @@
 import { Client, Connection } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PERMISSION_SETS } from '../../greenhouse/catalog';
+import { BUILT_IN_PERMISSION_SETS } from '../../greenhouse/catalog';
 import { workflowIdFor } from '../../store/links';
 import { eventually, http } from '../support/http';
 import { waitForMessages } from '../support/mailpit';
 import { sim } from '../support/simulator';
 import { startTestStack, type TestStack } from '../support/stack';
 
-const ATS_READ = PERMISSION_SETS.ats_read as string[];
+const ATS_READ = BUILT_IN_PERMISSION_SETS.ats_read as string[];
 const LACKING = ['harvest:offers:list', 'harvest:scorecards:list'];
 
 describe('a link, end to end over the real stack', () => {

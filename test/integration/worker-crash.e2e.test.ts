@@ -1,14 +1,14 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { PERMISSION_SETS } from '../../greenhouse/catalog';
+import { BUILT_IN_PERMISSION_SETS } from '../../greenhouse/catalog';
 import { eventually, http } from '../support/http';
 import { waitForMessages } from '../support/mailpit';
 import { sim } from '../support/simulator';
 import { configEnv, startTestStack, type TestStack } from '../support/stack';
 
 const ROOT = path.join(__dirname, '..', '..');
-const ATS_READ = PERMISSION_SETS.ats_read as string[];
+const ATS_READ = BUILT_IN_PERMISSION_SETS.ats_read as string[];
 
 /** Everything the worker processes printed, at debug level: checked for leaked secrets. */
 let workerOutput = '';
