@@ -1,11 +1,13 @@
 import { Context } from '@temporalio/activity';
 import type { HarvestClient } from '../greenhouse/harvest-client';
+import type { LegacyV1Client } from '../greenhouse/legacy-v1-client';
 import type { ProbeOutcome } from '../greenhouse/probe-result';
 import type { CredentialVault } from '../store/credential-vault';
 
 export interface ProbeDeps {
   vault: CredentialVault;
   harvest: HarvestClient;
+  legacyV1: LegacyV1Client;
 }
 
 export interface ProbeInput {
@@ -14,12 +16,15 @@ export interface ProbeInput {
 }
 
 /** Decrypts the credentials here, inside the activity, so they never enter workflow history. */
-export function createProbeActivity({ vault, harvest }: ProbeDeps) {
+export function createProbeActivity({ vault, harvest, legacyV1 }: ProbeDeps) {
   return {
     async probeCredentials(input: ProbeInput): Promise<ProbeOutcome> {
-      const credentials = await vault.load(input.credentialRef);
+      const credential = await vault.load(input.credentialRef);
       const signal = Context.current().cancellationSignal;
-      return harvest.probe(credentials, input.requiredScopes, signal);
+      if (credential.type === 'legacy_v1')
+        return legacyV1.probe(credential.apiKey, input.requiredScopes, signal);
+      const { type: _type, ...harvestCredentials } = credential;
+      return harvest.probe(harvestCredentials, input.requiredScopes, signal);
     },
   };
 }

@@ -16,6 +16,7 @@ export interface ApiDeps {
   tokens: ConnectTokenStore;
   service: LinkService;
   permissionSets: Record<string, string[]>;
+  legacyV1Enabled: boolean;
   log: Logger;
   /** Readiness: resolves when MongoDB and Temporal answer. */
   ready(): Promise<void>;

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { LEGACY_V1_RETIRED_NOTICE } from '../greenhouse/legacy-v1-catalog';
 import { LINK_STATUSES } from '../links/model';
 
 const email = z.email({ message: 'must be an email address' });
@@ -31,13 +32,42 @@ export const listLinksQuery = z.object({
 });
 
 /** Harvest v3 client credentials as pasted from Greenhouse's Dev Center. */
-export const harvestCredentialsBody = z.object({
-  clientId: z.string({ message: 'is required' }).trim().min(1, 'is required').max(200, 'is too long'),
-  clientSecret: z.string({ message: 'is required' }).trim().min(1, 'is required').max(500, 'is too long'),
-  userId: z
-    .string()
-    .trim()
-    .regex(/^\d*$/, 'must be the numeric Greenhouse user id')
-    .optional()
-    .transform((v) => (v ? v : undefined)),
-});
+const harvestV3Body = z
+  .object({
+    clientId: z.string({ message: 'is required' }).trim().min(1, 'is required').max(200, 'is too long'),
+    clientSecret: z.string({ message: 'is required' }).trim().min(1, 'is required').max(500, 'is too long'),
+    userId: z
+      .string()
+      .trim()
+      .regex(/^\d*$/, 'must be the numeric Greenhouse user id')
+      .optional()
+      .transform((v) => (v ? v : undefined)),
+  })
+  .transform((v) => ({ type: 'harvest_v3' as const, ...v }));
+
+const legacyV1Body = z
+  .object({ apiKey: z.string().trim().min(1, 'is required').max(200, 'is too long') })
+  .transform((v) => ({ type: 'legacy_v1' as const, apiKey: v.apiKey }));
+
+const legacyDisabledBody = z
+  .object({ apiKey: z.unknown() })
+  .superRefine((_v, ctx) => {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['apiKey'],
+      message: `${LEGACY_V1_RETIRED_NOTICE} They are disabled here.`,
+    });
+  })
+  .transform((): never => {
+    throw new Error('unreachable: the refinement always fails');
+  });
+
+/** A v1 API key when the body carries `apiKey`, else v3 client credentials. */
+export function credentialsBodySchema(legacyV1Enabled: boolean) {
+  return {
+    safeParse(body: Record<string, unknown>) {
+      if (body.apiKey === undefined) return harvestV3Body.safeParse(body);
+      return legacyV1Enabled ? legacyV1Body.safeParse(body) : legacyDisabledBody.safeParse(body);
+    },
+  };
+}

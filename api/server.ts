@@ -43,6 +43,7 @@ export async function startApi(
     tokens,
     service,
     permissionSets: config.permissionSets,
+    legacyV1Enabled: config.GREENHOUSE_LEGACY_V1,
     log,
     ready: async () => {
       await mongo.db.command({ ping: 1 });

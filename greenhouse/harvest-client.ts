@@ -1,6 +1,7 @@
 import { Agent, type Dispatcher, request } from 'undici';
+import { budgetedGet } from './budgeted-get';
 import { getScope, type ScopeDefinition } from './catalog';
-import { asObject, classifyNetworkError, delay, messageOf, readJson, retryAfterMs } from './http';
+import { asObject, readJson } from './http';
 import type { ProbeOutcome, ScopeResult } from './probe-result';
 import { RateBudget, type RateBudgetStats } from './rate-budget';
 import { classifySiteAdmin } from './site-admin';
@@ -127,71 +128,24 @@ export class HarvestClient {
   ): Promise<ListProbe> {
     const url = new URL((scope.probe as { path: string }).path, this.options.harvestUrl);
     url.searchParams.set('per_page', '1');
-    let last: ListProbe = { scope: scope.id, checkedAt: new Date().toISOString(), message: 'not attempted' };
-    let refreshed = false;
-    for (let attempt = 1; attempt <= this.maxAttempts + 1; attempt++) {
-      await budget.acquire(signal);
-      let response: Dispatcher.ResponseData;
-      let body: unknown;
-      try {
-        response = await request(url, {
-          method: 'GET',
-          dispatcher: this.dispatcher,
-          headers: { authorization: `Bearer ${token().accessToken}`, accept: 'application/json' },
-          signal,
-        });
-        body = await readJson(response.body);
-      } catch (error) {
-        budget.release();
-        if (signal?.aborted) throw error;
-        last = {
-          scope: scope.id,
-          checkedAt: new Date().toISOString(),
-          message: classifyNetworkError(error).message,
-        };
-        if (attempt < this.maxAttempts) await delay(100 * 2 ** attempt, signal);
-        else return last;
-        continue;
-      }
-      const status = response.statusCode;
-      const message = messageOf(body);
-      last = {
-        scope: scope.id,
-        checkedAt: new Date().toISOString(),
-        httpStatus: status,
-        ...(message ? { message } : {}),
-      };
-      if (status === 429) {
-        budget.release(response.headers);
-        const waitMs = retryAfterMs(response.headers);
-        budget.exhaust(waitMs);
-        if (waitMs > this.maxRetryAfterMs || attempt >= this.maxAttempts) return last;
-        continue; // acquire() waits out the Retry-After
-      }
-      budget.release(response.headers);
-      if (status >= 200 && status < 300) {
-        const items = Array.isArray(body) ? body : undefined;
-        return {
-          ...last,
-          count: items?.length,
-          ...(scope.id === 'harvest:users:list' && items ? { users: items } : {}),
-        };
-      }
-      if (status === 401 && !refreshed) {
-        refreshed = true;
-        if (await refresh()) {
-          attempt--; // a re-mint is not a failed attempt
-          continue;
-        }
-        return last;
-      }
-      if (status >= 500 && attempt < this.maxAttempts) {
-        await delay(100 * 2 ** attempt, signal);
-        continue;
-      }
-      return last;
-    }
-    return last;
+    const { body, ...answer } = await budgetedGet({
+      url,
+      dispatcher: this.dispatcher,
+      budget,
+      authorization: () => `Bearer ${token().accessToken}`,
+      maxAttempts: this.maxAttempts,
+      maxRetryAfterMs: this.maxRetryAfterMs,
+      onUnauthorized: refresh,
+      signal,
+    });
+    const ok = answer.httpStatus !== undefined && answer.httpStatus >= 200 && answer.httpStatus < 300;
+    const items = ok && Array.isArray(body) ? body : undefined;
+    return {
+      scope: scope.id,
+      ...answer,
+      ...(items ? { count: items.length } : {}),
+      ...(items && scope.id === 'harvest:users:list' ? { users: items } : {}),
+    };
   }
 
   /** Optional extra evidence: undefined when Greenhouse offers no introspection or it fails. */

@@ -14,7 +14,12 @@ export interface ScopeResult {
 }
 
 /** Why Greenhouse refused the credentials themselves (not a scope). */
-export type CredentialProblem = 'invalid_client' | 'malformed_client_id' | 'unauthorized' | 'rejected';
+export type CredentialProblem =
+  | 'invalid_client'
+  | 'malformed_client_id'
+  | 'unauthorized'
+  | 'rejected'
+  | 'invalid_api_key';
 
 /** Why Greenhouse could not be asked at all; all transient, so worth retrying later. */
 export type UnavailableReason = 'network' | 'timeout' | 'server_error' | 'rate_limited' | 'probe_failed';

@@ -1,6 +1,6 @@
 import { type Client, WorkflowIdConflictPolicy } from '@temporalio/client';
 import type { Config } from '../config/schema';
-import type { HarvestCredentials } from '../greenhouse/harvest-client';
+import type { GreenhouseCredential } from '../greenhouse/credentials';
 import type { ConnectTokenStore } from '../store/connect-tokens';
 import type { CredentialVault } from '../store/credential-vault';
 import { newId } from '../store/ids';
@@ -80,8 +80,11 @@ export class LinkService {
   }
 
   /** Encrypts the credentials, then hands the workflow only the record id and waits for the probe. */
-  async submitCredentials(linkId: string, credentials: HarvestCredentials): Promise<SubmitCredentialsResult> {
-    const credentialRef = await this.deps.vault.store(linkId, credentials);
+  async submitCredentials(
+    linkId: string,
+    credential: GreenhouseCredential,
+  ): Promise<SubmitCredentialsResult> {
+    const credentialRef = await this.deps.vault.store(linkId, credential);
     return this.handle(linkId).executeUpdate(submitCredentialsUpdate, {
       args: [{ credentialRef }],
       updateId: credentialRef,

@@ -1,6 +1,6 @@
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import type { Db } from 'mongodb';
-import type { HarvestCredentials } from '../greenhouse/harvest-client';
+import { credentialHint, type GreenhouseCredential } from '../greenhouse/credentials';
 import { newId } from './ids';
 
 export interface VaultKey {
@@ -11,13 +11,13 @@ export interface VaultKey {
 export interface CredentialDoc {
   _id: string;
   linkId: string;
-  type: 'harvest_v3';
+  type: GreenhouseCredential['type'];
   keyId: string;
   iv: string;
   tag: string;
   ciphertext: string;
-  /** Safe to show: the last characters of the client id, to tell submissions apart. */
-  clientIdHint: string;
+  /** Safe to show, to tell submissions apart (see credentialHint). */
+  hint: string;
   createdAt: Date;
 }
 
@@ -40,26 +40,26 @@ export class CredentialVault {
     return this.db.collection<CredentialDoc>('credentials');
   }
 
-  async store(linkId: string, credentials: HarvestCredentials): Promise<string> {
+  async store(linkId: string, credential: GreenhouseCredential): Promise<string> {
     const doc: CredentialDoc = {
       _id: newId('cred'),
       linkId,
-      type: 'harvest_v3',
-      ...this.encrypt(linkId, credentials),
-      clientIdHint: credentials.clientId.slice(-6),
+      type: credential.type,
+      ...this.encrypt(linkId, credential),
+      hint: credentialHint(credential),
       createdAt: new Date(),
     };
     await this.records.insertOne(doc);
     return doc._id;
   }
 
-  async load(credentialRef: string): Promise<HarvestCredentials> {
+  async load(credentialRef: string): Promise<GreenhouseCredential> {
     const doc = await this.records.findOne({ _id: credentialRef });
     if (!doc) throw new Error(`credential record ${credentialRef} not found`);
     return this.decrypt(doc);
   }
 
-  private encrypt(linkId: string, credentials: HarvestCredentials) {
+  private encrypt(linkId: string, credentials: GreenhouseCredential) {
     const [primary] = this.keyring as [VaultKey];
     const iv = randomBytes(12);
     const cipher = createCipheriv('aes-256-gcm', primary.key, iv);
@@ -74,7 +74,7 @@ export class CredentialVault {
     };
   }
 
-  private decrypt(doc: CredentialDoc): HarvestCredentials {
+  private decrypt(doc: CredentialDoc): GreenhouseCredential {
     const key = this.byId.get(doc.keyId);
     if (!key)
       throw new Error(
@@ -84,6 +84,6 @@ export class CredentialVault {
     decipher.setAAD(Buffer.from(doc.linkId));
     decipher.setAuthTag(Buffer.from(doc.tag, 'base64'));
     const plain = Buffer.concat([decipher.update(Buffer.from(doc.ciphertext, 'base64')), decipher.final()]);
-    return JSON.parse(plain.toString('utf8')) as HarvestCredentials;
+    return JSON.parse(plain.toString('utf8')) as GreenhouseCredential;
   }
 }

@@ -9,6 +9,7 @@ import {
 import { createActivities } from '../activities';
 import type { Config } from '../config/schema';
 import { HarvestClient } from '../greenhouse/harvest-client';
+import { LegacyV1Client } from '../greenhouse/legacy-v1-client';
 import { createSmtpMailer } from '../mail/mailer';
 import { ConnectTokenStore } from '../store/connect-tokens';
 import { CredentialVault } from '../store/credential-vault';
@@ -49,6 +50,7 @@ export async function createWorker(
       authUrl: config.GREENHOUSE_AUTH_URL,
       harvestUrl: config.GREENHOUSE_HARVEST_URL,
     }),
+    legacyV1: new LegacyV1Client({ harvestUrl: config.GREENHOUSE_HARVEST_URL }),
     mailer,
     emailLog: new EmailLog(mongo.db),
     tokens: new ConnectTokenStore(mongo.db),

@@ -5,14 +5,20 @@ import type { LinkStore } from '../../store/links';
 import { linkResource } from '../link-resource';
 import { connectPage, invalidTokenPage } from '../pages/connect-page';
 import { fromZod, problems, sendProblem } from '../problem';
-import { harvestCredentialsBody } from '../schemas';
+import { credentialsBodySchema } from '../schemas';
 
 /** Browsers post forms and get pages; scripts post JSON and get JSON. */
 const wantsJson = (req: Request) =>
   req.is('application/json') !== false && req.is('application/json') !== null;
 
-export function connectRouter(deps: { tokens: ConnectTokenStore; links: LinkStore; service: LinkService }) {
+export function connectRouter(deps: {
+  tokens: ConnectTokenStore;
+  links: LinkStore;
+  service: LinkService;
+  legacyV1Enabled: boolean;
+}) {
   const router = Router();
+  const credentialsBody = credentialsBodySchema(deps.legacyV1Enabled);
   router.use(express.urlencoded({ extended: false, limit: '16kb' }));
 
   const resolve = async (req: Request, res: Response) => {
@@ -42,7 +48,7 @@ export function connectRouter(deps: { tokens: ConnectTokenStore; links: LinkStor
   router.post('/:token/credentials', async (req, res) => {
     const link = await resolve(req, res);
     if (!link) return;
-    const parsed = harvestCredentialsBody.safeParse(req.body ?? {});
+    const parsed = credentialsBody.safeParse(req.body ?? {});
     if (!parsed.success) throw fromZod(parsed.error);
     const result = await deps.service.submitCredentials(link._id, parsed.data);
     if (wantsJson(req)) return void res.json(result);

@@ -3,12 +3,13 @@ export class FixedWindowLimiter {
   private windows = new Map<string, { startsAt: number; used: number }>();
 
   constructor(
-    private readonly windowMs: number,
+    private readonly windowMs: () => number,
     private readonly limit: () => number,
   ) {}
 
   take(key: string, now = Date.now()): { allowed: boolean; headers: Record<string, string> } {
-    const startsAt = now - (now % this.windowMs);
+    const windowMs = this.windowMs();
+    const startsAt = now - (now % windowMs);
     let window = this.windows.get(key);
     if (!window || window.startsAt !== startsAt) {
       window = { startsAt, used: 0 };
@@ -17,7 +18,7 @@ export class FixedWindowLimiter {
     const limit = this.limit();
     const allowed = window.used < limit;
     if (allowed) window.used++;
-    const resetAt = startsAt + this.windowMs;
+    const resetAt = startsAt + windowMs;
     const headers: Record<string, string> = {
       'x-ratelimit-limit': String(limit),
       'x-ratelimit-remaining': String(Math.max(0, limit - window.used)),

@@ -1,5 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { SCOPES } from '../catalog';
+import { LEGACY_V1_PERMISSIONS } from '../legacy-v1-catalog';
+import { noFaults, type SimFaults } from './faults';
 
 export interface SimOrganization {
   id: number;
@@ -23,6 +25,13 @@ export interface SimCredential {
   serviceUserId: number;
 }
 
+/** A retired Harvest v1 API key with per-endpoint permissions ("GET /v1/candidates"). */
+export interface SimLegacyKey {
+  apiKey: string;
+  organizationId: number;
+  permissions: Set<string>;
+}
+
 export interface SimToken {
   clientId: string;
   userId: number;
@@ -44,10 +53,16 @@ export interface SimBehaviour {
   /** Token lifetime field: `expires_in` seconds or `expires_at` ISO time. */
   tokenExpiry: 'expires_in' | 'expires_at';
   introspection: boolean;
-  /** Requests per 30 s window on Harvest v3, per credential. */
+  /** Whether introspection carries the organization/role claims (their names are unconfirmed). */
+  introspectionClaims: boolean;
+  /** Requests per window on Harvest v3, per credential. */
   harvestRateLimit: number;
+  /** Greenhouse's v3 window is 30 s; tests shorten it. */
+  harvestWindowMs: number;
   /** Requests per 60 s window on the token endpoint, per credential. */
   tokenRateLimit: number;
+  /** Requests per 10 s window on legacy v1, per API key. */
+  legacyRateLimit: number;
 }
 
 export const DEMO = {
@@ -60,15 +75,22 @@ export const DEMO = {
     clientSecret: 'demo-partial-secret',
     lacks: ['harvest:offers:list', 'harvest:scorecards:list'],
   },
+  legacyFull: { apiKey: 'demo-v1-full-key' },
+  legacyPartial: { apiKey: 'demo-v1-partial-key', lacks: ['GET /v1/offers', 'GET /v1/scorecards'] },
 } as const;
+
+/** Every v1 endpoint permission the simulator knows, as "METHOD /v1/path". */
+export const LEGACY_ENDPOINTS = Object.values(LEGACY_V1_PERMISSIONS).map((p) => `${p.method} ${p.path}`);
 
 export class SimulatorState {
   organizations = new Map<number, SimOrganization>();
   users = new Map<number, SimUser>();
   credentials = new Map<string, SimCredential>();
+  legacyKeys = new Map<string, SimLegacyKey>();
   tokens = new Map<string, SimToken>();
   calls: SimCall[] = [];
   behaviour: SimBehaviour = defaultBehaviour();
+  faults: SimFaults = noFaults();
   private nextId = 5000;
 
   constructor() {
@@ -79,9 +101,11 @@ export class SimulatorState {
     this.organizations.clear();
     this.users.clear();
     this.credentials.clear();
+    this.legacyKeys.clear();
     this.tokens.clear();
     this.calls = [];
     this.behaviour = defaultBehaviour();
+    this.faults = noFaults();
     this.seedDemo();
   }
 
@@ -107,6 +131,20 @@ export class SimulatorState {
     return credential;
   }
 
+  addLegacyKey(input: {
+    apiKey?: string;
+    organizationId?: number;
+    permissions: Iterable<string>;
+  }): SimLegacyKey {
+    const key: SimLegacyKey = {
+      apiKey: input.apiKey ?? randomBytes(16).toString('hex'),
+      organizationId: input.organizationId ?? DEMO.organization.id,
+      permissions: new Set(input.permissions),
+    };
+    this.legacyKeys.set(key.apiKey, key);
+    return key;
+  }
+
   issueToken(clientId: string, userId: number, lifetimeMs = 3_600_000): string {
     const token = randomBytes(24).toString('base64url');
     this.tokens.set(token, { clientId, userId, expiresAt: Date.now() + lifetimeMs });
@@ -130,6 +168,12 @@ export class SimulatorState {
       clientSecret: DEMO.partial.clientSecret,
       scopes: all.filter((id) => !lacks.includes(id)),
     });
+    this.addLegacyKey({ apiKey: DEMO.legacyFull.apiKey, permissions: LEGACY_ENDPOINTS });
+    const legacyLacks: readonly string[] = DEMO.legacyPartial.lacks;
+    this.addLegacyKey({
+      apiKey: DEMO.legacyPartial.apiKey,
+      permissions: LEGACY_ENDPOINTS.filter((e) => !legacyLacks.includes(e)),
+    });
   }
 }
 
@@ -138,7 +182,10 @@ function defaultBehaviour(): SimBehaviour {
     nonAdminList: 'forbidden',
     tokenExpiry: 'expires_in',
     introspection: true,
+    introspectionClaims: true,
     harvestRateLimit: 75,
+    harvestWindowMs: 30_000,
     tokenRateLimit: 30,
+    legacyRateLimit: 50,
   };
 }

@@ -16,27 +16,36 @@ describe('credential vault on the MongoDB wire server', () => {
 
   it('stores only ciphertext and decrypts with the same keyring', async () => {
     const vault = new CredentialVault(mongo.db, [key('k1')]);
-    const ref = await vault.store('lnk_a', { clientId: 'client-42', clientSecret: 'very-secret-value' });
+    const ref = await vault.store('lnk_a', {
+      type: 'harvest_v3',
+      clientId: 'client-42',
+      clientSecret: 'very-secret-value',
+    });
     const raw = JSON.stringify(await mongo.db.collection('credentials').findOne({ _id: ref as never }));
     expect(raw).not.toContain('very-secret-value');
     expect(raw).toContain('"keyId":"k1"');
-    expect(await vault.load(ref)).toEqual({ clientId: 'client-42', clientSecret: 'very-secret-value' });
+    expect(await vault.load(ref)).toEqual({
+      type: 'harvest_v3',
+      clientId: 'client-42',
+      clientSecret: 'very-secret-value',
+    });
   });
 
   it('decrypts old records after a rotation (new key first) and fails clearly without the key', async () => {
     const old = key('old');
     const ref = await new CredentialVault(mongo.db, [old]).store('lnk_b', {
+      type: 'harvest_v3',
       clientId: 'c-1',
       clientSecret: 's',
     });
     const rotated = new CredentialVault(mongo.db, [key('new'), old]);
-    expect((await rotated.load(ref)).clientId).toBe('c-1');
+    expect(await rotated.load(ref)).toMatchObject({ clientId: 'c-1' });
     await expect(new CredentialVault(mongo.db, [key('new')]).load(ref)).rejects.toThrow(/key "old"/);
   });
 
   it('refuses a record moved to another link (the link id is authenticated data)', async () => {
     const vault = new CredentialVault(mongo.db, [key('k')]);
-    const ref = await vault.store('lnk_c', { clientId: 'c-2', clientSecret: 's' });
+    const ref = await vault.store('lnk_c', { type: 'harvest_v3', clientId: 'c-2', clientSecret: 's' });
     await mongo.db
       .collection('credentials')
       .updateOne({ _id: ref as never }, { $set: { linkId: 'lnk_other' } });
