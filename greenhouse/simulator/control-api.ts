@@ -11,7 +11,7 @@ export const credentialView = (c: SimCredential) => ({
 });
 
 /** JSON control API under /_sim, for tests, benchmarks and the control page. */
-export function controlApi(state: SimulatorState, clearLimits: () => void) {
+export function controlApi(state: SimulatorState) {
   const control = Router();
   control.use(express.json());
 
@@ -30,12 +30,11 @@ export function controlApi(state: SimulatorState, clearLimits: () => void) {
   });
   control.post('/reset', (_req, res) => {
     state.reset();
-    clearLimits();
     res.status(204).end();
   });
   control.patch('/behaviour', (req, res) => {
     state.behaviour = { ...state.behaviour, ...(req.body as Partial<SimBehaviour>) };
-    clearLimits();
+    for (const limiter of Object.values(state.limits)) limiter.clear();
     res.json(state.behaviour);
   });
   control.put('/faults', (req, res) => {

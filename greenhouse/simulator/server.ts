@@ -6,7 +6,6 @@ import { controlPage } from './control-page';
 import { faultInjector } from './faults';
 import { harvestRoutes } from './harvest-routes';
 import { legacyV1Routes } from './legacy-v1-routes';
-import { FixedWindowLimiter } from './rate-limit';
 import { SimulatorState } from './state';
 
 /**
@@ -16,23 +15,6 @@ import { SimulatorState } from './state';
  */
 export function createSimulatorApp(state = new SimulatorState()) {
   const app = express();
-  const limits = {
-    harvest: new FixedWindowLimiter(
-      () => state.behaviour.harvestWindowMs,
-      () => state.behaviour.harvestRateLimit,
-    ),
-    token: new FixedWindowLimiter(
-      () => 60_000,
-      () => state.behaviour.tokenRateLimit,
-    ),
-    legacy: new FixedWindowLimiter(
-      () => 10_000,
-      () => state.behaviour.legacyRateLimit,
-    ),
-  };
-  const clearLimits = () => {
-    for (const limiter of Object.values(limits)) limiter.clear();
-  };
   const record = (req: Request, status: number, clientId?: string) =>
     state.calls.push({
       at: new Date().toISOString(),
@@ -54,9 +36,9 @@ export function createSimulatorApp(state = new SimulatorState()) {
       (req) => record(req, 0),
     ),
   );
-  app.use(harvestRoutes(state, limits));
-  app.use(legacyV1Routes(state, limits.legacy));
-  app.use('/_sim', controlApi(state, clearLimits));
+  app.use(harvestRoutes(state, state.limits));
+  app.use(legacyV1Routes(state, state.limits.legacy));
+  app.use('/_sim', controlApi(state));
   app.use('/_sim', controlPage(state));
   app.use((_req, res) => void res.status(404).json({ message: 'Resource not found' }));
   return { app, state };

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { SCOPES } from '../catalog';
 import { LEGACY_V1_PERMISSIONS } from '../legacy-v1-catalog';
 import { noFaults, type SimFaults } from './faults';
+import { FixedWindowLimiter } from './rate-limit';
 
 export interface SimOrganization {
   id: number;
@@ -91,6 +92,21 @@ export class SimulatorState {
   calls: SimCall[] = [];
   behaviour: SimBehaviour = defaultBehaviour();
   faults: SimFaults = noFaults();
+  /** Fixed windows as Greenhouse documents them: 30 s on v3 (tests may shorten), 60 s tokens, 10 s v1. */
+  readonly limits = {
+    harvest: new FixedWindowLimiter(
+      () => this.behaviour.harvestWindowMs,
+      () => this.behaviour.harvestRateLimit,
+    ),
+    token: new FixedWindowLimiter(
+      () => 60_000,
+      () => this.behaviour.tokenRateLimit,
+    ),
+    legacy: new FixedWindowLimiter(
+      () => 10_000,
+      () => this.behaviour.legacyRateLimit,
+    ),
+  };
   private nextId = 5000;
 
   constructor() {
@@ -106,6 +122,7 @@ export class SimulatorState {
     this.calls = [];
     this.behaviour = defaultBehaviour();
     this.faults = noFaults();
+    for (const limiter of Object.values(this.limits)) limiter.clear();
     this.seedDemo();
   }
 
