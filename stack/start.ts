@@ -203,10 +203,15 @@ async function main() {
   ];
   if (embedded.simulator) {
     lines.push(
-      `  Greenhouse sim   ${simulatorUrl}   (state: ${simulatorUrl}/_sim/state)`,
+      `  Greenhouse sim   ${simulatorUrl}/_sim   (control page: scopes, Site Admin, faults)`,
       `    all scopes     Client ID ${DEMO.full.clientId}   Client Secret ${DEMO.full.clientSecret}`,
       `    some missing   Client ID ${DEMO.partial.clientId}   Client Secret ${DEMO.partial.clientSecret}   (lacks ${DEMO.partial.lacks.join(', ')})`,
     );
+    if (config.GREENHOUSE_LEGACY_V1) {
+      lines.push(
+        `    v1 key (retired) ${DEMO.legacyFull.apiKey} (all)   ${DEMO.legacyPartial.apiKey} (lacks ${DEMO.legacyPartial.lacks.join(', ')})`,
+      );
+    }
   }
   if (embedded.temporal) lines.push(`  Temporal UI      http://127.0.0.1:${ports.temporalUi.port}`);
   if (embedded.smtp) lines.push(`  Mail (Mailpit)   http://127.0.0.1:${ports.mailUi.port}`);

@@ -1,4 +1,5 @@
 import { getScope } from '../../greenhouse/catalog';
+import { LEGACY_V1_RETIRED_NOTICE } from '../../greenhouse/legacy-v1-catalog';
 import type { LinkDoc } from '../../store/links';
 import { escapeHtml, layout } from './html';
 
@@ -20,7 +21,7 @@ function checklist(link: LinkDoc): string {
 }
 
 /** The hosted connect page: works without JavaScript; every action is a form POST. */
-export function connectPage(link: LinkDoc, token: string, message?: string): string {
+export function connectPage(link: LinkDoc, token: string, options: { legacyV1Enabled: boolean }): string {
   const base = `/connect/${encodeURIComponent(token)}`;
   const org = escapeHtml(link.organization.name);
   if (link.status === 'linked') {
@@ -45,7 +46,6 @@ export function connectPage(link: LinkDoc, token: string, message?: string): str
   return layout(
     `Connect Greenhouse for ${link.organization.name}`,
     `<h1>Connect Greenhouse for ${org}</h1>
-${message ? `<p role="status">${escapeHtml(message)}</p>` : ''}
 ${problem}
 <ol>
 <li>In Greenhouse, open Configure → Dev Center → API Credentials → Create new API credentials (you need "Can manage ALL organization's API Credentials").</li>
@@ -59,7 +59,7 @@ ${probed}
 <label for="clientSecret">Client Secret</label><input id="clientSecret" name="clientSecret" type="password" required autocomplete="off">
 <label for="userId">User ID (optional, a Site Admin to act as)</label><input id="userId" name="userId" inputmode="numeric" autocomplete="off">
 <button type="submit">Check and connect</button>
-</form>`,
+</form>${options.legacyV1Enabled ? legacyForm(base) : ''}`,
   );
 }
 
@@ -68,4 +68,14 @@ export function invalidTokenPage(): string {
     'Link not valid',
     `<h1>This link is not valid</h1><p>It may have expired or been replaced by a newer one. Ask the person who sent it for a new link, or use the newest email you received.</p>`,
   );
+}
+
+/** Only when GREENHOUSE_LEGACY_V1=true, and marked retired. */
+function legacyForm(base: string): string {
+  return `<details><summary>I only have a Harvest v1 API key (retired)</summary>
+<p class="notice">${escapeHtml(LEGACY_V1_RETIRED_NOTICE)}</p>
+<form method="post" action="${base}/credentials">
+<label for="apiKey">Harvest v1 API key</label><input id="apiKey" name="apiKey" type="password" required autocomplete="off">
+<button type="submit">Check the v1 key</button>
+</form></details>`;
 }

@@ -35,7 +35,10 @@ export function connectRouter(deps: {
 
   router.get('/:token', async (req, res) => {
     const link = await resolve(req, res);
-    if (link) res.type('html').send(connectPage(link, String(req.params.token)));
+    if (link)
+      res
+        .type('html')
+        .send(connectPage(link, String(req.params.token), { legacyV1Enabled: deps.legacyV1Enabled }));
   });
 
   router.get('/:token/status', async (req, res) => {

@@ -88,3 +88,53 @@ describe('integrator API errors and tenancy', () => {
     ]);
   });
 });
+
+describe('retired Harvest v1 API keys', () => {
+  const createLink = async (stack: TestStack) => {
+    const created = await http(stack.api.url, 'POST', '/v1/links', {
+      apiKey: stack.apiKey,
+      body: { organization: { id: 'v1', name: 'V1 Corp' }, requester: { email: 'v1@corp.example' } },
+    });
+    return new URL(created.json.connectUrl).pathname;
+  };
+
+  it('are refused by default, saying they were retired, and the page offers no v1 form', async () => {
+    const stack = await startTestStack({ worker: false });
+    try {
+      const path = await createLink(stack);
+      const refused = await http(stack.api.url, 'POST', `${path}/credentials`, {
+        body: { apiKey: 'demo-v1-full-key' },
+      });
+      expect(refused.status).toBe(422);
+      expect(refused.json.errors).toEqual([
+        { field: 'apiKey', message: expect.stringContaining('retired by Greenhouse on 2026-08-31') },
+      ]);
+      expect((await http(stack.api.url, 'GET', path)).text).not.toContain('name="apiKey"');
+    } finally {
+      await stack.close();
+    }
+  });
+
+  it('are probed endpoint by endpoint when GREENHOUSE_LEGACY_V1=true', async () => {
+    const stack = await startTestStack({ env: { GREENHOUSE_LEGACY_V1: 'true' } });
+    try {
+      const path = await createLink(stack);
+      const page = await http(stack.api.url, 'GET', path);
+      expect(page.text).toContain('name="apiKey"');
+      expect(page.text).toContain('retired');
+      const probed = await http(stack.api.url, 'POST', `${path}/credentials`, {
+        body: { apiKey: 'demo-v1-partial-key' },
+      });
+      expect(probed.json.status).toBe('awaiting_permissions');
+      const missing = probed.json.results.filter((r: { status: string }) => r.status === 'missing');
+      expect(missing.map((r: { scope: string }) => r.scope).sort()).toEqual([
+        'harvest:offers:list',
+        'harvest:scorecards:list',
+      ]);
+      const wrong = await http(stack.api.url, 'POST', `${path}/credentials`, { body: { apiKey: 'wrong' } });
+      expect(wrong.json.credentialProblem.problem).toBe('invalid_api_key');
+    } finally {
+      await stack.close();
+    }
+  });
+});

@@ -1,3 +1,6 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { formatDuration, parseDuration } from '../../config/duration';
 import { ConfigError, loadConfig } from '../../config/load';
@@ -59,5 +62,51 @@ describe('configuration', () => {
     expect(parseDuration('soon')).toBeUndefined();
     expect(formatDuration(86_400_000)).toBe('1d');
     expect(formatDuration(1_500)).toBe('1500ms');
+  });
+});
+
+describe('deployment permission sets (PERMISSION_SETS_FILE)', () => {
+  const write = (content: string) => {
+    const file = path.join(mkdtempSync(path.join(os.tmpdir(), 'sets-')), 'sets.json');
+    writeFileSync(file, content);
+    return file;
+  };
+
+  it('adds sets that extend the built-ins', () => {
+    const file = write(
+      JSON.stringify({ hiring_plus: { extends: 'ats_read', scopes: ['harvest:notes:create'] } }),
+    );
+    const config = loadConfig({ CREDENTIALS_KEYS: `k1:${KEY}`, PERMISSION_SETS_FILE: file });
+    expect(config.permissionSets.hiring_plus).toContain('harvest:notes:create');
+    expect(config.permissionSets.hiring_plus).toContain('harvest:jobs:list');
+    expect(config.permissionSets.ats_read).toHaveLength(15);
+  });
+
+  it('reports unknown scopes with a suggestion, unknown bases and bad names, one line each', () => {
+    const file = write(
+      JSON.stringify({
+        typo: { scopes: ['harvest:offer:list'] },
+        orphan: { extends: 'nope', scopes: [] },
+        'Bad Name': { scopes: ['harvest:jobs:list'] },
+      }),
+    );
+    const problems = problemsOf({ CREDENTIALS_KEYS: `k1:${KEY}`, PERMISSION_SETS_FILE: file });
+    expect(problems).toHaveLength(1); // the bad name fails the file's shape before anything else
+    expect(problems[0]).toContain('Bad Name');
+    const file2 = write(
+      JSON.stringify({ typo: { scopes: ['harvest:offer:list'] }, orphan: { extends: 'nope' } }),
+    );
+    const problems2 = problemsOf({ CREDENTIALS_KEYS: `k1:${KEY}`, PERMISSION_SETS_FILE: file2 });
+    expect(problems2).toEqual([
+      expect.stringContaining(
+        'typo.scopes.0: unknown scope "harvest:offer:list" (did you mean harvest:offers:list?)',
+      ),
+      expect.stringContaining('orphan.extends: no set named "nope"'),
+    ]);
+  });
+
+  it('says so when the file is not JSON', () => {
+    const problems = problemsOf({ CREDENTIALS_KEYS: `k1:${KEY}`, PERMISSION_SETS_FILE: write('{nope') });
+    expect(problems[0]).toMatch(/PERMISSION_SETS_FILE .* cannot be read as JSON/);
   });
 });
