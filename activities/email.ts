@@ -1,5 +1,6 @@
+import type { EmailKind, Person } from '../links/model';
 import type { Mailer } from '../mail/mailer';
-import { reminderEmail } from '../mail/templates';
+import { EMAIL_LINKS_TO_PAGE, renderEmail } from '../mail/templates';
 import type { ConnectTokenStore } from '../store/connect-tokens';
 import type { EmailLog } from '../store/email-log';
 
@@ -11,32 +12,34 @@ export interface EmailDeps {
   emailTokenTtlMs: number;
 }
 
-export interface ReminderInput {
+export interface LinkEmailInput {
   linkId: string;
+  kind: EmailKind;
+  /** Unique per link: with the link id it is the idempotency key. */
+  sequence: number;
   to: string;
   purpose: 'requester' | 'admin';
   organizationName: string;
+  locale: string;
+  requester: Person;
+  note?: string;
   missingScopes: string[];
-  sequence: number;
 }
 
 export function createEmailActivities(deps: EmailDeps) {
   return {
     /**
-     * Sends reminder N at most once: the idempotency key (link + kind + sequence) is claimed in MongoDB
-     * before the send and marked sent after. The fresh link token is minted here so it never enters history.
+     * Sends one email at most once: the key (link + kind + sequence) is claimed in MongoDB before the send
+     * and marked sent after. A fresh link token is minted here, so it never enters workflow history.
      */
-    async sendReminder(input: ReminderInput): Promise<{ sent: boolean }> {
-      const key = `${input.linkId}:reminder:${input.sequence}`;
+    async sendLinkEmail(input: LinkEmailInput): Promise<{ sent: boolean }> {
+      const key = `${input.linkId}:${input.kind}:${input.sequence}`;
       const messageId = `<${key.replace(/:/g, '.')}@greenlink>`;
-      if (!(await deps.emailLog.claim(key, 'reminder', input.linkId, messageId))) return { sent: false };
-      const { token } = await deps.tokens.issue(input.linkId, input.purpose, deps.emailTokenTtlMs);
-      const email = reminderEmail({
-        organizationName: input.organizationName,
-        missingScopes: input.missingScopes,
-        connectUrl: `${deps.publicUrl}/connect/${token}`,
-        sequence: input.sequence,
-      });
+      if (!(await deps.emailLog.claim(key, input.kind, input.linkId, messageId))) return { sent: false };
+      const connectUrl = EMAIL_LINKS_TO_PAGE[input.kind]
+        ? `${deps.publicUrl}/connect/${(await deps.tokens.issue(input.linkId, input.purpose, deps.emailTokenTtlMs)).token}`
+        : undefined;
+      const email = renderEmail(input.kind, { ...input, connectUrl });
       await deps.mailer.send({ to: input.to, messageId, ...email });
       await deps.emailLog.markSent(key);
       return { sent: true };

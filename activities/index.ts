@@ -2,8 +2,9 @@ import type { LinkStore } from '../store/links';
 import { createEmailActivities, type EmailDeps } from './email';
 import { createPersistActivity } from './persist';
 import { createProbeActivity, type ProbeDeps } from './probe';
+import { createWebhookActivities, type WebhookDeps } from './webhook';
 
-export type ActivityDeps = ProbeDeps & EmailDeps & { links: LinkStore };
+export type ActivityDeps = ProbeDeps & EmailDeps & WebhookDeps & { links: LinkStore };
 
 /** All activities, with their I/O clients injected (see temporalio/samples-typescript DI sample). */
 export function createActivities(deps: ActivityDeps) {
@@ -11,6 +12,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createProbeActivity(deps),
     ...createPersistActivity(deps),
     ...createEmailActivities(deps),
+    ...createWebhookActivities(deps),
   };
 }
 

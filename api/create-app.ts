@@ -5,16 +5,19 @@ import type { Logger } from '../logging/logger';
 import type { AppStore } from '../store/apps';
 import type { ConnectTokenStore } from '../store/connect-tokens';
 import type { LinkStore } from '../store/links';
+import type { WebhookStore } from '../store/webhooks';
 import { requireAppKey } from './auth';
 import { Problem, problemHandler, problems } from './problem';
 import { connectRouter } from './routes/connect';
 import { linksRouter } from './routes/links';
+import { webhookEndpointsRouter } from './routes/webhook-endpoints';
 
 export interface ApiDeps {
   apps: AppStore;
   links: LinkStore;
   tokens: ConnectTokenStore;
   service: LinkService;
+  webhooks: WebhookStore;
   permissionSets: Record<string, string[]>;
   legacyV1Enabled: boolean;
   log: Logger;
@@ -61,6 +64,7 @@ export function createApiApp(deps: ApiDeps) {
   });
 
   app.use('/v1/links', requireAppKey(deps.apps), linksRouter(deps));
+  app.use('/v1/webhook-endpoints', requireAppKey(deps.apps), webhookEndpointsRouter(deps));
   app.use('/connect', connectRouter(deps));
   app.use((req, _res, next) =>
     next(new Problem(404, 'not_found', 'Not found', `No route for ${req.method} ${req.path}`)),

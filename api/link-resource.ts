@@ -11,6 +11,9 @@ export function linkResource(link: LinkDoc) {
     assignee: link.assignee,
     organization: link.organization,
     requester: link.requester,
+    admin: link.admin
+      ? { email: link.admin.email, ...(link.admin.name ? { name: link.admin.name } : {}) }
+      : null,
     permissionSet: link.permissionSet,
     locale: link.locale,
     metadata: link.metadata,

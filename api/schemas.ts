@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { LEGACY_V1_RETIRED_NOTICE } from '../greenhouse/legacy-v1-catalog';
-import { LINK_STATUSES } from '../links/model';
+import { LINK_STATUSES, WEBHOOK_EVENTS } from '../links/model';
 
 const email = z.email({ message: 'must be an email address' });
 
@@ -14,6 +14,7 @@ export function createLinkBodySchema(permissionSets: Record<string, string[]>) {
         name: z.string().min(1).max(200),
       }),
       requester: z.object({ email, name: z.string().max(200).optional() }),
+      admin: z.object({ email, name: z.string().max(200).optional() }).optional(),
       permissionSet: z
         .string()
         .refine((name) => names.includes(name), { message: `must be one of: ${names.join(', ')}` })
@@ -71,3 +72,29 @@ export function credentialsBodySchema(legacyV1Enabled: boolean) {
     },
   };
 }
+
+export const handOffBody = z.object({
+  email,
+  name: z
+    .string()
+    .trim()
+    .max(200)
+    .optional()
+    .transform((v) => v || undefined),
+  note: z
+    .string()
+    .trim()
+    .max(1000)
+    .optional()
+    .transform((v) => v || undefined),
+});
+
+export const createWebhookEndpointBody = z
+  .object({
+    url: z.url({ protocol: /^https?$/, message: 'must be an http(s) URL' }),
+    events: z
+      .array(z.enum(WEBHOOK_EVENTS))
+      .min(1)
+      .default([...WEBHOOK_EVENTS]),
+  })
+  .strict();

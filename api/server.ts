@@ -10,6 +10,7 @@ import { ConnectTokenStore } from '../store/connect-tokens';
 import { CredentialVault } from '../store/credential-vault';
 import { LinkStore } from '../store/links';
 import { connectMongo, ensureIndexes } from '../store/mongo';
+import { WebhookStore } from '../store/webhooks';
 import { createApiApp } from './create-app';
 
 export interface RunningApi {
@@ -42,6 +43,7 @@ export async function startApi(
     links,
     tokens,
     service,
+    webhooks: new WebhookStore(mongo.db, config.CREDENTIALS_KEYS),
     permissionSets: config.permissionSets,
     legacyV1Enabled: config.GREENHOUSE_LEGACY_V1,
     log,

@@ -1,6 +1,6 @@
 /**
- * The link's shape shared by the workflow, the activities and the API. Plain types only: workflow code
- * imports this file, so it must stay free of I/O and Node built-ins.
+ * The link's shape shared by the workflow, the activities and the API. Plain types and pure functions only:
+ * workflow code imports this file, so it must stay free of I/O and Node built-ins.
  */
 import type { CredentialProblem, ScopeResult } from '../greenhouse/probe-result';
 
@@ -22,27 +22,46 @@ export interface Person {
   name?: string;
 }
 
+export type Assignee = 'requester' | 'admin';
+
 /** Timings of one link, in milliseconds; defaults come from configuration. */
 export interface LinkSchedule {
-  /** Reminder offsets from when permissions were first found missing, e.g. [0, 1d, 3d, 7d, 14d]. */
+  /** Reminder offsets from when the assignee's wait began, e.g. [0, 1d, 3d, 7d, 14d]. */
   reminderOffsetsMs: number[];
-  /** Quiet re-probe intervals; the last one repeats. */
+  /** Quiet re-probe intervals while permissions are missing; the last one repeats. */
   reprobeIntervalsMs: number[];
   /** From the link's start. */
   expiryMs: number;
 }
 
+export const WEBHOOK_EVENTS = [
+  'link.linked',
+  'link.permissions_missing',
+  'link.handed_off',
+  'link.expired',
+  'link.cancelled',
+] as const;
+export type WebhookEventType = (typeof WEBHOOK_EVENTS)[number];
+
+export type EmailKind = 'reminder' | 'setup_reminder' | 'handoff' | 'linked' | 'expired';
+
 export interface LinkWorkflowInput {
   linkId: string;
+  appId: string;
   requiredScopes: string[];
   requester: Person;
+  admin?: Person;
   organizationName: string;
+  locale: string;
   schedule: LinkSchedule;
+  /** Set by continue-as-new: where the previous run left off. */
+  resume?: ResumeState;
 }
 
 export interface LinkSnapshot {
   status: LinkStatus;
-  assignee: 'requester' | 'admin';
+  assignee: Assignee;
+  admin: (Person & { note?: string }) | null;
   lastProbe: { checkedAt: string; results: ScopeResult[] } | null;
   credentialProblem: { problem: CredentialProblem; message: string; at: string } | null;
   remindersSent: number;
@@ -50,11 +69,25 @@ export interface LinkSnapshot {
   seq: number;
 }
 
+/** Workflow-internal progress that must survive continue-as-new. Holds no secret: a credential reference. */
+export interface ResumeState {
+  snapshot: LinkSnapshot;
+  credentialRef?: string;
+  expiresAt: number;
+  /** When the current assignee's reminder schedule began, and how many of its offsets are used. */
+  reminderBase?: number;
+  reminderIndex: number;
+  lastProbeAt: number;
+  quietProbes: number;
+  emailsSent: number;
+}
+
 /** A new link's state, before anything has happened. */
-export function initialSnapshot(): LinkSnapshot {
+export function initialSnapshot(admin?: Person): LinkSnapshot {
   return {
     status: 'awaiting_credentials',
     assignee: 'requester',
+    admin: admin ?? null,
     lastProbe: null,
     credentialProblem: null,
     remindersSent: 0,
@@ -74,3 +107,6 @@ export interface SubmitCredentialsResult {
   results: ScopeResult[];
   credentialProblem: LinkSnapshot['credentialProblem'];
 }
+
+export const missingScopes = (snapshot: LinkSnapshot) =>
+  (snapshot.lastProbe?.results ?? []).filter((r) => r.status !== 'granted').map((r) => r.scope);

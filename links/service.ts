@@ -6,12 +6,19 @@ import type { CredentialVault } from '../store/credential-vault';
 import { newId } from '../store/ids';
 import { type LinkDoc, type LinkStore, workflowIdFor } from '../store/links';
 import { linkWorkflow } from '../workflows/link';
-import { cancelSignal, recheckSignal, submitCredentialsUpdate } from '../workflows/messages';
+import {
+  cancelSignal,
+  handOffSignal,
+  reassignSignal,
+  recheckSignal,
+  submitCredentialsUpdate,
+} from '../workflows/messages';
 import { initialSnapshot, type LinkWorkflowInput, type Person, type SubmitCredentialsResult } from './model';
 
 export interface NewLink {
   organization: { id: string; name: string };
   requester: Person;
+  admin?: Person;
   permissionSet: string;
   locale: string;
   metadata: Record<string, string>;
@@ -44,16 +51,19 @@ export class LinkService {
       ...input,
       requiredScopes,
       workflowId: workflowIdFor(id),
-      ...initialSnapshot(),
+      ...initialSnapshot(input.admin),
       createdAt: now,
       updatedAt: now,
     };
     await links.insert(doc);
     const workflowInput: LinkWorkflowInput = {
       linkId: id,
+      appId,
       requiredScopes,
       requester: input.requester,
+      ...(input.admin ? { admin: input.admin } : {}),
       organizationName: input.organization.name,
+      locale: input.locale,
       schedule: {
         reminderOffsetsMs: config.REMINDER_SCHEDULE,
         reprobeIntervalsMs: config.REPROBE_SCHEDULE,
@@ -93,6 +103,14 @@ export class LinkService {
 
   async recheck(linkId: string, by: string): Promise<void> {
     await this.handle(linkId).signal(recheckSignal, { by });
+  }
+
+  async handOff(linkId: string, admin: Person, note: string | undefined, by: string): Promise<void> {
+    await this.handle(linkId).signal(handOffSignal, { admin, ...(note ? { note } : {}), by });
+  }
+
+  async reassign(linkId: string, to: 'requester' | 'admin', by: string): Promise<void> {
+    await this.handle(linkId).signal(reassignSignal, { to, by });
   }
 
   async cancel(linkId: string, reason: string): Promise<void> {

@@ -29,5 +29,8 @@ export async function ensureIndexes(db: Db): Promise<void> {
     db.collection('connect_tokens').createIndex({ linkId: 1 }),
     db.collection('credentials').createIndex({ linkId: 1 }),
     db.collection('email_log').createIndex({ key: 1 }, { unique: true }),
+    db.collection('email_log').createIndex({ linkId: 1 }),
+    db.collection('webhook_endpoints').createIndex({ appId: 1, enabled: 1 }),
+    db.collection('webhook_deliveries').createIndex({ linkId: 1 }),
   ]);
 }

@@ -16,6 +16,7 @@ import { CredentialVault } from '../store/credential-vault';
 import { EmailLog } from '../store/email-log';
 import { LinkStore } from '../store/links';
 import { connectMongo, ensureIndexes } from '../store/mongo';
+import { WebhookStore } from '../store/webhooks';
 import { workflowSource } from './workflow-source';
 
 let runtimeInstalled = false;
@@ -53,6 +54,7 @@ export async function createWorker(
     legacyV1: new LegacyV1Client({ harvestUrl: config.GREENHOUSE_HARVEST_URL }),
     mailer,
     emailLog: new EmailLog(mongo.db),
+    webhooks: new WebhookStore(mongo.db, config.CREDENTIALS_KEYS),
     tokens: new ConnectTokenStore(mongo.db),
     publicUrl: config.PUBLIC_URL,
     emailTokenTtlMs: config.EMAIL_TOKEN_TTL,

@@ -1,14 +1,38 @@
-import { ApplicationFailure, condition, log, proxyActivities, setHandler } from '@temporalio/workflow';
+import {
+  ApplicationFailure,
+  allHandlersFinished,
+  condition,
+  continueAsNew,
+  log,
+  proxyActivities,
+  setHandler,
+  upsertSearchAttributes,
+  workflowInfo,
+} from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import type { ProbeOutcome, ScopeResult } from '../greenhouse/probe-result';
 import {
+  type Assignee,
+  type EmailKind,
   initialSnapshot,
   type LinkSnapshot,
   type LinkWorkflowInput,
+  missingScopes,
+  type ResumeState,
   TERMINAL_STATUSES,
+  type WebhookEventType,
 } from '../links/model';
-import { cancelSignal, recheckSignal, stateQuery, submitCredentialsUpdate } from './messages';
+import {
+  cancelSignal,
+  type HandOffInput,
+  handOffSignal,
+  reassignSignal,
+  recheckSignal,
+  stateQuery,
+  submitCredentialsUpdate,
+} from './messages';
 import { nextReminderAt, nextReprobeAt } from './schedule';
+import { LinkStatusKey } from './search-attributes';
 
 const { persistLink } = proxyActivities<Activities>({
   startToCloseTimeout: '30 seconds',
@@ -18,9 +42,15 @@ const { probeCredentials } = proxyActivities<Activities>({
   startToCloseTimeout: '2 minutes',
   retry: { initialInterval: '1 second', maximumInterval: '10 seconds', maximumAttempts: 3 },
 });
-const { sendReminder } = proxyActivities<Activities>({
+const { sendLinkEmail } = proxyActivities<Activities>({
   startToCloseTimeout: '1 minute',
-  retry: { initialInterval: '5 seconds', maximumInterval: '10 minutes' }, // SMTP down for hours: keep trying
+  scheduleToCloseTimeout: '7 days', // SMTP down for days: keep trying, then give up on this one email
+  retry: { initialInterval: '5 seconds', backoffCoefficient: 2, maximumInterval: '10 minutes' },
+});
+const { deliverWebhook } = proxyActivities<Activities>({
+  startToCloseTimeout: '1 minute',
+  scheduleToCloseTimeout: '3 days',
+  retry: { initialInterval: '10 seconds', backoffCoefficient: 2, maximumInterval: '6 hours' },
 });
 
 /** A probe done this recently counts as "right before" a reminder. */
@@ -28,37 +58,96 @@ const FRESH_PROBE_MS = 60_000;
 
 /**
  * One Greenhouse link, from "waiting for credentials" to linked, expired or cancelled. The workflow only
- * decides; activities do the I/O. Changing this code for running links: guard the change with patched().
+ * decides; activities do the I/O. Emails and webhooks run in the background (idempotent per key), so an
+ * SMTP or webhook outage never holds up a probe. To change this code while links are running, guard the
+ * new behaviour with `patched('<change-id>')` and keep the old branch until no run needs it.
  */
 export async function linkWorkflow(input: LinkWorkflowInput): Promise<LinkSnapshot> {
   const { linkId, schedule } = input;
-  const snap: LinkSnapshot = initialSnapshot();
-  let credentialRef: string | undefined;
+  const r: ResumeState | undefined = input.resume;
+  const snap: LinkSnapshot = r?.snapshot ?? initialSnapshot(input.admin);
+  let credentialRef = r?.credentialRef;
+  const expiresAt = r?.expiresAt ?? Date.now() + schedule.expiryMs;
+  let reminderBase = r?.reminderBase;
+  let reminderIndex = r?.reminderIndex ?? 0;
+  let lastProbeAt = r?.lastProbeAt ?? Date.now();
+  let quietProbes = r?.quietProbes ?? 0;
+  let emailsSent = r?.emailsSent ?? 0;
+
   let recheckRequested = false;
   let probing = false;
   let cancelReason: string | undefined;
-  let missingSince: number | undefined;
-  let lastProbeAt = Date.now();
-  let quietProbes = 0;
-  const expiresAt = Date.now() + schedule.expiryMs;
+  let handOff: HandOffInput | undefined;
+  let reassignTo: Assignee | undefined;
+  const pending = new Set<Promise<void>>();
   const isTerminal = () => TERMINAL_STATUSES.includes(snap.status);
 
-  const persist = (type: string, data?: Record<string, unknown>) => {
+  let publishedStatus = r ? snap.status : undefined;
+  const persist = async (type: string, data?: Record<string, unknown>) => {
     snap.seq++;
-    return persistLink({
-      linkId,
-      snapshot: { ...snap },
-      event: { type, at: new Date().toISOString(), data },
-    });
+    if (snap.status !== publishedStatus) {
+      upsertSearchAttributes([{ key: LinkStatusKey, value: snap.status }]);
+      publishedStatus = snap.status;
+    }
+    await persistLink({ linkId, snapshot: { ...snap }, event: { type, at: new Date().toISOString(), data } });
   };
 
+  /** Emails and webhooks go on while the link keeps working; the run ends only when they are done. */
+  const background = (work: Promise<unknown>, what: string) => {
+    const tracked: Promise<void> = work
+      .then(() => undefined)
+      .catch((error) => log.warn(`${what} gave up`, { linkId, error: String(error) }))
+      .finally(() => pending.delete(tracked));
+    pending.add(tracked);
+  };
+  const drain = async () => {
+    while (pending.size > 0) await Promise.all([...pending]);
+  };
+
+  const email = (kind: EmailKind, to: Assignee) => {
+    const person = to === 'admin' ? snap.admin : input.requester;
+    if (!person) return;
+    background(
+      sendLinkEmail({
+        linkId,
+        kind,
+        sequence: emailsSent++,
+        to: person.email,
+        purpose: to,
+        organizationName: input.organizationName,
+        locale: input.locale,
+        requester: input.requester,
+        note: snap.admin?.note,
+        missingScopes: missingScopes(snap),
+      }),
+      `email ${kind}`,
+    );
+  };
+
+  const webhook = (type: WebhookEventType) => {
+    background(
+      deliverWebhook({
+        appId: input.appId,
+        linkId,
+        eventId: `evt_${linkId}_${snap.seq}`,
+        type,
+        occurredAt: new Date().toISOString(),
+        data: { status: snap.status, assignee: snap.assignee, missing: missingScopes(snap) },
+      }),
+      `webhook ${type}`,
+    );
+  };
+
+  const definitelyMissing = () =>
+    (snap.lastProbe?.results ?? []).filter((x) => x.status === 'missing' || x.status === 'needs_site_admin');
+
   const apply = async (outcome: ProbeOutcome) => {
+    if (isTerminal() || cancelReason !== undefined) return;
     lastProbeAt = Date.now();
     if (outcome.kind === 'credential_error') {
       snap.status = 'awaiting_credentials';
       snap.credentialProblem = { problem: outcome.problem, message: outcome.message, at: outcome.checkedAt };
       credentialRef = undefined;
-      missingSince = undefined;
       await persist('credentials_rejected', { problem: outcome.problem });
       return;
     }
@@ -70,20 +159,26 @@ export async function linkWorkflow(input: LinkWorkflowInput): Promise<LinkSnapsh
             status: 'unknown',
             evidence: { checkedAt: outcome.checkedAt, message: outcome.message },
           }));
+    const before = missingScopes(snap).join(' ');
+    const wasWaiting = snap.status === 'awaiting_permissions';
     snap.lastProbe = { checkedAt: outcome.checkedAt, results };
     snap.credentialProblem = null;
-    const missing = results.filter((r) => r.status !== 'granted').map((r) => r.scope);
+    const missing = missingScopes(snap);
     if (missing.length === 0) {
       snap.status = 'linked';
       await persist('linked');
+      webhook('link.linked');
+      email('linked', 'requester');
+      if (snap.assignee === 'admin') email('linked', 'admin');
       return;
     }
     snap.status = 'awaiting_permissions';
-    missingSince ??= Date.now();
+    reminderBase ??= Date.now();
     await persist('probed', { missing });
+    if (!wasWaiting || before !== missing.join(' ')) webhook('link.permissions_missing');
   };
 
-  /** At most one probe runs at a time; callers queue behind it. */
+  /** At most one probe runs at a time; a caller waits for the running one to finish first. */
   const probe = async () => {
     await condition(() => !probing);
     if (!credentialRef || isTerminal()) return;
@@ -114,7 +209,6 @@ export async function linkWorkflow(input: LinkWorkflowInput): Promise<LinkSnapsh
       credentialRef = ref;
       snap.status = 'verifying';
       snap.credentialProblem = null;
-      missingSince = undefined;
       quietProbes = 0;
       await persist('credentials_submitted');
       await probe();
@@ -136,49 +230,80 @@ export async function linkWorkflow(input: LinkWorkflowInput): Promise<LinkSnapsh
       },
     },
   );
+  // Signal handlers only record intent (they must never throw); the loop below acts on it in order.
   setHandler(recheckSignal, () => {
-    recheckRequested = true; // many clicks in a burst collapse into one queued probe
+    recheckRequested = true; // a burst of clicks collapses into one queued probe
+  });
+  setHandler(handOffSignal, (request) => {
+    handOff = request;
+  });
+  setHandler(reassignSignal, ({ to }) => {
+    reassignTo = to;
   });
   setHandler(cancelSignal, ({ reason }) => {
     cancelReason ??= reason;
   });
 
-  await persist('started', { requiredScopes: input.requiredScopes });
+  if (!r) await persist('started', { requiredScopes: input.requiredScopes });
 
   for (;;) {
     if (snap.status === 'linked') break;
     if (cancelReason !== undefined) {
+      await condition(() => !probing); // a probe in flight ends without effect (apply ignores it)
       snap.status = 'cancelled';
       await persist('cancelled', { reason: cancelReason });
+      webhook('link.cancelled');
       break;
     }
     if (Date.now() >= expiresAt) {
       snap.status = 'expired';
       await persist('expired');
+      webhook('link.expired');
+      email('expired', 'requester');
+      if (snap.assignee === 'admin') email('expired', 'admin');
       break;
     }
+    if (handOff) {
+      const { admin, note, by } = handOff;
+      handOff = undefined;
+      snap.admin = { ...admin, ...(note ? { note } : {}) };
+      snap.assignee = 'admin';
+      reminderBase = Date.now();
+      reminderIndex = 1; // the invitation itself is the "at once" message
+      email('handoff', 'admin');
+      await persist('handed_off', { by });
+      webhook('link.handed_off');
+      continue;
+    }
+    if (reassignTo) {
+      const to = reassignTo;
+      reassignTo = undefined;
+      if (to !== snap.assignee && (to === 'requester' || snap.admin)) {
+        snap.assignee = to;
+        reminderBase = Date.now();
+        reminderIndex = 0;
+        await persist('reassigned', { to });
+      }
+      continue;
+    }
     const reminderAt =
-      snap.status === 'awaiting_permissions' && missingSince !== undefined
-        ? nextReminderAt(schedule, missingSince, snap.remindersSent)
-        : undefined;
-    if (reminderAt !== undefined && Date.now() >= reminderAt) {
-      if (Date.now() - lastProbeAt > FRESH_PROBE_MS) await probe(); // never nag about something already fixed
-      const missing = (snap.lastProbe?.results ?? [])
-        .filter((r) => r.status === 'missing')
-        .map((r) => r.scope);
-      if (snap.status === 'awaiting_permissions' && missing.length > 0) {
-        await sendReminder({
-          linkId,
-          to: input.requester.email,
-          purpose: snap.assignee,
-          organizationName: input.organizationName,
-          missingScopes: missing,
-          sequence: snap.remindersSent,
-        });
+      reminderBase === undefined ? undefined : nextReminderAt(schedule, reminderBase, reminderIndex);
+    if (reminderAt !== undefined && Date.now() >= reminderAt && !probing) {
+      if (snap.status === 'awaiting_permissions' && Date.now() - lastProbeAt > FRESH_PROBE_MS) {
+        await probe(); // never nag about something already fixed
+        continue;
+      }
+      reminderIndex++;
+      const kind: EmailKind | undefined =
+        snap.status === 'awaiting_permissions' && definitelyMissing().length > 0
+          ? 'reminder'
+          : snap.status === 'awaiting_credentials' && reminderBase !== undefined
+            ? 'setup_reminder'
+            : undefined;
+      if (kind) {
         snap.remindersSent++;
-        await persist('reminder_sent', { sequence: snap.remindersSent, missing });
-      } else if (snap.status === 'awaiting_permissions') {
-        snap.remindersSent++; // nothing definitely missing (only unknowns): skip this reminder
+        email(kind, snap.assignee);
+        await persist('reminder_sent', { kind, to: snap.assignee, number: snap.remindersSent });
       }
       continue;
     }
@@ -187,17 +312,38 @@ export async function linkWorkflow(input: LinkWorkflowInput): Promise<LinkSnapsh
       await probe();
       continue;
     }
+    if (workflowInfo().continueAsNewSuggested) {
+      // History grows with every probe and reminder; start a fresh run carrying the state.
+      await condition(allHandlersFinished);
+      await drain();
+      const resume: ResumeState = {
+        snapshot: snap,
+        credentialRef,
+        expiresAt,
+        reminderBase,
+        reminderIndex,
+        lastProbeAt,
+        quietProbes,
+        emailsSent,
+      };
+      return continueAsNew<typeof linkWorkflow>({ ...input, resume });
+    }
 
     const reprobeAt =
       snap.status === 'awaiting_permissions' ? nextReprobeAt(schedule, lastProbeAt, quietProbes) : undefined;
     const wakeAt = Math.min(
       expiresAt,
-      reminderAt ?? Number.POSITIVE_INFINITY,
+      reminderAt !== undefined && !probing ? reminderAt : Number.POSITIVE_INFINITY,
       reprobeAt ?? Number.POSITIVE_INFINITY,
     );
     const seenSeq = snap.seq;
     const woken = await condition(
-      () => recheckRequested || cancelReason !== undefined || (snap.seq !== seenSeq && !probing),
+      () =>
+        recheckRequested ||
+        cancelReason !== undefined ||
+        handOff !== undefined ||
+        reassignTo !== undefined ||
+        (snap.seq !== seenSeq && !probing),
       Math.max(1, wakeAt - Date.now()),
     );
     if (!woken && reprobeAt !== undefined && Date.now() >= reprobeAt) {
@@ -205,5 +351,6 @@ export async function linkWorkflow(input: LinkWorkflowInput): Promise<LinkSnapsh
       await probe();
     }
   }
+  await drain();
   return snap;
 }

@@ -1,14 +1,25 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
-import type { LinkSnapshot, SubmitCredentialsResult } from '../links/model';
+import type { Assignee, LinkSnapshot, Person, SubmitCredentialsResult } from '../links/model';
 
 /** Only a reference to the encrypted record crosses into the workflow, never the secret. */
 export interface SubmitCredentialsInput {
   credentialRef: string;
 }
 
+export interface HandOffInput {
+  admin: Person;
+  note?: string;
+  by: string;
+}
+
 export const submitCredentialsUpdate = defineUpdate<SubmitCredentialsResult, [SubmitCredentialsInput]>(
   'submitCredentials',
 );
+/** "Check again" — from the page, an email, the API or an operator. Bursts collapse into one probe. */
 export const recheckSignal = defineSignal<[{ by: string }]>('recheck');
+/** The requester hands the setup to their Greenhouse admin (at any stage). */
+export const handOffSignal = defineSignal<[HandOffInput]>('handOff');
+/** "I'm not the admin": back to the requester (or to the admin again). */
+export const reassignSignal = defineSignal<[{ to: Assignee; by: string }]>('reassign');
 export const cancelSignal = defineSignal<[{ reason: string }]>('cancel');
 export const stateQuery = defineQuery<LinkSnapshot>('state');

@@ -21,7 +21,11 @@ function checklist(link: LinkDoc): string {
 }
 
 /** The hosted connect page: works without JavaScript; every action is a form POST. */
-export function connectPage(link: LinkDoc, token: string, options: { legacyV1Enabled: boolean }): string {
+export function connectPage(
+  link: LinkDoc,
+  token: string,
+  options: { legacyV1Enabled: boolean; purpose: 'requester' | 'admin' },
+): string {
   const base = `/connect/${encodeURIComponent(token)}`;
   const org = escapeHtml(link.organization.name);
   if (link.status === 'linked') {
@@ -59,7 +63,8 @@ ${probed}
 <label for="clientSecret">Client Secret</label><input id="clientSecret" name="clientSecret" type="password" required autocomplete="off">
 <label for="userId">User ID (optional, a Site Admin to act as)</label><input id="userId" name="userId" inputmode="numeric" autocomplete="off">
 <button type="submit">Check and connect</button>
-</form>${options.legacyV1Enabled ? legacyForm(base) : ''}`,
+</form>${options.legacyV1Enabled ? legacyForm(base) : ''}
+${options.purpose === 'admin' ? notAdminForm(base) : handOffForm(base)}`,
   );
 }
 
@@ -78,4 +83,20 @@ function legacyForm(base: string): string {
 <label for="apiKey">Harvest v1 API key</label><input id="apiKey" name="apiKey" type="password" required autocomplete="off">
 <button type="submit">Check the v1 key</button>
 </form></details>`;
+}
+
+/** The requester's one step to pass the setup to their Greenhouse admin. */
+function handOffForm(base: string): string {
+  return `<h2>Not a Greenhouse admin?</h2>
+<p>Creating API credentials needs the permission "Can manage ALL organization's API Credentials". Hand this to your Greenhouse admin: they get an email with every step.</p>
+<form method="post" action="${base}/handoff">
+<label for="adminEmail">Admin's email</label><input id="adminEmail" name="email" type="email" required autocomplete="email">
+<label for="adminName">Admin's name (optional)</label><input id="adminName" name="name" autocomplete="name">
+<label for="note">Note (optional)</label><input id="note" name="note">
+<button type="submit">Hand this to my Greenhouse admin</button>
+</form>`;
+}
+
+function notAdminForm(base: string): string {
+  return `<form method="post" action="${base}/not-admin"><button type="submit">I'm not the Greenhouse admin — send it back</button></form>`;
 }
