@@ -1,8 +1,46 @@
 import { z } from 'zod';
+import { parseDuration } from '../config/duration';
 import { LEGACY_V1_RETIRED_NOTICE } from '../greenhouse/legacy-v1-catalog';
 import { LINK_STATUSES, WEBHOOK_EVENTS } from '../links/model';
 
 const email = z.email({ message: 'must be an email address' });
+
+const durationText = z.string().transform((text, ctx) => {
+  const ms = parseDuration(text);
+  if (ms === undefined) {
+    ctx.addIssue({ code: 'custom', message: `"${text}" is not a duration like 0, 90s, 10m, 6h or 30d` });
+    return z.NEVER;
+  }
+  return ms;
+});
+
+/** Per-link timing, e.g. { "reminders": ["0", "1d", "3d"], "reprobes": ["10m", "6h"], "expiresIn": "14d" }. */
+const linkScheduleBody = z
+  .object({
+    reminders: z
+      .array(durationText)
+      .max(20)
+      .refine(
+        (list) => list.every((v, i) => i === 0 || v > (list[i - 1] as number)),
+        'must be in increasing order',
+      ),
+    reprobes: z
+      .array(durationText)
+      .min(1)
+      .max(20)
+      .refine((list) => list.every((v) => v >= 60_000), 'each must be at least 1m'),
+    expiresIn: durationText.refine(
+      (v) => v >= 3_600_000 && v <= 90 * 86_400_000,
+      'must be between 1h and 90d',
+    ),
+  })
+  .partial()
+  .strict()
+  .transform(({ reminders, reprobes, expiresIn }) => ({
+    ...(reminders ? { reminderOffsetsMs: reminders } : {}),
+    ...(reprobes ? { reprobeIntervalsMs: reprobes } : {}),
+    ...(expiresIn ? { expiryMs: expiresIn } : {}),
+  }));
 
 /** The body of POST /v1/links; the permission sets are the deployment's (built-in plus configured). */
 export function createLinkBodySchema(permissionSets: Record<string, string[]>) {
@@ -20,6 +58,7 @@ export function createLinkBodySchema(permissionSets: Record<string, string[]>) {
         .refine((name) => names.includes(name), { message: `must be one of: ${names.join(', ')}` })
         .default('ats_read'),
       locale: z.enum(['en', 'de']).default('en'),
+      schedule: linkScheduleBody.optional(),
       metadata: z.record(z.string(), z.string().max(500)).default({}),
     })
     .strict();

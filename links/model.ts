@@ -54,6 +54,8 @@ export interface LinkWorkflowInput {
   organizationName: string;
   locale: string;
   schedule: LinkSchedule;
+  /** Upsert the LinkStatus search attribute (off only on servers that cannot register one). */
+  publishStatus?: boolean;
   /** Set by continue-as-new: where the previous run left off. */
   resume?: ResumeState;
 }

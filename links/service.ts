@@ -13,12 +13,20 @@ import {
   recheckSignal,
   submitCredentialsUpdate,
 } from '../workflows/messages';
-import { initialSnapshot, type LinkWorkflowInput, type Person, type SubmitCredentialsResult } from './model';
+import {
+  initialSnapshot,
+  type LinkSchedule,
+  type LinkWorkflowInput,
+  type Person,
+  type SubmitCredentialsResult,
+} from './model';
 
 export interface NewLink {
   organization: { id: string; name: string };
   requester: Person;
   admin?: Person;
+  /** Overrides of the configured reminder / re-probe / expiry schedule for this link. */
+  schedule?: Partial<LinkSchedule>;
   permissionSet: string;
   locale: string;
   metadata: Record<string, string>;
@@ -30,6 +38,8 @@ export interface LinkServiceDeps {
   links: LinkStore;
   tokens: ConnectTokenStore;
   vault: CredentialVault;
+  /** False only against Temporal's time-skipping test server, which cannot register search attributes. */
+  publishStatus?: boolean;
 }
 
 /** The link's use cases, shared by the integrator API, the connect pages and the CLI. */
@@ -64,10 +74,12 @@ export class LinkService {
       ...(input.admin ? { admin: input.admin } : {}),
       organizationName: input.organization.name,
       locale: input.locale,
+      ...(this.deps.publishStatus === false ? { publishStatus: false } : {}),
       schedule: {
         reminderOffsetsMs: config.REMINDER_SCHEDULE,
         reprobeIntervalsMs: config.REPROBE_SCHEDULE,
         expiryMs: config.LINK_EXPIRY,
+        ...input.schedule,
       },
     };
     try {

@@ -17,6 +17,7 @@ TOOLS=(
   "temporal|github.com/temporalio/cli/cmd/temporal|v1.5.1|v1.5.0 v1.4.1"
   "ferretdb|stack/ferretdb|v1.24.2|"
   "mailpit|github.com/axllent/mailpit|v1.27.11|v1.27.10 v1.27.9"
+  "temporal-test-server|maven:io.temporal:temporal-test-server|1.38.0|1.37.0"
 )
 
 say() { printf '[services] %s\n' "$*"; }
@@ -31,32 +32,63 @@ need_go() {
 }
 
 build() { # build NAME MODULE VERSION -> 0 on success
-  local name=$1 module=$2 version=$3 tmp
+  local name=$1 module=$2 version=$3 tmp ok=0
   tmp=$(mktemp -d)
-
   local started=$SECONDS
-  # Print a heartbeat while Go compiles, so a multi-minute first build never looks stuck.
-  ( while sleep 15; do say "  ... still building $name ($((SECONDS - started))s elapsed)"; done ) &
+  # A heartbeat while Go compiles or Maven downloads, so a multi-minute first build never looks stuck.
+  ( while sleep 15; do say "  ... still working on $name ($((SECONDS - started))s elapsed)"; done ) &
   local ticker=$!
-  local ok=0
-  local cmd=(go install -trimpath "$module@$version")
-  # A folder of this repository: its go.mod pins the version.
-  [[ $module == stack/* ]] && cmd=(bash -c "cd '$ROOT/$module' && go build -buildvcs=false -trimpath -o '$tmp/$name' .")
-  say "building $name $version with $(go version | awk '{print $3}'): ${cmd[*]}"
-  if GOBIN="$tmp" CGO_ENABLED=0 "${cmd[@]}" >"$tmp/build.log" 2>&1; then
-    mv "$tmp/$name" "$BIN_DIR/$name-$version"
-    say "built $name $version in $((SECONDS - started))s -> $BIN_DIR/$name-$version"
+  if [[ $module == maven:* ]]; then
+    build_maven "$name" "${module#maven:}" "$version" "$tmp" || ok=1
   else
-    ok=1
-    say "build of $name $version failed; last lines:"
-    tail -n 8 "$tmp/build.log" | sed 's/^/[services]   /'
+    local cmd=(go install -trimpath "$module@$version")
+    # A folder of this repository: its go.mod pins the version.
+    [[ $module == stack/* ]] && cmd=(bash -c "cd '$ROOT/$module' && go build -buildvcs=false -trimpath -o '$tmp/$name' .")
+    say "building $name $version with $(go version | awk '{print $3}'): ${cmd[*]}"
+    if GOBIN="$tmp" CGO_ENABLED=0 "${cmd[@]}" >"$tmp/build.log" 2>&1; then
+      mv "$tmp/$name" "$BIN_DIR/$name-$version"
+      say "built $name $version in $((SECONDS - started))s -> $BIN_DIR/$name-$version"
+    else
+      ok=1
+      say "build of $name $version failed; last lines:"
+      tail -n 8 "$tmp/build.log" | sed 's/^/[services]   /'
+    fi
   fi
   kill "$ticker" 2>/dev/null; wait "$ticker" 2>/dev/null || true
   rm -rf "$tmp"
   return $ok
 }
 
-wanted="${*:-temporal ferretdb mailpit}"
+# The Java time-skipping test server (tests of days-long timers run in seconds): its jars from Maven Central
+# into $BIN_DIR/<name>-<version>.d/lib, started by the wrapper $BIN_DIR/<name>-<version>, which `exec`s java
+# (the SDK stops the server by killing that pid).
+build_maven() {
+  local name=$1 coords=$2 version=$3 tmp=$4
+  if ! command -v mvn >/dev/null 2>&1 || ! command -v java >/dev/null 2>&1; then
+    say "ERROR: Java 17+ and Maven are needed once to fetch $name (apt-get install openjdk-17-jdk-headless maven)."
+    return 1
+  fi
+  local group=${coords%%:*} artifact=${coords#*:}
+  say "fetching $name $version and its dependencies from Maven Central (mvn dependency:copy-dependencies)"
+  cat >"$tmp/pom.xml" <<POM
+<project xmlns="http://maven.apache.org/POM/4.0.0"><modelVersion>4.0.0</modelVersion>
+<groupId>greenlink.local</groupId><artifactId>$name-fetch</artifactId><version>1</version><packaging>pom</packaging>
+<dependencies><dependency><groupId>$group</groupId><artifactId>$artifact</artifactId><version>$version</version></dependency></dependencies>
+</project>
+POM
+  local dest="$BIN_DIR/$name-$version.d"
+  if ! (cd "$tmp" && mvn -q -B dependency:copy-dependencies -DincludeScope=runtime -DoutputDirectory="$tmp/lib") >"$tmp/build.log" 2>&1; then
+    say "fetch of $name $version failed; last lines:"
+    tail -n 8 "$tmp/build.log" | sed 's/^/[services]   /'
+    return 1
+  fi
+  rm -rf "$dest" && mkdir -p "$dest" && mv "$tmp/lib" "$dest/lib"
+  printf '#!/usr/bin/env bash\nexec java -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -cp "%s/lib/*" io.temporal.testserver.TestServer "$@"\n' "$dest" >"$BIN_DIR/$name-$version"
+  chmod +x "$BIN_DIR/$name-$version"
+  say "fetched $name $version -> $dest"
+}
+
+wanted="${*:-temporal ferretdb mailpit temporal-test-server}"
 for row in "${TOOLS[@]}"; do
   IFS='|' read -r name module version fallbacks <<<"$row"
   [[ " $wanted " == *" $name "* ]] || continue
@@ -66,7 +98,7 @@ for row in "${TOOLS[@]}"; do
     [ -x "$BIN_DIR/$name-$version" ] && { ln -sf "$name-$version" "$BIN_DIR/$name"; echo "$version" >"$BIN_DIR/$name.version"; }
     continue
   fi
-  need_go
+  [[ $module == maven:* ]] || need_go
   if [ "$name" = temporal ]; then
     say "first-time build of the Temporal CLI: this takes several minutes on 2 cores (cached afterwards)"
   fi

@@ -10,7 +10,7 @@ export const CACHE_DIR =
   path.join(process.env.XDG_CACHE_HOME ?? path.join(os.homedir(), '.cache'), 'greenlink');
 export const BIN_DIR = path.join(CACHE_DIR, 'bin');
 
-export type ServiceTool = 'temporal' | 'ferretdb' | 'mailpit';
+export type ServiceTool = 'temporal' | 'ferretdb' | 'mailpit' | 'temporal-test-server';
 
 /** Builds missing pinned binaries into the per-user cache (prints progress; minutes only the first time). */
 export function installServices(tools: ServiceTool[]): void {
@@ -82,3 +82,6 @@ export async function startMailpit(o: {
   });
   return { smtpUrl: `smtp://127.0.0.1:${o.smtpPort}`, apiUrl: `http://127.0.0.1:${o.httpPort}`, proc };
 }
+
+/** The Java time-skipping test server's launcher (tests of days-long timers). */
+export const TIME_SKIPPING_SERVER = path.join(BIN_DIR, 'temporal-test-server');

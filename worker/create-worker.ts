@@ -31,15 +31,20 @@ export interface RunningWorker {
 /** Builds a worker with every dependency injected from configuration. */
 export async function createWorker(
   config: Config,
-  options: { bundle?: WorkflowBundleOption } = {},
+  /** Tests pass a prebuilt bundle and, for time skipping, the test environment's connection. */
+  options: { bundle?: WorkflowBundleOption; connection?: NativeConnection; maxCachedWorkflows?: number } = {},
 ): Promise<RunningWorker> {
   if (!runtimeInstalled) {
-    Runtime.install({
-      // The SDK's own chatter (worker state changes) only at warn and above.
-      logger: new DefaultLogger('WARN'),
-      telemetryOptions: { logging: { filter: makeTelemetryFilterString({ core: 'WARN' }), forward: {} } },
-    });
     runtimeInstalled = true;
+    try {
+      Runtime.install({
+        // The SDK's own chatter (worker state changes) only at warn and above.
+        logger: new DefaultLogger('WARN'),
+        telemetryOptions: { logging: { filter: makeTelemetryFilterString({ core: 'WARN' }), forward: {} } },
+      });
+    } catch {
+      // Already installed in this process (e.g. by a test environment): keep that one.
+    }
   }
   const mongo = await connectMongo(config.MONGODB_URI, config.MONGODB_DB);
   await ensureIndexes(mongo.db);
@@ -59,12 +64,15 @@ export async function createWorker(
     publicUrl: config.PUBLIC_URL,
     emailTokenTtlMs: config.EMAIL_TOKEN_TTL,
   });
-  const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
+  const ownConnection = !options.connection;
+  const connection =
+    options.connection ?? (await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS }));
   const worker = await Worker.create({
     connection,
     namespace: config.TEMPORAL_NAMESPACE,
     taskQueue: config.TEMPORAL_TASK_QUEUE,
     activities,
+    ...(options.maxCachedWorkflows !== undefined ? { maxCachedWorkflows: options.maxCachedWorkflows } : {}),
     ...(options.bundle ? { workflowBundle: options.bundle } : workflowSource()),
   });
   return {
@@ -73,7 +81,7 @@ export async function createWorker(
       try {
         await worker.run();
       } finally {
-        await connection.close();
+        if (ownConnection) await connection.close();
         mailer.close();
         await mongo.close();
       }

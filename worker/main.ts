@@ -1,19 +1,28 @@
+import { Connection } from '@temporalio/client';
 import { loadConfigOrExit } from '../config/load';
 import { createLogger } from '../logging/logger';
 import { createWorker } from './create-worker';
+import { ensureSearchAttributes } from './search-attributes';
 
 const log = createLogger('worker');
 const config = loadConfigOrExit();
 
-createWorker(config)
-  .then(async (running) => {
-    log.info({ taskQueue: config.TEMPORAL_TASK_QUEUE, temporal: config.TEMPORAL_ADDRESS }, 'worker started');
-    process.once('SIGINT', () => running.shutdown());
-    process.once('SIGTERM', () => running.shutdown());
-    await running.run();
-    log.info('worker stopped');
-  })
-  .catch((error: Error) => {
-    log.error({ err: error }, `worker failed: ${error.message}`);
-    process.exit(1);
-  });
+async function main() {
+  const admin = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
+  try {
+    await ensureSearchAttributes(admin, config.TEMPORAL_NAMESPACE);
+  } finally {
+    await admin.close();
+  }
+  const running = await createWorker(config);
+  log.info({ taskQueue: config.TEMPORAL_TASK_QUEUE, temporal: config.TEMPORAL_ADDRESS }, 'worker started');
+  process.once('SIGINT', () => running.shutdown());
+  process.once('SIGTERM', () => running.shutdown());
+  await running.run();
+  log.info('worker stopped');
+}
+
+main().catch((error: Error) => {
+  log.error({ err: error }, `worker failed: ${error.message}`);
+  process.exit(1);
+});

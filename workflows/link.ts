@@ -85,7 +85,7 @@ export async function linkWorkflow(input: LinkWorkflowInput): Promise<LinkSnapsh
   let publishedStatus = r ? snap.status : undefined;
   const persist = async (type: string, data?: Record<string, unknown>) => {
     snap.seq++;
-    if (snap.status !== publishedStatus) {
+    if (input.publishStatus !== false && snap.status !== publishedStatus) {
       upsertSearchAttributes([{ key: LinkStatusKey, value: snap.status }]);
       publishedStatus = snap.status;
     }

@@ -24,7 +24,7 @@ declare module 'vitest' {
 
 /** Real services on free ports with throw-away data, once per test run. */
 export default async function setup(project: TestProject) {
-  installServices(['temporal', 'ferretdb', 'mailpit']);
+  installServices(['temporal', 'ferretdb', 'mailpit', 'temporal-test-server']);
   const tmpDir = mkdtempSync(path.join(os.tmpdir(), 'greenlink-test-'));
   const started: { stop(): Promise<void> }[] = [];
   const teardown = async () => {

@@ -1,0 +1,338 @@
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { noFaults } from '../../greenhouse/simulator/faults';
+import { DEMO } from '../../greenhouse/simulator/state';
+import { verifyWebhook } from '../../webhooks/standard-webhooks';
+import { stateQuery } from '../../workflows/messages';
+import { eventually } from '../support/http';
+import { ATS_READ, DAY, type LifecycleHarness, startLifecycleHarness } from '../support/lifecycle';
+import { waitForMessages } from '../support/mailpit';
+
+const MINUTE = 60_000;
+const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const partial = (h: LifecycleHarness, lacks = ['harvest:offers:list']) => {
+  const credential = h.sim.state.addCredential({ scopes: ATS_READ.filter((s) => !lacks.includes(s)) });
+  return {
+    credential,
+    submit: {
+      type: 'harvest_v3' as const,
+      clientId: credential.clientId,
+      clientSecret: credential.clientSecret,
+    },
+  };
+};
+
+describe('link lifecycle on the time-skipping test server', () => {
+  let h: LifecycleHarness;
+  beforeAll(async () => {
+    h = await startLifecycleHarness();
+  });
+  afterAll(async () => {
+    await h?.close();
+  });
+
+  it('reminds at exactly the configured offsets, re-probes before each, and stops once fixed', async () => {
+    const { credential, submit } = partial(h);
+    const { id, handle } = await h.createLink({
+      reminderOffsetsMs: [0, DAY, 3 * DAY, 7 * DAY],
+      reprobeIntervalsMs: [40 * DAY],
+    });
+    const submitted = await h.service.submitCredentials(id, submit);
+    expect(submitted.status).toBe('awaiting_permissions');
+    await eventually(
+      () => h.emailsOf(id, 'reminder'),
+      (e) => e.length === 1 && e[0]?.status === 'sent',
+    );
+
+    await h.advance(DAY - MINUTE);
+    await pause(300);
+    expect(await h.emailsOf(id, 'reminder')).toHaveLength(1);
+    await h.advance(2 * MINUTE);
+    await eventually(
+      () => h.emailsOf(id, 'reminder'),
+      (e) => e.length === 2 && e[1]?.status === 'sent',
+    );
+    await h.advance(DAY);
+    await pause(300);
+    expect(await h.emailsOf(id, 'reminder')).toHaveLength(2);
+
+    h.sim.state.credentials.get(credential.clientId)?.scopes.add('harvest:offers:list');
+    const probesBefore = h.probesBy(credential.clientId);
+    await h.advance(DAY); // crosses day 3: the probe right before the reminder finds the fix
+    await h.waitForLink(id, (l) => l.status === 'linked');
+    expect(h.probesBy(credential.clientId)).toBe(probesBefore + 1);
+    expect(await h.emailsOf(id, 'reminder')).toHaveLength(2);
+    await eventually(
+      () => h.emailsOf(id, 'linked'),
+      (e) => e.length === 1,
+    );
+    expect((await handle.query(stateQuery)).status).toBe('linked');
+
+    const events = await h.links.timeline(id);
+    const missingSince = Date.parse(events.find((e) => e.type === 'probed')?.at as string);
+    const offsets = events
+      .filter((e) => e.type === 'reminder_sent')
+      .map((e) => Date.parse(e.at) - missingSince);
+    expect(offsets[0]).toBeLessThan(MINUTE);
+    expect(offsets[1]).toBeGreaterThanOrEqual(DAY);
+    expect(offsets[1]).toBeLessThan(DAY + MINUTE);
+
+    await eventually(
+      async () => h.receiver.received.filter((w) => w.json.data.id === id).map((w) => w.json.type),
+      (t) => t.includes('link.linked'),
+    );
+    const hooks = h.receiver.received.filter((w) => w.json.data.id === id);
+    expect(hooks.map((w) => w.json.type)).toEqual(['link.permissions_missing', 'link.linked']);
+    for (const w of hooks) expect(verifyWebhook(h.secret, w.headers as never, w.body)).toBe(true);
+
+    if (process.env.RECORD_HISTORY) {
+      const history = await handle.fetchHistory();
+      writeFileSync(
+        path.join(__dirname, '..', 'fixtures', 'link-reminders-then-linked.history.json'),
+        JSON.stringify(history),
+      );
+    }
+  });
+
+  it('links on a quiet re-probe, without anyone clicking', async () => {
+    const { credential, submit } = partial(h);
+    const { id } = await h.createLink({
+      reminderOffsetsMs: [0, DAY],
+      reprobeIntervalsMs: [10 * MINUTE, 6 * 3_600_000],
+    });
+    await h.service.submitCredentials(id, submit);
+    h.sim.state.credentials.get(credential.clientId)?.scopes.add('harvest:offers:list');
+    await h.advance(11 * MINUTE);
+    await h.waitForLink(id, (l) => l.status === 'linked');
+    expect(await h.emailsOf(id, 'reminder')).toHaveLength(1);
+  });
+
+  it('expires at 30 days with a webhook and an expiry email', async () => {
+    const { id, requester } = await h.createLink({ expiryMs: 30 * DAY });
+    await h.advance(30 * DAY - MINUTE);
+    await pause(300);
+    expect((await h.links.findById(id))?.status).toBe('awaiting_credentials');
+    await h.advance(2 * MINUTE);
+    await h.waitForLink(id, (l) => l.status === 'expired');
+    await eventually(
+      () => h.emailsOf(id, 'expired'),
+      (e) => e.length === 1 && e[0]?.status === 'sent',
+    );
+    const [mail] = await waitForMessages(requester.email, 1);
+    expect(mail?.Subject).toContain('expired');
+    await eventually(
+      async () => h.receiver.received.filter((w) => w.json.data.id === id).map((w) => w.json.type),
+      (t) => t.includes('link.expired'),
+    );
+  });
+
+  describe('cancel in every state', () => {
+    it('awaiting credentials', async () => {
+      const { id } = await h.createLink();
+      await h.service.cancel(id, 'not needed');
+      await h.waitForLink(id, (l) => l.status === 'cancelled');
+      await eventually(
+        async () =>
+          h.receiver.received.some((w) => w.json.data.id === id && w.json.type === 'link.cancelled'),
+        Boolean,
+      );
+    });
+
+    it('awaiting permissions: no reminder afterwards', async () => {
+      const { submit } = partial(h);
+      const { id } = await h.createLink({ reminderOffsetsMs: [0, DAY] });
+      await h.service.submitCredentials(id, submit);
+      await h.service.cancel(id, 'customer churned');
+      await h.waitForLink(id, (l) => l.status === 'cancelled');
+      await h.advance(2 * DAY);
+      await pause(300);
+      expect(await h.emailsOf(id, 'reminder')).toHaveLength(1);
+    });
+
+    it('while verifying: the probe in flight changes nothing', async () => {
+      const { id } = await h.createLink();
+      h.sim.state.faults = { ...noFaults(), target: 'harvest', latencyMs: 1_500 };
+      try {
+        const update = h.service.submitCredentials(id, { type: 'harvest_v3', ...DEMO.full });
+        await h.waitForLink(id, (l) => l.status === 'verifying');
+        await h.service.cancel(id, 'changed our mind');
+        await update;
+        await h.waitForLink(id, (l) => l.status === 'cancelled');
+      } finally {
+        h.sim.state.faults = noFaults();
+      }
+      expect(h.receiver.received.some((w) => w.json.data.id === id && w.json.type === 'link.linked')).toBe(
+        false,
+      );
+    });
+
+    it('after linked: refused, the link stays linked', async () => {
+      const { id } = await h.createLink();
+      expect((await h.service.submitCredentials(id, { type: 'harvest_v3', ...DEMO.full })).status).toBe(
+        'linked',
+      );
+      await h.waitForLink(id, (l) => l.status === 'linked');
+      await eventually(
+        () => h.emailsOf(id, 'linked'),
+        (e) => e.length === 1,
+      );
+      await expect(h.service.cancel(id, 'too late')).rejects.toThrow();
+      expect((await h.links.findById(id))?.status).toBe('linked');
+    });
+  });
+
+  it('hand-off before credentials: the admin gets the invitation and setup reminders, the requester nothing', async () => {
+    const admin = { email: `admin-${Date.now()}@acme.example`, name: 'Ada Admin' };
+    const { id, requester } = await h.createLink({ reminderOffsetsMs: [0, DAY, 3 * DAY] });
+    await h.service.handOff(id, admin, 'Please connect this for Wintro', 'requester');
+    const [invitation] = await waitForMessages(admin.email, 1);
+    expect(invitation?.Subject).toContain('asks you to connect Greenhouse');
+    expect(invitation?.Text).toContain('Please connect this for Wintro');
+    expect(invitation?.Text).toMatch(/\/connect\/[A-Za-z0-9_-]{43}/);
+    await h.advance(DAY + MINUTE);
+    await eventually(
+      () => h.emailsOf(id, 'setup_reminder'),
+      (e) => e.length === 1 && e[0]?.status === 'sent',
+    );
+    expect((await waitForMessages(admin.email, 2))[0]?.Subject).toContain('please finish connecting');
+
+    expect((await h.service.submitCredentials(id, { type: 'harvest_v3', ...DEMO.full })).status).toBe(
+      'linked',
+    );
+    await eventually(
+      () => h.emailsOf(id, 'linked'),
+      (e) => e.length === 2,
+    );
+    const toRequester = await waitForMessages(requester.email, 1);
+    expect(toRequester.map((m) => m.Subject)).toEqual([expect.stringContaining('is connected')]);
+  });
+
+  it('hand-off after credentials: the admin is reminded about the missing scopes; "not the admin" sends it back', async () => {
+    const admin = { email: `admin2-${Date.now()}@acme.example` };
+    const { submit } = partial(h, ['harvest:offers:list', 'harvest:scorecards:list']);
+    const { id, requester } = await h.createLink({
+      reminderOffsetsMs: [0, DAY, 3 * DAY],
+      reprobeIntervalsMs: [40 * DAY],
+    });
+    await h.service.submitCredentials(id, submit);
+    await waitForMessages(requester.email, 1);
+    await h.service.handOff(id, admin, undefined, 'requester');
+    const [invitation] = await waitForMessages(admin.email, 1);
+    expect(invitation?.Text).toContain('Offers > List offers');
+    await h.advance(DAY + MINUTE);
+    const adminMails = await waitForMessages(admin.email, 2);
+    expect(adminMails[0]?.Subject).toContain('2 Greenhouse permissions still missing');
+    expect(await waitForMessages(requester.email, 1)).toHaveLength(1);
+
+    await h.service.reassign(id, 'requester', 'admin');
+    await h.waitForLink(id, (l) => l.assignee === 'requester');
+    const requesterMails = await waitForMessages(requester.email, 2);
+    expect(requesterMails[0]?.Subject).toContain('still missing');
+  });
+
+  it('reports wrong credentials, then links with corrected ones', async () => {
+    const { id } = await h.createLink();
+    const wrong = await h.service.submitCredentials(id, {
+      type: 'harvest_v3',
+      clientId: DEMO.full.clientId,
+      clientSecret: 'wrong',
+    });
+    expect(wrong).toMatchObject({
+      status: 'awaiting_credentials',
+      credentialProblem: { problem: 'invalid_client' },
+    });
+    const right = await h.service.submitCredentials(id, { type: 'harvest_v3', ...DEMO.full });
+    expect(right).toMatchObject({ status: 'linked', credentialProblem: null });
+  });
+
+  it('collapses a storm of 100 "check again" signals into a bounded number of probes', async () => {
+    const { credential, submit } = partial(h);
+    const { id, handle } = await h.createLink({ reprobeIntervalsMs: [40 * DAY] });
+    await h.service.submitCredentials(id, submit);
+    h.sim.state.faults = { ...noFaults(), target: 'harvest', latencyMs: 200 };
+    try {
+      const before = h.probesBy(credential.clientId);
+      await Promise.all(Array.from({ length: 100 }, () => h.service.recheck(id, 'storm')));
+      await pause(3_000);
+      const probes = h.probesBy(credential.clientId) - before;
+      expect(probes).toBeGreaterThanOrEqual(1);
+      expect(probes).toBeLessThanOrEqual(3); // one in flight, one queued, at most one more as the burst ends
+      expect((await handle.query(stateQuery)).status).toBe('awaiting_permissions');
+    } finally {
+      h.sim.state.faults = noFaults();
+    }
+  });
+
+  it('a worker stopped while a link waits loses nothing: its replacement acts on what arrived meanwhile', async () => {
+    const { credential, submit } = partial(h);
+    const { id } = await h.createLink({ reminderOffsetsMs: [0, DAY], reprobeIntervalsMs: [40 * DAY] });
+    await h.service.submitCredentials(id, submit);
+    await eventually(
+      () => h.emailsOf(id, 'reminder'),
+      (e) => e.length === 1 && e[0]?.status === 'sent',
+    );
+    await h.stopWorker();
+    // While no worker runs: the admin fixes the scopes and someone clicks "check again".
+    h.sim.state.credentials.get(credential.clientId)?.scopes.add('harvest:offers:list');
+    await h.service.recheck(id, 'requester');
+    await pause(500);
+    expect((await h.links.findById(id))?.status).toBe('awaiting_permissions');
+    await h.startWorker();
+    await h.waitForLink(id, (l) => l.status === 'linked');
+    expect(await h.emailsOf(id, 'reminder')).toHaveLength(1);
+  });
+
+  describe('webhook delivery', () => {
+    /** An app of its own, so no other link's events reach these endpoints. */
+    const appWithEndpoint = async (path: string) => {
+      const { app } = await h.apps.createApp(`Hooks ${path}`);
+      const endpoint = await h.webhooks.create(
+        app._id,
+        h.receiver.urlFor(path),
+        ['link.cancelled'],
+        h.secret,
+      );
+      return { appId: app._id, endpoint };
+    };
+
+    it('honours Retry-After and delivers once, with every attempt recorded', async () => {
+      const { appId } = await appWithEndpoint('/retry-after');
+      h.receiver.answer('/retry-after', { status: 503, headers: { 'retry-after': '120' } });
+      const { id } = await h.createLink({}, {}, appId);
+      await h.service.cancel(id, 'test');
+      await h.waitForLink(id, (l) => l.status === 'cancelled');
+      await eventually(
+        async () => (await h.webhooks.deliveriesForLink(id))[0]?.attempts.length ?? 0,
+        (n) => n === 1,
+      );
+      await h.advance(3 * MINUTE);
+      const [delivery] = await eventually(
+        () => h.webhooks.deliveriesForLink(id),
+        (d) => d[0]?.status === 'delivered',
+      );
+      expect(delivery?.attempts.map((a) => a.httpStatus)).toEqual([503, 204]);
+      const received = h.receiver.received.filter((w) => w.json.data.id === id);
+      expect(received).toHaveLength(2);
+      expect(new Set(received.map((w) => w.headers['webhook-id'])).size).toBe(1);
+      expect(received.every((w) => verifyWebhook(h.secret, w.headers as never, w.body))).toBe(true);
+    });
+
+    it('a 410 disables the endpoint for good', async () => {
+      const { appId, endpoint } = await appWithEndpoint('/gone');
+      h.receiver.answer('/gone', { status: 410 });
+      const first = await h.createLink({}, {}, appId);
+      await h.service.cancel(first.id, 'test');
+      await eventually(
+        async () => (await h.webhooks.list(appId)).find((e) => e._id === endpoint._id)?.enabled,
+        (enabled) => enabled === false,
+      );
+      expect((await h.webhooks.deliveriesForLink(first.id)).map((d) => d.status)).toEqual(['endpoint_gone']);
+      const second = await h.createLink({}, {}, appId);
+      await h.service.cancel(second.id, 'test');
+      await h.waitForLink(second.id, (l) => l.status === 'cancelled');
+      await pause(500);
+      expect(h.receiver.received.filter((w) => w.json.data.id === second.id)).toEqual([]);
+    });
+  });
+});

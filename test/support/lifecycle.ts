@@ -1,0 +1,130 @@
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { inject } from 'vitest';
+import type { Config } from '../../config/schema';
+import { BUILT_IN_PERMISSION_SETS } from '../../greenhouse/catalog';
+import { type RunningSimulator, startSimulator } from '../../greenhouse/simulator/server';
+import type { LinkSchedule } from '../../links/model';
+import { LinkService, type NewLink } from '../../links/service';
+import { TIME_SKIPPING_SERVER } from '../../stack/services';
+import { AppStore } from '../../store/apps';
+import { ConnectTokenStore } from '../../store/connect-tokens';
+import { CredentialVault } from '../../store/credential-vault';
+import { EmailLog } from '../../store/email-log';
+import { type LinkDoc, LinkStore } from '../../store/links';
+import { connectMongo, type Mongo } from '../../store/mongo';
+import { WebhookStore } from '../../store/webhooks';
+import { createWorker, type RunningWorker } from '../../worker/create-worker';
+import { eventually } from './http';
+import { testConfig } from './stack';
+import { startWebhookReceiver } from './webhook-receiver';
+
+export const ATS_READ = BUILT_IN_PERMISSION_SETS.ats_read as string[];
+export const DAY = 86_400_000;
+
+/**
+ * The real worker and activities (MongoDB, Mailpit, the Greenhouse simulator, a webhook receiver, all over
+ * real sockets) on Temporal's time-skipping test server, so a month of reminders runs in seconds.
+ */
+export async function startLifecycleHarness() {
+  const env = await TestWorkflowEnvironment.createTimeSkipping({
+    server: { executable: { type: 'existing-path', path: TIME_SKIPPING_SERVER } },
+  });
+  const sim: RunningSimulator = await startSimulator(0);
+  const config: Config = await testConfig({ GREENHOUSE_AUTH_URL: sim.url, GREENHOUSE_HARVEST_URL: sim.url });
+  const mongo: Mongo = await connectMongo(config.MONGODB_URI, config.MONGODB_DB);
+  const links = new LinkStore(mongo.db);
+  const webhooks = new WebhookStore(mongo.db, config.CREDENTIALS_KEYS);
+  const emailLog = new EmailLog(mongo.db);
+  const service = new LinkService({
+    config,
+    temporal: env.client,
+    links,
+    tokens: new ConnectTokenStore(mongo.db),
+    vault: new CredentialVault(mongo.db, config.CREDENTIALS_KEYS),
+    publishStatus: false, // the Java test server has no OperatorService to register LinkStatus with
+  });
+  const apps = new AppStore(mongo.db);
+  const { app } = await apps.createApp('Lifecycle');
+  const receiver = await startWebhookReceiver();
+  const secret = 'whsec_dGVzdC1zZWNyZXQtZm9yLWxpZmVjeWNsZQ==';
+  const endpoint = await webhooks.create(
+    app._id,
+    receiver.url,
+    ['link.linked', 'link.permissions_missing', 'link.handed_off', 'link.expired', 'link.cancelled'],
+    secret,
+  );
+
+  let worker: { running: RunningWorker; done: Promise<void> } | undefined;
+  const startWorker = async () => {
+    const running = await createWorker(config, {
+      bundle: { codePath: inject('services').workflowBundlePath },
+      connection: env.nativeConnection,
+      // No workflow cache: every task replays the whole history (a determinism check on every step), and
+      // no sticky queue outlives a stopped worker (its timeout would need server time, which is frozen).
+      maxCachedWorkflows: 0,
+    });
+    worker = { running, done: running.run() };
+  };
+  const stopWorker = async () => {
+    worker?.running.shutdown();
+    await worker?.done;
+    worker = undefined;
+  };
+  await startWorker();
+
+  let counter = 0;
+  const harness = {
+    env,
+    sim,
+    config,
+    service,
+    links,
+    webhooks,
+    emailLog,
+    receiver,
+    secret,
+    endpoint,
+    appId: app._id,
+    apps,
+    startWorker,
+    stopWorker,
+    /** A new link with its own requester address; schedule overrides per test. */
+    async createLink(schedule: Partial<LinkSchedule> = {}, extra: Partial<NewLink> = {}, appId = app._id) {
+      const requester = { email: `req-${Date.now()}-${counter++}@acme.example`, name: 'Rita Requester' };
+      const { link } = await service.create(appId, {
+        organization: { id: `org-${counter}`, name: 'Acme' },
+        requester,
+        permissionSet: 'ats_read',
+        locale: 'en',
+        metadata: {},
+        schedule,
+        ...extra,
+      });
+      return { id: link._id, requester, handle: env.client.workflow.getHandle(link.workflowId) };
+    },
+    /** Skips workflow time, then lets real-time activities settle. */
+    async advance(ms: number) {
+      await env.sleep(ms);
+    },
+    async waitForLink(id: string, check: (link: LinkDoc) => boolean) {
+      return eventually(async () => (await links.findById(id)) as LinkDoc, check, 20_000);
+    },
+    async emailsOf(id: string, kind?: string) {
+      return (await emailLog.findByLink(id)).filter((e) => (kind ? e.kind === kind : true));
+    },
+    /** Probe runs so far for one credential: every probe mints exactly one token. */
+    probesBy(clientId: string) {
+      return sim.state.calls.filter((c) => c.path === '/token' && c.clientId === clientId).length;
+    },
+    async close() {
+      await stopWorker();
+      await receiver.close();
+      await sim.close();
+      await mongo.close();
+      await env.teardown();
+    },
+  };
+  return harness;
+}
+
+export type LifecycleHarness = Awaited<ReturnType<typeof startLifecycleHarness>>;
