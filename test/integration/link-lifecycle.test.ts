@@ -1,5 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
+import type { History } from '@temporalio/common/lib/proto-utils';
+import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { noFaults } from '../../greenhouse/simulator/faults';
 import { DEMO } from '../../greenhouse/simulator/state';
@@ -10,6 +12,15 @@ import { ATS_READ, DAY, type LifecycleHarness, startLifecycleHarness } from '../
 import { waitForMessages } from '../support/mailpit';
 
 const MINUTE = 60_000;
+
+/** Temporal's JSON history format (as the CLI and UI export it): timestamps as RFC 3339 strings. */
+function historyJson(history: History): string {
+  return JSON.stringify(JSON.parse(historyToJSON(history)), (_key, value) =>
+    value && typeof value === 'object' && typeof value.seconds === 'string' && Object.keys(value).length <= 2
+      ? new Date(Number(value.seconds) * 1000 + Math.floor((value.nanos ?? 0) / 1e6)).toISOString()
+      : value,
+  );
+}
 const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const partial = (h: LifecycleHarness, lacks = ['harvest:offers:list']) => {
   const credential = h.sim.state.addCredential({ scopes: ATS_READ.filter((s) => !lacks.includes(s)) });
@@ -90,7 +101,7 @@ describe('link lifecycle on the time-skipping test server', () => {
       const history = await handle.fetchHistory();
       writeFileSync(
         path.join(__dirname, '..', 'fixtures', 'link-reminders-then-linked.history.json'),
-        JSON.stringify(history),
+        historyJson(history),
       );
     }
   });
