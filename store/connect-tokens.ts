@@ -1,4 +1,5 @@
 import type { Db } from 'mongodb';
+import { retryBusy } from './busy-retry';
 import { hashSecret, newSecret } from './ids';
 
 export type TokenPurpose = 'requester' | 'admin';
@@ -29,15 +30,8 @@ export class ConnectTokenStore {
     const token = newSecret();
     const hash = hashSecret(token);
     const expiresAt = new Date(Date.now() + ttlMs);
-    await this.tokens.insertOne({
-      _id: hash,
-      hash,
-      linkId,
-      purpose,
-      createdAt: new Date(),
-      expiresAt,
-      revokedAt: null,
-    });
+    const doc = { _id: hash, hash, linkId, purpose, createdAt: new Date(), expiresAt, revokedAt: null };
+    await retryBusy(() => this.tokens.insertOne(doc));
     return { token, expiresAt };
   }
 

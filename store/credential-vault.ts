@@ -1,5 +1,6 @@
 import type { Db } from 'mongodb';
 import { credentialHint, type GreenhouseCredential } from '../greenhouse/credentials';
+import { retryBusy } from './busy-retry';
 import { newId } from './ids';
 import { Keyring, type Sealed, type VaultKey } from './keyring';
 
@@ -41,7 +42,7 @@ export class CredentialVault {
       hint: credentialHint(credential),
       createdAt: new Date(),
     };
-    await this.records.insertOne(doc);
+    await retryBusy(() => this.records.insertOne(doc));
     return doc._id;
   }
 

@@ -1,5 +1,6 @@
 import type { Db, Filter } from 'mongodb';
 import type { LinkEvent, LinkSnapshot, LinkStatus, Person } from '../links/model';
+import { retryBusy } from './busy-retry';
 
 export interface LinkDoc extends LinkSnapshot {
   _id: string;
@@ -34,7 +35,7 @@ export class LinkStore {
   }
 
   async insert(doc: LinkDoc): Promise<void> {
-    await this.links.insertOne(doc);
+    await retryBusy(() => this.links.insertOne(doc));
   }
 
   async remove(linkId: string): Promise<void> {
@@ -68,14 +69,23 @@ export class LinkStore {
    * so a retried activity changes nothing twice, and an older snapshot never overwrites a newer one.
    */
   async applySnapshot(linkId: string, snapshot: LinkSnapshot, event: LinkEvent): Promise<void> {
-    await this.events.updateOne(
-      { linkId, seq: snapshot.seq },
-      { $setOnInsert: { linkId, seq: snapshot.seq, ...event } },
-      { upsert: true },
-    );
-    await this.links.updateOne(
-      { _id: linkId, seq: { $lt: snapshot.seq } },
-      { $set: { ...snapshot, updatedAt: new Date() } },
+    try {
+      await retryBusy(() =>
+        this.events.updateOne(
+          { linkId, seq: snapshot.seq },
+          { $setOnInsert: { linkId, seq: snapshot.seq, ...event } },
+          { upsert: true },
+        ),
+      );
+    } catch (error) {
+      // Two racing upserts of one key: the other one wrote it, which is all this write wanted.
+      if ((error as { code?: number }).code !== 11000) throw error;
+    }
+    await retryBusy(() =>
+      this.links.updateOne(
+        { _id: linkId, seq: { $lt: snapshot.seq } },
+        { $set: { ...snapshot, updatedAt: new Date() } },
+      ),
     );
   }
 

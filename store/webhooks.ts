@@ -1,5 +1,6 @@
 import type { Db } from 'mongodb';
 import type { WebhookEventType } from '../links/model';
+import { retryBusy } from './busy-retry';
 import { newId } from './ids';
 import { Keyring, type Sealed, type VaultKey } from './keyring';
 
@@ -70,7 +71,7 @@ export class WebhookStore {
       disabledReason: null,
       createdAt: new Date(),
     };
-    await this.endpoints.insertOne(doc);
+    await retryBusy(() => this.endpoints.insertOne(doc));
     return doc;
   }
 

@@ -351,6 +351,8 @@ export async function linkWorkflow(input: LinkWorkflowInput): Promise<LinkSnapsh
       await probe();
     }
   }
+  // Finish what is in flight: an Update still returning its result, emails and webhooks.
+  await condition(allHandlersFinished);
   await drain();
   return snap;
 }
