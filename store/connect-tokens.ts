@@ -38,7 +38,7 @@ export class ConnectTokenStore {
   /** Unknown, expired and revoked tokens all resolve to null: they look the same from outside. */
   async resolve(token: string): Promise<ConnectTokenDoc | null> {
     if (!/^[A-Za-z0-9_-]{43}$/.test(token)) return null;
-    const doc = await this.tokens.findOne({ hash: hashSecret(token) });
+    const doc = await this.tokens.findOne({ _id: hashSecret(token) }); // the hash is the primary key
     if (!doc || doc.revokedAt || doc.expiresAt.getTime() <= Date.now()) return null;
     return doc;
   }

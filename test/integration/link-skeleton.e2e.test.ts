@@ -81,9 +81,19 @@ describe('a link, end to end over the real stack', () => {
 
     // The secret never reaches Temporal: not in any payload of the workflow's history.
     const connection = await Connection.connect({ address: stack.config.TEMPORAL_ADDRESS });
-    const history = await new Client({ connection }).workflow
-      .getHandle(workflowIdFor(created.json.id))
-      .fetchHistory();
+    const temporal = new Client({ connection });
+    const history = await temporal.workflow.getHandle(workflowIdFor(created.json.id)).fetchHistory();
+    // Operators find links by status in Temporal's visibility (the LinkStatus search attribute).
+    const query = `WorkflowId = "${workflowIdFor(created.json.id)}" AND LinkStatus = "linked"`;
+    const found = await eventually(
+      async () => {
+        const ids: string[] = [];
+        for await (const execution of temporal.workflow.list({ query })) ids.push(execution.workflowId);
+        return ids;
+      },
+      (ids) => ids.length === 1,
+    );
+    expect(found).toEqual([workflowIdFor(created.json.id)]);
     await connection.close();
     const historyText = JSON.stringify(history, (_k, v) =>
       v instanceof Uint8Array ? Buffer.from(v).toString('utf8') : v,
