@@ -7,10 +7,3 @@ export function parseDuration(text: string): number | undefined {
   const unit = (match[2] ?? 'ms') as keyof typeof UNIT_MS;
   return Math.round(Number(match[1]) * UNIT_MS[unit]);
 }
-
-export function formatDuration(ms: number): string {
-  for (const unit of ['d', 'h', 'm', 's'] as const) {
-    if (ms >= UNIT_MS[unit] && ms % UNIT_MS[unit] === 0) return `${ms / UNIT_MS[unit]}${unit}`;
-  }
-  return `${ms}ms`;
-}

@@ -28,7 +28,3 @@ export type ProbeOutcome =
   | { kind: 'probed'; checkedAt: string; results: ScopeResult[] }
   | { kind: 'credential_error'; checkedAt: string; problem: CredentialProblem; message: string }
   | { kind: 'unavailable'; checkedAt: string; reason: UnavailableReason; message: string };
-
-export function allGranted(results: readonly ScopeResult[]): boolean {
-  return results.length > 0 && results.every((r) => r.status === 'granted');
-}

@@ -28,6 +28,8 @@ export interface TemporalOptions {
   /** Omit for an in-memory server (tests). */
   dbFile?: string;
   logDir: string;
+  /** Extra `--dynamic-config-value` settings (tests lower the continue-as-new threshold). */
+  dynamicConfig?: string[];
 }
 
 export async function startTemporal(o: TemporalOptions): Promise<{ address: string; proc: ManagedProcess }> {
@@ -39,6 +41,7 @@ export async function startTemporal(o: TemporalOptions): Promise<{ address: stri
     'frontend.enableUpdateWorkflowExecution=true',
     'frontend.enableUpdateWorkflowExecutionAsyncAccepted=true',
     'frontend.enableExecuteMultiOperation=true',
+    ...(o.dynamicConfig ?? []),
   ]) {
     args.push('--dynamic-config-value', flag);
   }

@@ -37,7 +37,12 @@ export default async function setup(project: TestProject) {
       return service;
     };
     const [temporal, mongo, mail, simulator] = await Promise.all([
-      startTemporal({ port: await freePort(), logDir: tmpDir }).then(keep),
+      startTemporal({
+        port: await freePort(),
+        logDir: tmpDir,
+        // Suggest continue-as-new early, so a test can drive a link across runs.
+        dynamicConfig: ['limit.historyCount.suggestContinueAsNew=120'],
+      }).then(keep),
       startFerretDb({ port: await freePort(), dir: path.join(tmpDir, 'ferretdb'), logDir: tmpDir }).then(
         keep,
       ),

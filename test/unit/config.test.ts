@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { formatDuration, parseDuration } from '../../config/duration';
+import { parseDuration } from '../../config/duration';
 import { ConfigError, loadConfig } from '../../config/load';
 
 const KEY = Buffer.alloc(32, 7).toString('base64');
@@ -53,15 +53,13 @@ describe('configuration', () => {
     expect(config.CREDENTIALS_KEYS.map((k) => k.id)).toEqual(['new', 'old']);
   });
 
-  it('parses and prints durations', () => {
+  it('parses durations', () => {
     expect(parseDuration('500ms')).toBe(500);
     expect(parseDuration('90s')).toBe(90_000);
     expect(parseDuration('1.5h')).toBe(5_400_000);
     expect(parseDuration('30d')).toBe(2_592_000_000);
     expect(parseDuration('42')).toBe(42);
     expect(parseDuration('soon')).toBeUndefined();
-    expect(formatDuration(86_400_000)).toBe('1d');
-    expect(formatDuration(1_500)).toBe('1500ms');
   });
 });
 
