@@ -261,11 +261,11 @@ describe('link lifecycle on the time-skipping test server', () => {
     const { credential, submit } = partial(h);
     const { id, handle } = await h.createLink({ reprobeIntervalsMs: [40 * DAY] });
     await h.service.submitCredentials(id, submit);
-    h.sim.state.faults = { ...noFaults(), target: 'harvest', latencyMs: 200 };
+    h.sim.state.faults = { ...noFaults(), target: 'harvest', latencyMs: 500 }; // the whole burst lands within one probe
     try {
       const before = h.probesBy(credential.clientId);
       await Promise.all(Array.from({ length: 100 }, () => h.service.recheck(id, 'storm')));
-      await pause(3_000);
+      await pause(5_000);
       const probes = h.probesBy(credential.clientId) - before;
       expect(probes).toBeGreaterThanOrEqual(1);
       expect(probes).toBeLessThanOrEqual(3); // one in flight, one queued, at most one more as the burst ends
