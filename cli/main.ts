@@ -1,0 +1,86 @@
+/**
+ * Operator CLI: `npm run cli -- <command>`. Uses the same configuration as the API and worker.
+ *   apps create --name <name>          create an app and print its API key (shown once)
+ *   apps key --app <app id>            add another API key to an app (shown once)
+ *   links list --app <app id> [--status <status>]
+ *   links recheck <link id>            ask a link to check its permissions again now
+ */
+import { parseArgs } from 'node:util';
+import { Client, Connection } from '@temporalio/client';
+import { loadConfigOrExit } from '../config/load';
+import { LINK_STATUSES, type LinkStatus } from '../links/model';
+import { AppStore } from '../store/apps';
+import { LinkStore, workflowIdFor } from '../store/links';
+import { connectMongo, ensureIndexes } from '../store/mongo';
+import { recheckSignal } from '../workflows/messages';
+
+const USAGE = `Usage: npm run cli -- <command>
+  apps create --name <name>                 create an app; prints its API key once
+  apps key --app <app id>                   add an API key to an app; prints it once
+  links list --app <app id> [--status <s>]  list an app's links (newest first)
+  links recheck <link id>                   make a link check its Greenhouse permissions now`;
+
+function fail(message: string): never {
+  console.error(`${message}\n\n${USAGE}`);
+  process.exit(2);
+}
+
+async function main() {
+  const { positionals, values } = parseArgs({
+    allowPositionals: true,
+    options: { name: { type: 'string' }, app: { type: 'string' }, status: { type: 'string' } },
+  });
+  const [group, command, arg] = positionals;
+  if (!group || !command) fail('Missing command.');
+  const config = loadConfigOrExit();
+  const mongo = await connectMongo(config.MONGODB_URI, config.MONGODB_DB);
+  try {
+    await ensureIndexes(mongo.db);
+    const apps = new AppStore(mongo.db);
+    if (group === 'apps' && command === 'create') {
+      const name = values.name?.trim();
+      if (!name) fail('apps create needs --name, e.g. --name Wintro');
+      const { app, apiKey } = await apps.createApp(name);
+      console.log(`Created app ${app._id} (${app.name}).`);
+      console.log(`API key (shown once, store it now): ${apiKey}`);
+    } else if (group === 'apps' && command === 'key') {
+      const app = values.app ? await apps.findApp(values.app) : null;
+      if (!app)
+        fail(`apps key needs --app with an existing app id${values.app ? ` (no app ${values.app})` : ''}`);
+      console.log(`API key for ${app._id} (shown once): ${await apps.createKey(app._id)}`);
+    } else if (group === 'links' && command === 'list') {
+      if (!values.app) fail('links list needs --app <app id>');
+      const status = values.status as LinkStatus | undefined;
+      if (status && !LINK_STATUSES.includes(status))
+        fail(`--status must be one of: ${LINK_STATUSES.join(', ')}`);
+      const rows = await new LinkStore(mongo.db).list(values.app, status ? { status } : {}, 100);
+      for (const l of rows) {
+        console.log(
+          `${l._id}  ${l.status.padEnd(20)}  ${l.organization.name}  ${l.requester.email}  ${l.updatedAt.toISOString()}`,
+        );
+      }
+      console.log(`${rows.length} link(s)`);
+    } else if (group === 'links' && command === 'recheck') {
+      if (!arg) fail('links recheck needs a link id');
+      const link = await new LinkStore(mongo.db).findById(arg);
+      if (!link) fail(`No link ${arg}`);
+      const connection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
+      try {
+        const client = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
+        await client.workflow.getHandle(workflowIdFor(link._id)).signal(recheckSignal, { by: 'operator' });
+      } finally {
+        await connection.close();
+      }
+      console.log(`Re-check requested for ${link._id} (status ${link.status}).`);
+    } else {
+      fail(`Unknown command: ${positionals.join(' ')}`);
+    }
+  } finally {
+    await mongo.close();
+  }
+}
+
+main().catch((error: Error) => {
+  console.error(error.message);
+  process.exit(1);
+});
