@@ -4,9 +4,11 @@ import type { LinkService } from '../links/service';
 import type { Logger } from '../logging/logger';
 import type { AppStore } from '../store/apps';
 import type { ConnectTokenStore } from '../store/connect-tokens';
+import type { IdempotencyStore } from '../store/idempotency';
 import type { LinkStore } from '../store/links';
 import type { WebhookStore } from '../store/webhooks';
 import { requireAppKey } from './auth';
+import { idempotency } from './idempotency';
 import { Problem, problemHandler, problems } from './problem';
 import { connectRouter } from './routes/connect';
 import { linksRouter } from './routes/links';
@@ -18,6 +20,7 @@ export interface ApiDeps {
   tokens: ConnectTokenStore;
   service: LinkService;
   webhooks: WebhookStore;
+  idempotency: IdempotencyStore;
   permissionSets: Record<string, string[]>;
   legacyV1Enabled: boolean;
   log: Logger;
@@ -63,8 +66,9 @@ export function createApiApp(deps: ApiDeps) {
     }
   });
 
-  app.use('/v1/links', requireAppKey(deps.apps), linksRouter(deps));
-  app.use('/v1/webhook-endpoints', requireAppKey(deps.apps), webhookEndpointsRouter(deps));
+  app.use('/v1', requireAppKey(deps.apps), idempotency(deps.idempotency));
+  app.use('/v1/links', linksRouter(deps));
+  app.use('/v1/webhook-endpoints', webhookEndpointsRouter(deps));
   app.use('/connect', connectRouter(deps));
   app.use((req, _res, next) =>
     next(new Problem(404, 'not_found', 'Not found', `No route for ${req.method} ${req.path}`)),

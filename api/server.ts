@@ -8,6 +8,7 @@ import { createLogger, type Logger } from '../logging/logger';
 import { AppStore } from '../store/apps';
 import { ConnectTokenStore } from '../store/connect-tokens';
 import { CredentialVault } from '../store/credential-vault';
+import { IdempotencyStore } from '../store/idempotency';
 import { LinkStore } from '../store/links';
 import { connectMongo, ensureIndexes } from '../store/mongo';
 import { WebhookStore } from '../store/webhooks';
@@ -44,6 +45,7 @@ export async function startApi(
     tokens,
     service,
     webhooks: new WebhookStore(mongo.db, config.CREDENTIALS_KEYS),
+    idempotency: new IdempotencyStore(mongo.db),
     permissionSets: config.permissionSets,
     legacyV1Enabled: config.GREENHOUSE_LEGACY_V1,
     log,
