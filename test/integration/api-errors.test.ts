@@ -138,3 +138,32 @@ describe('retired Harvest v1 API keys', () => {
     }
   });
 });
+
+describe('HTTP hygiene', () => {
+  it('sends security headers, a CSP without inline script, no CORS, and takes JSON only', async () => {
+    const stack = await startTestStack({ worker: false });
+    try {
+      const health = await fetch(`${stack.api.url}/healthz`, { headers: { origin: 'https://evil.example' } });
+      expect(health.headers.get('content-security-policy')).toContain("script-src 'self'");
+      expect(health.headers.get('content-security-policy')).not.toMatch(/script-src[^;]*unsafe-inline/);
+      expect(health.headers.get('x-content-type-options')).toBe('nosniff');
+      expect(health.headers.get('access-control-allow-origin')).toBeNull();
+      const form = await fetch(`${stack.api.url}/v1/links`, {
+        method: 'POST',
+        headers: {
+          authorization: `Bearer ${stack.apiKey}`,
+          'content-type': 'application/x-www-form-urlencoded',
+        },
+        body: 'organization=x',
+      });
+      expect(form.status).toBe(415);
+      const huge = await http(stack.api.url, 'POST', '/v1/links', {
+        apiKey: stack.apiKey,
+        body: { organization: { id: 'x', name: 'y'.repeat(70_000) }, requester: { email: 'a@b.example' } },
+      });
+      expect(huge.status).toBe(413);
+    } finally {
+      await stack.close();
+    }
+  });
+});
