@@ -15,9 +15,9 @@ import { SimulatorState } from './state';
  */
 export function createSimulatorApp(state = new SimulatorState()) {
   const app = express();
-  const record = (req: Request, status: number, clientId?: string) =>
+  const record = (req: Request, status: number, clientId?: string, handledAt = new Date()) =>
     state.calls.push({
-      at: new Date().toISOString(),
+      at: handledAt.toISOString(),
       method: req.method,
       path: req.originalUrl,
       status,
@@ -27,7 +27,7 @@ export function createSimulatorApp(state = new SimulatorState()) {
   app.disable('x-powered-by');
   app.use((req: Request, res: Response, next: NextFunction) => {
     if (!req.path.startsWith('/_sim'))
-      res.on('finish', () => record(req, res.statusCode, res.locals.clientId));
+      res.on('finish', () => record(req, res.statusCode, res.locals.clientId, res.locals.handledAt));
     next();
   });
   app.use(
@@ -36,6 +36,11 @@ export function createSimulatorApp(state = new SimulatorState()) {
       (req) => record(req, 0),
     ),
   );
+  // When the routes (and their rate limiter) take the request: what the call log's `at` means.
+  app.use((_req: Request, res: Response, next: NextFunction) => {
+    res.locals.handledAt = new Date();
+    next();
+  });
   app.use(harvestRoutes(state, state.limits));
   app.use(legacyV1Routes(state, state.limits.legacy));
   app.use('/_sim', controlApi(state));
