@@ -97,6 +97,17 @@ export class LinkService {
     return { link: doc, connectUrl: this.connectUrl(token), connectUrlExpiresAt: expiresAt };
   }
 
+  /** A fresh requester connect URL; earlier requester URLs stop working. */
+  async newConnectUrl(linkId: string) {
+    await this.deps.tokens.revokeAll(linkId, 'requester');
+    const { token, expiresAt } = await this.deps.tokens.issue(
+      linkId,
+      'requester',
+      this.deps.config.CONNECT_TOKEN_TTL,
+    );
+    return { connectUrl: this.connectUrl(token), connectUrlExpiresAt: expiresAt };
+  }
+
   connectUrl(token: string): string {
     return `${this.deps.config.PUBLIC_URL}/connect/${token}`;
   }

@@ -35,6 +35,13 @@ export class ConnectTokenStore {
     return { token, expiresAt };
   }
 
+  /** Revokes every live token of one purpose for a link (a replaced connect URL stops working). */
+  async revokeAll(linkId: string, purpose: TokenPurpose): Promise<void> {
+    await retryBusy(() =>
+      this.tokens.updateMany({ linkId, purpose, revokedAt: null }, { $set: { revokedAt: new Date() } }),
+    );
+  }
+
   /** Unknown, expired and revoked tokens all resolve to null: they look the same from outside. */
   async resolve(token: string): Promise<ConnectTokenDoc | null> {
     if (!/^[A-Za-z0-9_-]{43}$/.test(token)) return null;

@@ -58,6 +58,14 @@ export function linksRouter(deps: {
     });
   });
 
+  router.post('/:id/connect-url', async (req, res) => {
+    const link = await load(callingApp(res)._id, req.params.id);
+    const { connectUrl, connectUrlExpiresAt } = await deps.service.newConnectUrl(link._id);
+    res
+      .status(201)
+      .json({ id: link._id, connectUrl, connectUrlExpiresAt: connectUrlExpiresAt.toISOString() });
+  });
+
   router.post('/:id/recheck', async (req, res) => {
     const link = await load(callingApp(res)._id, req.params.id);
     await deps.service.recheck(link._id, 'api');

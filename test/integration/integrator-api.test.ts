@@ -45,3 +45,25 @@ describe('Idempotency-Key on POST', () => {
     expect(a.json.id).not.toBe(b.json.id);
   });
 });
+
+describe('POST /v1/links/:id/connect-url', () => {
+  it('issues a new connect URL and retires the old one', async () => {
+    const stack = await startTestStack({ worker: false });
+    try {
+      const created = await http(stack.api.url, 'POST', '/v1/links', {
+        apiKey: stack.apiKey,
+        body: { organization: { id: 'url', name: 'Url' }, requester: { email: 'url@acme.example' } },
+      });
+      const fresh = await http(stack.api.url, 'POST', `/v1/links/${created.json.id}/connect-url`, {
+        apiKey: stack.apiKey,
+        body: {},
+      });
+      expect(fresh.status).toBe(201);
+      expect(fresh.json.connectUrl).not.toBe(created.json.connectUrl);
+      expect((await http(stack.api.url, 'GET', new URL(fresh.json.connectUrl).pathname)).status).toBe(200);
+      expect((await http(stack.api.url, 'GET', new URL(created.json.connectUrl).pathname)).status).toBe(404);
+    } finally {
+      await stack.close();
+    }
+  });
+});
