@@ -1,4 +1,5 @@
 import { findScope, MANAGE_SCOPES_PATH } from '../greenhouse/catalog';
+import { escapeHtml } from '../lib/escape-html';
 import type { EmailKind, Person } from '../links/model';
 
 export interface RenderedEmail {
@@ -15,12 +16,6 @@ export interface EmailContext {
   connectUrl?: string;
   note?: string;
 }
-
-const escapeHtml = (s: string) =>
-  s.replace(
-    /[&<>"']/g,
-    (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] as string,
-  );
 
 /** A paragraph of plain text, or a list of lines rendered as <ul>. */
 type Block = string | { list: string[] } | { link: string; label: string };

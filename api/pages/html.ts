@@ -1,10 +1,6 @@
-/** Escapes text for HTML element and attribute content. */
-export function escapeHtml(value: string): string {
-  return value.replace(
-    /[&<>"']/g,
-    (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] as string,
-  );
-}
+import { escapeHtml } from '../../lib/escape-html';
+
+export { escapeHtml };
 
 export function layout(title: string, body: string): string {
   return `<!doctype html>

@@ -1,13 +1,8 @@
 import express, { Router } from 'express';
+import { escapeHtml } from '../../lib/escape-html';
 import { SCOPES } from '../catalog';
 import { noFaults } from './faults';
 import type { SimulatorState } from './state';
-
-const esc = (s: unknown) =>
-  String(s).replace(
-    /[&<>"']/g,
-    (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] as string,
-  );
 
 /** A small page to drive the simulator by hand: scopes, Site Admin, behaviour switches and faults. */
 export function controlPage(state: SimulatorState) {
@@ -18,12 +13,12 @@ export function controlPage(state: SimulatorState) {
   router.get('/', (_req, res) => {
     const credentials = [...state.credentials.values()].map(
       (c) => `<form method="post" action="/_sim/page/credentials/${encodeURIComponent(c.clientId)}">
-<fieldset><legend>${esc(c.clientId)} <small>secret ${esc(c.clientSecret)}</small></legend>
-${SCOPES.map((s) => `<label><input type="checkbox" name="scope" value="${esc(s.id)}"${c.scopes.has(s.id) ? ' checked' : ''}> ${esc(s.label)}</label>`).join('<br>')}
+<fieldset><legend>${escapeHtml(c.clientId)} <small>secret ${escapeHtml(c.clientSecret)}</small></legend>
+${SCOPES.map((s) => `<label><input type="checkbox" name="scope" value="${escapeHtml(s.id)}"${c.scopes.has(s.id) ? ' checked' : ''}> ${escapeHtml(s.label)}</label>`).join('<br>')}
 <br><button>Save scopes</button></fieldset></form>`,
     );
     const users = [...state.users.values()].map(
-      (u) => `<form method="post" action="/_sim/page/users/${u.id}"><label>${u.id} ${esc(u.name)}:
+      (u) => `<form method="post" action="/_sim/page/users/${u.id}"><label>${u.id} ${escapeHtml(u.name)}:
 <select name="siteAdmin"><option value="true"${u.siteAdmin ? ' selected' : ''}>Site Admin</option>
 <option value="false"${u.siteAdmin ? '' : ' selected'}>not Site Admin</option></select></label> <button>Save</button></form>`,
     );
