@@ -2,12 +2,14 @@ import { Context } from '@temporalio/activity';
 import type { HarvestClient } from '../greenhouse/harvest-client';
 import type { LegacyV1Client } from '../greenhouse/legacy-v1-client';
 import type { ProbeOutcome } from '../greenhouse/probe-result';
+import type { CounterStore } from '../store/counters';
 import type { CredentialVault } from '../store/credential-vault';
 
 export interface ProbeDeps {
   vault: CredentialVault;
   harvest: HarvestClient;
   legacyV1: LegacyV1Client;
+  counters: CounterStore;
 }
 
 export interface ProbeInput {
@@ -16,15 +18,20 @@ export interface ProbeInput {
 }
 
 /** Decrypts the credentials here, inside the activity, so they never enter workflow history. */
-export function createProbeActivity({ vault, harvest, legacyV1 }: ProbeDeps) {
+export function createProbeActivity({ vault, harvest, legacyV1, counters }: ProbeDeps) {
+  const probe = async (input: ProbeInput): Promise<ProbeOutcome> => {
+    const credential = await vault.load(input.credentialRef);
+    const signal = Context.current().cancellationSignal;
+    if (credential.type === 'legacy_v1')
+      return legacyV1.probe(credential.apiKey, input.requiredScopes, signal);
+    const { type: _type, ...harvestCredentials } = credential;
+    return harvest.probe(harvestCredentials, input.requiredScopes, signal);
+  };
   return {
     async probeCredentials(input: ProbeInput): Promise<ProbeOutcome> {
-      const credential = await vault.load(input.credentialRef);
-      const signal = Context.current().cancellationSignal;
-      if (credential.type === 'legacy_v1')
-        return legacyV1.probe(credential.apiKey, input.requiredScopes, signal);
-      const { type: _type, ...harvestCredentials } = credential;
-      return harvest.probe(harvestCredentials, input.requiredScopes, signal);
+      const outcome = await probe(input);
+      await counters.increment('probes', outcome.kind);
+      return outcome;
     },
   };
 }

@@ -1,8 +1,8 @@
 import { ApplicationFailure } from '@temporalio/activity';
-import { type Dispatcher, request } from 'undici';
+import type { Dispatcher } from 'undici';
 import type { WebhookEventType } from '../links/model';
 import type { WebhookStore } from '../store/webhooks';
-import { signWebhook } from '../webhooks/standard-webhooks';
+import { DELIVERY_STATUS, postWebhook } from '../webhooks/post-webhook';
 
 export interface WebhookDeps {
   webhooks: WebhookStore;
@@ -27,7 +27,7 @@ export function createWebhookActivities({ webhooks, webhookDispatcher }: Webhook
      * A 410 disables the endpoint for good; other failures are retried by Temporal (honouring Retry-After).
      */
     async deliverWebhook(input: WebhookInput): Promise<{ delivered: number }> {
-      const body = JSON.stringify({
+      const payload = JSON.stringify({
         type: input.type,
         timestamp: input.occurredAt,
         data: { object: 'link', id: input.linkId, ...input.data },
@@ -38,56 +38,27 @@ export function createWebhookActivities({ webhooks, webhookDispatcher }: Webhook
       for (const endpoint of await webhooks.subscribed(input.appId, input.type)) {
         const previous = await webhooks.delivery(input.eventId, endpoint._id);
         if (previous && previous.status !== 'pending') continue;
+        const outcome = await postWebhook({
+          url: endpoint.url,
+          secrets: webhooks.secretsOf(endpoint),
+          eventId: input.eventId,
+          body: payload,
+          dispatcher: webhookDispatcher,
+        });
         const base = {
           eventId: input.eventId,
           endpointId: endpoint._id,
           appId: input.appId,
           linkId: input.linkId,
           type: input.type,
+          payload,
         };
-        const timestamp = Math.floor(Date.now() / 1000);
-        const started = Date.now();
-        try {
-          const response = await request(endpoint.url, {
-            method: 'POST',
-            dispatcher: webhookDispatcher,
-            headers: {
-              'content-type': 'application/json',
-              'user-agent': 'Greenlink-Webhooks/1',
-              'webhook-id': input.eventId,
-              'webhook-timestamp': String(timestamp),
-              'webhook-signature': signWebhook(webhooks.secretOf(endpoint), input.eventId, timestamp, body),
-            },
-            body,
-            headersTimeout: 10_000,
-            bodyTimeout: 10_000,
-          });
-          await response.body.dump();
-          const attempt = {
-            at: new Date(),
-            httpStatus: response.statusCode,
-            durationMs: Date.now() - started,
-          };
-          if (response.statusCode >= 200 && response.statusCode < 300) {
-            await webhooks.recordAttempt(base, attempt, 'delivered');
-            delivered++;
-          } else if (response.statusCode === 410) {
-            await webhooks.recordAttempt(base, attempt, 'endpoint_gone');
-            await webhooks.disable(endpoint._id, 'the endpoint answered 410 Gone');
-          } else {
-            await webhooks.recordAttempt(base, attempt, 'pending');
-            failures++;
-            const retryAfter = Number(response.headers['retry-after']);
-            if (Number.isFinite(retryAfter)) retryAfterMs = Math.max(retryAfterMs, retryAfter * 1_000);
-          }
-        } catch (error) {
-          const message = (error as { code?: string }).code ?? (error as Error).message;
-          await webhooks.recordAttempt(
-            base,
-            { at: new Date(), error: message, durationMs: Date.now() - started },
-            'pending',
-          );
+        await webhooks.recordAttempt(base, outcome.attempt, DELIVERY_STATUS[outcome.kind]);
+        if (outcome.kind === 'delivered') delivered++;
+        if (outcome.kind === 'gone') await webhooks.disable(endpoint._id, 'the endpoint answered 410 Gone');
+        if (outcome.kind === 'failed') {
           failures++;
+          retryAfterMs = Math.max(retryAfterMs, outcome.retryAfterMs ?? 0);
         }
       }
       if (failures > 0) {

@@ -3,14 +3,19 @@ import express, { type NextFunction, type Request, type Response } from 'express
 import helmet from 'helmet';
 import type { LinkService } from '../links/service';
 import type { Logger } from '../logging/logger';
+import { HttpHistogram } from '../metrics/http-histogram';
 import type { AppStore } from '../store/apps';
 import type { ConnectTokenStore } from '../store/connect-tokens';
 import type { IdempotencyStore } from '../store/idempotency';
 import type { LinkStore } from '../store/links';
 import type { WebhookStore } from '../store/webhooks';
-import { requireAppKey } from './auth';
+import { callingApp, requireAppKey } from './auth';
 import { idempotency } from './idempotency';
+import { renderDocsPage } from './openapi/docs-page';
+import { buildOpenApiDocument } from './openapi/document';
 import { Problem, problemHandler, problems } from './problem';
+import { type RateLimit, rateLimiter } from './rate-limit';
+import { apiKeysRouter } from './routes/api-keys';
 import { connectRouter } from './routes/connect';
 import { linksRouter } from './routes/links';
 import { webhookEndpointsRouter } from './routes/webhook-endpoints';
@@ -25,8 +30,12 @@ export interface ApiDeps {
   permissionSets: Record<string, string[]>;
   legacyV1Enabled: boolean;
   log: Logger;
-  /** Readiness: resolves when MongoDB and Temporal answer. */
+  publicUrl: string;
+  limits: { api: RateLimit; connect: RateLimit };
+  /** Readiness: resolves when MongoDB and Temporal answer, else rejects naming the one that does not. */
   ready(): Promise<void>;
+  /** Link, probe, email and webhook figures for /metrics (Prometheus text). */
+  domainMetrics(): Promise<string>;
 }
 
 /** Temporal's refusals in API terms. */
@@ -71,6 +80,8 @@ export function createApiApp(deps: ApiDeps) {
     next();
   });
   app.use(express.json({ limit: '64kb' }));
+  const http = new HttpHistogram();
+  app.use(http.middleware());
 
   app.get('/healthz', (_req, res) => void res.json({ status: 'ok' }));
   app.get('/readyz', async (_req, res) => {
@@ -82,10 +93,28 @@ export function createApiApp(deps: ApiDeps) {
     }
   });
 
-  app.use('/v1', requireAppKey(deps.apps), idempotency(deps.idempotency));
+  app.get('/metrics', async (_req, res) => {
+    res.type('text/plain; version=0.0.4').send(`${http.render()}\n${await deps.domainMetrics()}\n`);
+  });
+  const openApi = buildOpenApiDocument({ permissionSets: deps.permissionSets, serverUrl: deps.publicUrl });
+  app.get('/openapi.json', (_req, res) => void res.json(openApi));
+  const docsPage = renderDocsPage(openApi);
+  app.get('/docs', (_req, res) => void res.type('html').send(docsPage));
+
+  app.use(
+    '/v1',
+    requireAppKey(deps.apps),
+    rateLimiter(deps.limits.api, (_req, res) => callingApp(res)._id),
+    idempotency(deps.idempotency),
+  );
   app.use('/v1/links', linksRouter(deps));
   app.use('/v1/webhook-endpoints', webhookEndpointsRouter(deps));
-  app.use('/connect', connectRouter(deps));
+  app.use('/v1/api-keys', apiKeysRouter(deps));
+  app.use(
+    '/connect',
+    rateLimiter(deps.limits.connect, (req) => `ip:${req.ip}`),
+    connectRouter(deps),
+  );
   app.use((req, _res, next) =>
     next(new Problem(404, 'not_found', 'Not found', `No route for ${req.method} ${req.path}`)),
   );

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { parseDuration } from '../config/duration';
 import { LEGACY_V1_RETIRED_NOTICE } from '../greenhouse/legacy-v1-catalog';
 import { LINK_STATUSES, WEBHOOK_EVENTS } from '../links/model';
+import { decodeCursor } from './cursor';
 
 const email = z.email({ message: 'must be an email address' });
 
@@ -54,8 +55,7 @@ export function createLinkBodySchema(permissionSets: Record<string, string[]>) {
       requester: z.object({ email, name: z.string().max(200).optional() }),
       admin: z.object({ email, name: z.string().max(200).optional() }).optional(),
       permissionSet: z
-        .string()
-        .refine((name) => names.includes(name), { message: `must be one of: ${names.join(', ')}` })
+        .enum(names as [string, ...string[]], { error: `must be one of: ${names.join(', ')}` })
         .default('ats_read'),
       locale: z.enum(['en', 'de']).default('en'),
       schedule: linkScheduleBody.optional(),
@@ -68,7 +68,20 @@ export const listLinksQuery = z.object({
   status: z.enum(LINK_STATUSES).optional(),
   organizationId: z.string().optional(),
   limit: z.coerce.number().int().min(1).max(100).default(20),
-  cursor: z.string().optional(),
+  cursor: z
+    .string()
+    .transform((text, ctx) => {
+      const position = decodeCursor(text);
+      if (!position) {
+        ctx.addIssue({
+          code: 'custom',
+          message: 'is not a cursor from a previous page (use nextCursor as given)',
+        });
+        return z.NEVER;
+      }
+      return position;
+    })
+    .optional(),
 });
 
 /** Harvest v3 client credentials as pasted from Greenhouse's Dev Center. */
@@ -137,3 +150,16 @@ export const createWebhookEndpointBody = z
       .default([...WEBHOOK_EVENTS]),
   })
   .strict();
+
+export const updateWebhookEndpointBody = z
+  .object({
+    events: z.array(z.enum(WEBHOOK_EVENTS)).min(1).optional(),
+    enabled: z.boolean().optional(),
+  })
+  .strict()
+  .refine((v) => v.events !== undefined || v.enabled !== undefined, 'give events and/or enabled');
+
+export const listDeliveriesQuery = z.object({
+  status: z.enum(['all', 'failed']).default('all'),
+  limit: z.coerce.number().int().min(1).max(100).default(20),
+});

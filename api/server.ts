@@ -5,6 +5,7 @@ import { Client, Connection } from '@temporalio/client';
 import type { Config } from '../config/schema';
 import { LinkService } from '../links/service';
 import { createLogger, type Logger } from '../logging/logger';
+import { renderDomainMetrics } from '../metrics/domain-metrics';
 import { AppStore } from '../store/apps';
 import { ConnectTokenStore } from '../store/connect-tokens';
 import { CredentialVault } from '../store/credential-vault';
@@ -13,6 +14,24 @@ import { LinkStore } from '../store/links';
 import { connectMongo, ensureIndexes } from '../store/mongo';
 import { WebhookStore } from '../store/webhooks';
 import { createApiApp } from './create-app';
+
+/** A readiness check that names the dependency that failed or hung. */
+async function withTimeout<T>(check: Promise<T>, name: string, ms = 3_000): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([
+      check,
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`${name} did not answer within ${ms} ms`)), ms);
+      }),
+    ]);
+  } catch (error) {
+    const message = (error as Error).message;
+    throw new Error(message.startsWith(name) ? message : `${name} is not reachable: ${message}`);
+  } finally {
+    clearTimeout(timer);
+  }
+}
 
 export interface RunningApi {
   url: string;
@@ -31,6 +50,7 @@ export async function startApi(
   const connection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
   const temporal = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
   const links = new LinkStore(mongo.db);
+  const idempotency = new IdempotencyStore(mongo.db);
   const tokens = new ConnectTokenStore(mongo.db);
   const service = new LinkService({
     config,
@@ -45,15 +65,20 @@ export async function startApi(
     tokens,
     service,
     webhooks: new WebhookStore(mongo.db, config.CREDENTIALS_KEYS),
-    idempotency: new IdempotencyStore(mongo.db),
+    idempotency,
     permissionSets: config.permissionSets,
     legacyV1Enabled: config.GREENHOUSE_LEGACY_V1,
     log,
+    publicUrl: config.PUBLIC_URL,
+    limits: { api: config.API_RATE_LIMIT, connect: config.CONNECT_RATE_LIMIT },
     ready: async () => {
-      await mongo.db.command({ ping: 1 });
-      await connection.healthService.check({});
+      await withTimeout(mongo.db.command({ ping: 1 }), 'MongoDB');
+      await withTimeout(connection.healthService.check({}), 'Temporal');
     },
+    domainMetrics: () => renderDomainMetrics(mongo.db),
   });
+  const idempotencySweep = setInterval(() => void idempotency.purgeExpired().catch(() => {}), 3_600_000);
+  idempotencySweep.unref();
   const server = app.listen(options.port ?? config.PORT, '0.0.0.0');
   await once(server, 'listening');
   const { port } = server.address() as AddressInfo;
@@ -61,6 +86,7 @@ export async function startApi(
     url: `http://127.0.0.1:${port}`,
     server,
     async close() {
+      clearInterval(idempotencySweep);
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await connection.close();

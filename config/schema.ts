@@ -59,6 +59,18 @@ const keyring = z.string().transform((text, ctx) => {
   return keys;
 });
 
+/** "<requests>/<window>", e.g. 600/1m. */
+const rateLimit = z.string().transform((text, ctx) => {
+  const [count, window] = text.split('/');
+  const max = Number(count);
+  const windowMs = window ? parseDuration(window) : undefined;
+  if (!Number.isInteger(max) || max < 1 || !windowMs) {
+    ctx.addIssue({ code: 'custom', message: `"${text}" is not a rate like 600/1m (requests per window)` });
+    return z.NEVER;
+  }
+  return { max, windowMs };
+});
+
 const port = z.coerce.number().int().min(1).max(65535);
 const bool = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
 
@@ -105,6 +117,10 @@ export const envSchema = z.object({
   LINK_EXPIRY: duration.default(30 * 86_400_000),
   CONNECT_TOKEN_TTL: duration.default(7 * 86_400_000),
   EMAIL_TOKEN_TTL: duration.default(72 * 3_600_000),
+  /** Per app, on the integrator API. */
+  API_RATE_LIMIT: rateLimit.default({ max: 600, windowMs: 60_000 }),
+  /** Per client IP, on the public connect pages and their form posts. */
+  CONNECT_RATE_LIMIT: rateLimit.default({ max: 120, windowMs: 60_000 }),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 

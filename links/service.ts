@@ -1,4 +1,4 @@
-import { type Client, WorkflowIdConflictPolicy } from '@temporalio/client';
+import { type Client, WorkflowIdConflictPolicy, WorkflowNotFoundError } from '@temporalio/client';
 import type { Config } from '../config/schema';
 import type { GreenhouseCredential } from '../greenhouse/credentials';
 import type { ConnectTokenStore } from '../store/connect-tokens';
@@ -20,6 +20,7 @@ import {
   type Person,
   type SubmitCredentialsResult,
 } from './model';
+import { readWorkflowHistory, type WorkflowHistoryEntry } from './workflow-history';
 
 export interface NewLink {
   organization: { id: string; name: string };
@@ -139,4 +140,31 @@ export class LinkService {
   async cancel(linkId: string, reason: string): Promise<void> {
     await this.handle(linkId).signal(cancelSignal, { reason });
   }
+
+  /**
+   * The link's whole story, oldest first: Greenlink's own event log (what changed and why) merged with the
+   * workflow's Temporal history (signals, updates, activities and their outcomes, timers), without payloads.
+   */
+  async timeline(linkId: string): Promise<TimelineEntry[]> {
+    const [events, history] = await Promise.all([
+      this.deps.links.timeline(linkId),
+      readWorkflowHistory(this.deps.temporal, workflowIdFor(linkId)).catch((error: unknown) => {
+        if (error instanceof WorkflowNotFoundError) return []; // retention has removed it: the log remains
+        throw error;
+      }),
+    ]);
+    const own: TimelineEntry[] = events.map(({ type, at, data }) => ({
+      at,
+      source: 'link',
+      type,
+      actor: typeof data?.by === 'string' ? data.by : 'greenlink',
+      detail: data ?? {},
+    }));
+    // Stable sort: at equal times the workflow's event (the cause) comes before the log entry it produced.
+    return [...history, ...own].sort((a, b) => a.at.localeCompare(b.at));
+  }
 }
+
+export type TimelineEntry =
+  | WorkflowHistoryEntry
+  | { at: string; source: 'link'; type: string; actor: string; detail: Record<string, unknown> };

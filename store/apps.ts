@@ -36,15 +36,36 @@ export class AppStore {
 
   /** Returns the plaintext key once; only its hash is stored. */
   async createKey(appId: string, apiKey = newSecret('gl_key_')): Promise<string> {
-    await this.keys.insertOne({
+    return (await this.createKeyRecord(appId, apiKey)).apiKey;
+  }
+
+  async createKeyRecord(appId: string, apiKey = newSecret('gl_key_')) {
+    const record: ApiKeyDoc = {
       _id: newId('key'),
       appId,
       hash: hashSecret(apiKey),
       prefix: apiKey.slice(0, 12),
       createdAt: new Date(),
       revokedAt: null,
-    });
-    return apiKey;
+    };
+    await this.keys.insertOne(record);
+    return { record, apiKey };
+  }
+
+  listKeys(appId: string): Promise<ApiKeyDoc[]> {
+    return this.keys.find({ appId }).sort({ createdAt: 1 }).toArray();
+  }
+
+  /** Revoked keys stop authenticating at once; the record stays for the audit trail. */
+  async revokeKey(keyId: string, appId?: string): Promise<ApiKeyDoc | null> {
+    const filter = appId ? { _id: keyId, appId } : { _id: keyId };
+    const key = await this.keys.findOne(filter);
+    if (!key) return null;
+    if (!key.revokedAt) {
+      key.revokedAt = new Date();
+      await this.keys.updateOne({ _id: key._id, revokedAt: null }, { $set: { revokedAt: key.revokedAt } });
+    }
+    return key;
   }
 
   async authenticate(apiKey: string): Promise<AppDoc | null> {

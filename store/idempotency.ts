@@ -60,6 +60,11 @@ export class IdempotencyStore {
     );
   }
 
+  /** Drops expired keys (lookups already ignore them; this keeps the collection small). */
+  async purgeExpired(now = new Date()): Promise<number> {
+    return (await this.keys.deleteMany({ expiresAt: { $lte: now } })).deletedCount;
+  }
+
   /** A failed request (5xx) releases its key, so the client may retry with it. */
   async release(id: string): Promise<void> {
     await retryBusy(() => this.keys.deleteOne({ _id: id, state: 'in_progress' }));

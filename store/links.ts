@@ -21,6 +21,12 @@ export interface LinkEventDoc extends LinkEvent {
   seq: number;
 }
 
+/** Where a page of a newest-first listing ended. */
+export interface ListPosition {
+  createdAt: Date;
+  id: string;
+}
+
 export const workflowIdFor = (linkId: string) => `link-${linkId}`;
 
 export class LinkStore {
@@ -55,13 +61,19 @@ export class LinkStore {
     appId: string,
     filter: { status?: LinkStatus; organizationId?: string },
     limit: number,
-    after?: string,
+    after?: ListPosition,
   ) {
     const query: Filter<LinkDoc> = { appId };
     if (filter.status) query.status = filter.status;
     if (filter.organizationId) query['organization.id'] = filter.organizationId;
-    if (after) query._id = { $lt: after };
-    return this.links.find(query).sort({ _id: -1 }).limit(limit).toArray();
+    // Newest first; ties on createdAt are broken by id, so a page boundary never skips or repeats a link.
+    if (after) {
+      query.$or = [
+        { createdAt: { $lt: after.createdAt } },
+        { createdAt: after.createdAt, _id: { $lt: after.id } },
+      ];
+    }
+    return this.links.find(query).sort({ createdAt: -1, _id: -1 }).limit(limit).toArray();
   }
 
   /**

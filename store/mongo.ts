@@ -31,5 +31,8 @@ export async function ensureIndexes(db: Db): Promise<void> {
     db.collection('email_log').createIndex({ linkId: 1 }),
     db.collection('webhook_endpoints').createIndex({ appId: 1, enabled: 1 }),
     db.collection('webhook_deliveries').createIndex({ linkId: 1 }),
+    db.collection('webhook_deliveries').createIndex({ appId: 1, endpointId: 1, firstAttemptAt: -1 }),
+    db.collection('link_events').createIndex({ linkId: 1, at: 1 }),
+    db.collection('idempotency_keys').createIndex({ expiresAt: 1 }),
   ]);
 }

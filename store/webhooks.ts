@@ -11,6 +11,8 @@ export interface WebhookEndpointDoc {
   events: WebhookEventType[];
   /** The signing secret, encrypted like credentials (it must be read back to sign). */
   secret: Sealed;
+  /** After a rotation the old secret keeps signing (alongside the new one) until this time. */
+  previousSecret?: { sealed: Sealed; until: Date } | null;
   enabled: boolean;
   disabledReason: string | null;
   createdAt: Date;
@@ -30,8 +32,11 @@ export interface WebhookDeliveryDoc {
   appId: string;
   linkId: string;
   type: WebhookEventType;
+  /** The exact JSON body sent (no secrets in it), kept so a delivery can be replayed byte for byte. */
+  payload: string;
   status: 'pending' | 'delivered' | 'endpoint_gone';
   attempts: DeliveryAttempt[];
+  firstAttemptAt: Date;
   deliveredAt: Date | null;
 }
 
@@ -87,8 +92,84 @@ export class WebhookStore {
     return this.endpoints.find({ appId, enabled: true, events: type }).toArray();
   }
 
-  secretOf(endpoint: WebhookEndpointDoc): string {
-    return this.keyring.open(endpoint.secret, endpoint._id, `webhook endpoint ${endpoint._id}`);
+  find(appId: string, id: string) {
+    return this.endpoints.findOne({ _id: id, appId });
+  }
+
+  /** Changes the event filter and/or re-enables an endpoint (clearing why it was disabled). */
+  async update(
+    appId: string,
+    id: string,
+    change: { events?: WebhookEventType[]; enabled?: boolean },
+  ): Promise<WebhookEndpointDoc | null> {
+    const set: Partial<WebhookEndpointDoc> = {};
+    if (change.events) set.events = change.events;
+    if (change.enabled !== undefined) {
+      set.enabled = change.enabled;
+      set.disabledReason = change.enabled ? null : 'disabled by the app';
+    }
+    await this.endpoints.updateOne({ _id: id, appId }, { $set: set });
+    return this.find(appId, id);
+  }
+
+  /** A new signing secret; the old one keeps signing for `overlapMs` so receivers can switch without loss. */
+  async rotateSecret(appId: string, id: string, secret: string, overlapMs = 24 * 3_600_000) {
+    const endpoint = await this.find(appId, id);
+    if (!endpoint) return null;
+    await this.endpoints.updateOne(
+      { _id: id, appId },
+      {
+        $set: {
+          secret: this.keyring.seal(secret, id),
+          previousSecret: { sealed: endpoint.secret, until: new Date(Date.now() + overlapMs) },
+        },
+      },
+    );
+    return this.find(appId, id);
+  }
+
+  /** The secrets that sign right now: the current one, plus the previous one during a rotation. */
+  secretsOf(endpoint: WebhookEndpointDoc, now = new Date()): string[] {
+    const what = `webhook endpoint ${endpoint._id}`;
+    const secrets = [this.keyring.open(endpoint.secret, endpoint._id, what)];
+    if (endpoint.previousSecret && endpoint.previousSecret.until > now) {
+      secrets.push(this.keyring.open(endpoint.previousSecret.sealed, endpoint._id, what));
+    }
+    return secrets;
+  }
+
+  /** Every sealed secret of every endpoint, for re-encryption under the newest key. */
+  async reencrypt(): Promise<{ updated: number; total: number }> {
+    let updated = 0;
+    let total = 0;
+    for await (const endpoint of this.endpoints.find({})) {
+      total++;
+      const stale =
+        endpoint.secret.keyId !== this.keyring.primaryId ||
+        (endpoint.previousSecret && endpoint.previousSecret.sealed.keyId !== this.keyring.primaryId);
+      if (!stale) continue;
+      const what = `webhook endpoint ${endpoint._id}`;
+      const reseal = (sealed: Sealed) =>
+        this.keyring.seal(this.keyring.open(sealed, endpoint._id, what), endpoint._id);
+      await this.endpoints.updateOne(
+        { _id: endpoint._id },
+        {
+          $set: {
+            secret: reseal(endpoint.secret),
+            ...(endpoint.previousSecret
+              ? {
+                  previousSecret: {
+                    ...endpoint.previousSecret,
+                    sealed: reseal(endpoint.previousSecret.sealed),
+                  },
+                }
+              : {}),
+          },
+        },
+      );
+      updated++;
+    }
+    return { updated, total };
   }
 
   async disable(id: string, reason: string): Promise<void> {
@@ -100,14 +181,14 @@ export class WebhookStore {
   }
 
   async recordAttempt(
-    base: Omit<WebhookDeliveryDoc, '_id' | 'status' | 'attempts' | 'deliveredAt'>,
+    base: Omit<WebhookDeliveryDoc, '_id' | 'status' | 'attempts' | 'deliveredAt' | 'firstAttemptAt'>,
     attempt: DeliveryAttempt,
     status: WebhookDeliveryDoc['status'],
   ): Promise<void> {
     await this.deliveries.updateOne(
       { _id: `${base.eventId}:${base.endpointId}` },
       {
-        $setOnInsert: { ...base },
+        $setOnInsert: { ...base, firstAttemptAt: attempt.at },
         $push: { attempts: attempt },
         $set: { status, deliveredAt: status === 'delivered' ? attempt.at : null },
       },
@@ -117,5 +198,18 @@ export class WebhookStore {
 
   deliveriesForLink(linkId: string) {
     return this.deliveries.find({ linkId }).toArray();
+  }
+
+  /** An endpoint's deliveries, newest event first; `failedOnly` keeps those that never got a 2xx. */
+  deliveriesForEndpoint(appId: string, endpointId: string, failedOnly: boolean, limit: number) {
+    return this.deliveries
+      .find({ appId, endpointId, ...(failedOnly ? { status: { $ne: 'delivered' as const } } : {}) })
+      .sort({ firstAttemptAt: -1 })
+      .limit(limit)
+      .toArray();
+  }
+
+  findDelivery(appId: string, deliveryId: string) {
+    return this.deliveries.findOne({ _id: deliveryId, appId });
   }
 }

@@ -12,6 +12,7 @@ import { HarvestClient } from '../greenhouse/harvest-client';
 import { LegacyV1Client } from '../greenhouse/legacy-v1-client';
 import { createSmtpMailer } from '../mail/mailer';
 import { ConnectTokenStore } from '../store/connect-tokens';
+import { CounterStore } from '../store/counters';
 import { CredentialVault } from '../store/credential-vault';
 import { EmailLog } from '../store/email-log';
 import { LinkStore } from '../store/links';
@@ -51,6 +52,7 @@ export async function createWorker(
   const mailer = createSmtpMailer(config.SMTP_URL, config.MAIL_FROM);
   const activities = createActivities({
     links: new LinkStore(mongo.db),
+    counters: new CounterStore(mongo.db),
     vault: new CredentialVault(mongo.db, config.CREDENTIALS_KEYS),
     harvest: new HarvestClient({
       authUrl: config.GREENHOUSE_AUTH_URL,

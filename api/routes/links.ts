@@ -2,6 +2,7 @@ import { Router } from 'express';
 import type { LinkService } from '../../links/service';
 import type { LinkStore } from '../../store/links';
 import { callingApp } from '../auth';
+import { encodeCursor } from '../cursor';
 import { linkResource } from '../link-resource';
 import { fromZod, problems } from '../problem';
 import { createLinkBodySchema, listLinksQuery } from '../schemas';
@@ -32,10 +33,12 @@ export function linksRouter(deps: {
     const { limit, cursor, ...filter } = parsed.data;
     const rows = await deps.links.list(callingApp(res)._id, filter, limit + 1, cursor);
     const page = rows.slice(0, limit);
+    const last = page.at(-1);
     res.json({
       object: 'list',
       data: page.map(linkResource),
-      nextCursor: rows.length > limit ? (page.at(-1)?._id ?? null) : null,
+      nextCursor:
+        rows.length > limit && last ? encodeCursor({ createdAt: last.createdAt, id: last._id }) : null,
     });
   });
 
@@ -51,11 +54,7 @@ export function linksRouter(deps: {
 
   router.get('/:id/timeline', async (req, res) => {
     const link = await load(callingApp(res)._id, req.params.id);
-    const events = await deps.links.timeline(link._id);
-    res.json({
-      object: 'list',
-      data: events.map(({ seq, type, at, data }) => ({ seq, type, at, data: data ?? {} })),
-    });
+    res.json({ object: 'list', data: await deps.service.timeline(link._id) });
   });
 
   router.post('/:id/connect-url', async (req, res) => {

@@ -1,12 +1,13 @@
 import { Router } from 'express';
-import type { WebhookEndpointDoc, WebhookStore } from '../../store/webhooks';
+import type { WebhookDeliveryDoc, WebhookEndpointDoc, WebhookStore } from '../../store/webhooks';
+import { DELIVERY_STATUS, postWebhook } from '../../webhooks/post-webhook';
 import { newWebhookSecret } from '../../webhooks/standard-webhooks';
 import { callingApp } from '../auth';
 import { fromZod, problems } from '../problem';
-import { createWebhookEndpointBody } from '../schemas';
+import { createWebhookEndpointBody, listDeliveriesQuery, updateWebhookEndpointBody } from '../schemas';
 
-const endpointResource = (e: WebhookEndpointDoc) => ({
-  object: 'webhook_endpoint',
+export const endpointResource = (e: WebhookEndpointDoc) => ({
+  object: 'webhook_endpoint' as const,
   id: e._id,
   url: e.url,
   events: e.events,
@@ -15,9 +16,32 @@ const endpointResource = (e: WebhookEndpointDoc) => ({
   createdAt: e.createdAt.toISOString(),
 });
 
-/** Webhook endpoints of the calling app. The signing secret is shown once, at creation. */
+export const deliveryResource = (d: WebhookDeliveryDoc) => ({
+  object: 'webhook_delivery' as const,
+  id: d._id,
+  eventId: d.eventId,
+  endpointId: d.endpointId,
+  linkId: d.linkId,
+  type: d.type,
+  status: d.status,
+  attempts: d.attempts.map((a) => ({
+    at: a.at.toISOString(),
+    httpStatus: a.httpStatus ?? null,
+    error: a.error ?? null,
+    durationMs: a.durationMs,
+  })),
+  deliveredAt: d.deliveredAt ? d.deliveredAt.toISOString() : null,
+});
+
+/** Webhook endpoints of the calling app. A signing secret is shown once: at creation and at rotation. */
 export function webhookEndpointsRouter(deps: { webhooks: WebhookStore }) {
   const router = Router();
+
+  const load = async (appId: string, id: string) => {
+    const endpoint = await deps.webhooks.find(appId, id);
+    if (!endpoint) throw problems.notFound(`Webhook endpoint ${id}`);
+    return endpoint;
+  };
 
   router.post('/', async (req, res) => {
     const parsed = createWebhookEndpointBody.safeParse(req.body ?? {});
@@ -36,11 +60,75 @@ export function webhookEndpointsRouter(deps: { webhooks: WebhookStore }) {
     res.json({ object: 'list', data: (await deps.webhooks.list(callingApp(res)._id)).map(endpointResource) });
   });
 
+  router.get('/:id', async (req, res) => {
+    res.json(endpointResource(await load(callingApp(res)._id, req.params.id)));
+  });
+
+  router.patch('/:id', async (req, res) => {
+    const appId = callingApp(res)._id;
+    await load(appId, req.params.id);
+    const parsed = updateWebhookEndpointBody.safeParse(req.body ?? {});
+    if (!parsed.success) throw fromZod(parsed.error);
+    res.json(
+      endpointResource((await deps.webhooks.update(appId, req.params.id, parsed.data)) as WebhookEndpointDoc),
+    );
+  });
+
   router.delete('/:id', async (req, res) => {
     if (!(await deps.webhooks.remove(callingApp(res)._id, req.params.id))) {
       throw problems.notFound(`Webhook endpoint ${req.params.id}`);
     }
     res.status(204).end();
+  });
+
+  router.post('/:id/rotate-secret', async (req, res) => {
+    const secret = newWebhookSecret();
+    const endpoint = await deps.webhooks.rotateSecret(callingApp(res)._id, req.params.id, secret);
+    if (!endpoint) throw problems.notFound(`Webhook endpoint ${req.params.id}`);
+    res.json({
+      ...endpointResource(endpoint),
+      secret,
+      previousSecretExpiresAt: endpoint.previousSecret?.until.toISOString() ?? null,
+    });
+  });
+
+  router.get('/:id/deliveries', async (req, res) => {
+    const appId = callingApp(res)._id;
+    await load(appId, req.params.id);
+    const parsed = listDeliveriesQuery.safeParse(req.query);
+    if (!parsed.success) throw fromZod(parsed.error, 'query');
+    const rows = await deps.webhooks.deliveriesForEndpoint(
+      appId,
+      req.params.id,
+      parsed.data.status === 'failed',
+      parsed.data.limit,
+    );
+    res.json({ object: 'list', data: rows.map(deliveryResource) });
+  });
+
+  /** Sends a recorded delivery once more, now, with the same webhook-id (receivers dedupe on it). */
+  router.post('/:id/deliveries/:deliveryId/replay', async (req, res) => {
+    const appId = callingApp(res)._id;
+    const endpoint = await load(appId, req.params.id);
+    const delivery = await deps.webhooks.findDelivery(appId, req.params.deliveryId);
+    if (!delivery || delivery.endpointId !== endpoint._id) {
+      throw problems.notFound(`Delivery ${req.params.deliveryId}`);
+    }
+    const outcome = await postWebhook({
+      url: endpoint.url,
+      secrets: deps.webhooks.secretsOf(endpoint),
+      eventId: delivery.eventId,
+      body: delivery.payload,
+    });
+    // A replay that fails leaves a delivered event delivered: it is the receiver's copy that matters.
+    const status = delivery.status === 'delivered' ? 'delivered' : DELIVERY_STATUS[outcome.kind];
+    const { eventId, endpointId, linkId, type, payload } = delivery;
+    await deps.webhooks.recordAttempt(
+      { eventId, endpointId, appId, linkId, type, payload },
+      outcome.attempt,
+      status,
+    );
+    res.json(deliveryResource((await deps.webhooks.findDelivery(appId, delivery._id)) as WebhookDeliveryDoc));
   });
 
   return router;

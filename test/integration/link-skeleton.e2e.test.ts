@@ -71,7 +71,20 @@ describe('a link, end to end over the real stack', () => {
     const timeline = await http(api, 'GET', `/v1/links/${created.json.id}/timeline`, {
       apiKey: stack.apiKey,
     });
-    expect(timeline.json.data.map((e: { type: string }) => e.type)).toEqual([
+    type Entry = { source: string; type: string; at: string };
+    const entries: Entry[] = timeline.json.data;
+    expect(entries.map((e) => e.at)).toEqual(entries.map((e) => e.at).sort());
+    // Temporal's side of the story: the update, the recheck signal, each activity and its outcome.
+    const workflowTypes = entries.filter((e) => e.source === 'workflow').map((e) => e.type);
+    expect(workflowTypes[0]).toBe('run.started');
+    expect(workflowTypes).toContain('update.submitCredentials.accepted');
+    expect(workflowTypes).toContain('signal.recheck');
+    expect(workflowTypes).toContain('activity.probeCredentials.completed');
+    expect(workflowTypes).toContain('activity.sendLinkEmail.completed');
+    expect(workflowTypes).toContain('timer.started');
+    expect(workflowTypes.at(-1)).toBe('run.completed');
+    expect(JSON.stringify(entries)).not.toContain(credential.clientSecret);
+    expect(entries.filter((e) => e.source === 'link').map((e) => e.type)).toEqual([
       'started',
       'credentials_submitted',
       'probed',

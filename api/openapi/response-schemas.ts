@@ -1,0 +1,136 @@
+/** The JSON the API answers with, as zod schemas: the OpenAPI document is generated from these. */
+import { z } from 'zod';
+import { LINK_STATUSES, WEBHOOK_EVENTS } from '../../links/model';
+
+const isoTime = z.iso.datetime({ offset: true });
+const person = z.object({ email: z.string(), name: z.string().optional() });
+const list = <T extends z.ZodType>(item: T) =>
+  z.object({ object: z.literal('list'), data: z.array(item), nextCursor: z.string().nullable().optional() });
+
+export const linkSchema = z
+  .object({
+    object: z.literal('link'),
+    id: z.string(),
+    status: z.enum(LINK_STATUSES),
+    assignee: z.enum(['requester', 'admin']),
+    organization: z.object({ id: z.string(), name: z.string() }),
+    requester: person,
+    admin: person.nullable(),
+    permissionSet: z.string(),
+    locale: z.string(),
+    metadata: z.record(z.string(), z.string()),
+    permissions: z.array(
+      z.object({
+        scope: z.string(),
+        label: z.string(),
+        status: z.enum(['granted', 'missing', 'needs_site_admin', 'unknown', 'not_checked']),
+        evidence: z
+          .object({
+            httpStatus: z.number().int().optional(),
+            message: z.string().optional(),
+            checkedAt: z.string(),
+          })
+          .optional(),
+      }),
+    ),
+    lastCheckedAt: z.string().nullable(),
+    credentialProblem: z.object({ problem: z.string(), message: z.string(), at: z.string() }).nullable(),
+    remindersSent: z.number().int(),
+    createdAt: isoTime,
+    updatedAt: isoTime,
+  })
+  .meta({ id: 'Link' });
+
+export const createdLinkSchema = linkSchema
+  .extend({ connectUrl: z.url(), connectUrlExpiresAt: isoTime })
+  .meta({ id: 'CreatedLink' });
+
+export const connectUrlSchema = z
+  .object({ id: z.string(), connectUrl: z.url(), connectUrlExpiresAt: isoTime })
+  .meta({ id: 'ConnectUrl' });
+
+export const linkListSchema = list(linkSchema).meta({ id: 'LinkList' });
+
+export const timelineSchema = list(
+  z.object({
+    at: isoTime,
+    source: z.enum(['link', 'workflow']),
+    type: z.string(),
+    actor: z.string(),
+    detail: z.record(z.string(), z.unknown()),
+  }),
+).meta({ id: 'Timeline' });
+
+export const acceptedSchema = z
+  .object({
+    id: z.string(),
+    recheck: z.literal('requested').optional(),
+    cancel: z.literal('requested').optional(),
+  })
+  .meta({ id: 'Accepted' });
+
+export const apiKeySchema = z
+  .object({
+    object: z.literal('api_key'),
+    id: z.string(),
+    prefix: z.string(),
+    createdAt: isoTime,
+    revokedAt: isoTime.nullable(),
+  })
+  .meta({ id: 'ApiKey' });
+
+export const createdApiKeySchema = apiKeySchema.extend({ key: z.string() }).meta({ id: 'CreatedApiKey' });
+export const apiKeyListSchema = list(apiKeySchema).meta({ id: 'ApiKeyList' });
+
+export const webhookEndpointSchema = z
+  .object({
+    object: z.literal('webhook_endpoint'),
+    id: z.string(),
+    url: z.string(),
+    events: z.array(z.enum(WEBHOOK_EVENTS)),
+    enabled: z.boolean(),
+    disabledReason: z.string().nullable(),
+    createdAt: isoTime,
+  })
+  .meta({ id: 'WebhookEndpoint' });
+
+export const webhookEndpointWithSecretSchema = webhookEndpointSchema
+  .extend({ secret: z.string().startsWith('whsec_'), previousSecretExpiresAt: isoTime.nullable().optional() })
+  .meta({ id: 'WebhookEndpointWithSecret' });
+
+export const webhookEndpointListSchema = list(webhookEndpointSchema).meta({ id: 'WebhookEndpointList' });
+
+export const webhookDeliverySchema = z
+  .object({
+    object: z.literal('webhook_delivery'),
+    id: z.string(),
+    eventId: z.string(),
+    endpointId: z.string(),
+    linkId: z.string(),
+    type: z.enum(WEBHOOK_EVENTS),
+    status: z.enum(['pending', 'delivered', 'endpoint_gone']),
+    attempts: z.array(
+      z.object({
+        at: isoTime,
+        httpStatus: z.number().int().nullable(),
+        error: z.string().nullable(),
+        durationMs: z.number(),
+      }),
+    ),
+    deliveredAt: isoTime.nullable(),
+  })
+  .meta({ id: 'WebhookDelivery' });
+
+export const webhookDeliveryListSchema = list(webhookDeliverySchema).meta({ id: 'WebhookDeliveryList' });
+
+export const problemSchema = z
+  .object({
+    type: z.string(),
+    title: z.string(),
+    status: z.number().int(),
+    detail: z.string().optional(),
+    errors: z.array(z.object({ field: z.string(), message: z.string() })).optional(),
+  })
+  .meta({ id: 'Problem' });
+
+export const healthSchema = z.object({ status: z.string(), detail: z.string().optional() });
