@@ -40,8 +40,7 @@ export async function renderDomainMetrics(db: Db): Promise<string> {
     { $group: { _id: '$kind', n: { $sum: 1 } } },
   ]);
   const attempts = await grouped(db, 'webhook_deliveries', [
-    { $unwind: '$attempts' },
-    { $group: { _id: '$status', n: { $sum: 1 } } },
+    { $group: { _id: '$status', n: { $sum: '$attemptCount' } } },
   ]);
   return [
     render({

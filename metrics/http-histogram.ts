@@ -45,7 +45,9 @@ export class HttpHistogram {
     const name = 'greenlink_http_request_duration_seconds';
     const lines = [`# HELP ${name} HTTP request latency.`, `# TYPE ${name} histogram`];
     for (const s of this.series.values()) {
-      BUCKETS.forEach((bound, i) => lines.push(`${name}_bucket{${s.labels},le="${bound}"} ${s.counts[i]}`));
+      BUCKETS.forEach((bound, i) => {
+        lines.push(`${name}_bucket{${s.labels},le="${bound}"} ${s.counts[i]}`);
+      });
       lines.push(`${name}_bucket{${s.labels},le="+Inf"} ${s.count}`);
       lines.push(`${name}_sum{${s.labels}} ${s.sum}`);
       lines.push(`${name}_count{${s.labels}} ${s.count}`);

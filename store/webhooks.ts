@@ -36,6 +36,8 @@ export interface WebhookDeliveryDoc {
   payload: string;
   status: 'pending' | 'delivered' | 'endpoint_gone';
   attempts: DeliveryAttempt[];
+  /** attempts.length, kept as a field so metrics can sum it (FerretDB has no $size, and its $unwind drops fields). */
+  attemptCount: number;
   firstAttemptAt: Date;
   deliveredAt: Date | null;
 }
@@ -181,7 +183,10 @@ export class WebhookStore {
   }
 
   async recordAttempt(
-    base: Omit<WebhookDeliveryDoc, '_id' | 'status' | 'attempts' | 'deliveredAt' | 'firstAttemptAt'>,
+    base: Omit<
+      WebhookDeliveryDoc,
+      '_id' | 'status' | 'attempts' | 'attemptCount' | 'deliveredAt' | 'firstAttemptAt'
+    >,
     attempt: DeliveryAttempt,
     status: WebhookDeliveryDoc['status'],
   ): Promise<void> {
@@ -190,6 +195,7 @@ export class WebhookStore {
       {
         $setOnInsert: { ...base, firstAttemptAt: attempt.at },
         $push: { attempts: attempt },
+        $inc: { attemptCount: 1 },
         $set: { status, deliveredAt: status === 'delivered' ? attempt.at : null },
       },
       { upsert: true },

@@ -1,0 +1,129 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { http } from '../support/http';
+import { startTestStack, type TestStack } from '../support/stack';
+
+describe('API keys: several per app, revocable', () => {
+  let stack: TestStack;
+  beforeAll(async () => {
+    stack = await startTestStack({ worker: false });
+  });
+  afterAll(async () => {
+    await stack?.close();
+  });
+
+  it('creates a second key (shown once), lists keys without secrets, and a revoked key stops at once', async () => {
+    const created = await http(stack.api.url, 'POST', '/v1/api-keys', { apiKey: stack.apiKey, body: {} });
+    expect(created.status).toBe(201);
+    const second: string = created.json.key;
+    expect(second).toMatch(/^gl_key_/);
+    expect((await http(stack.api.url, 'GET', '/v1/links', { apiKey: second })).status).toBe(200);
+
+    const listed = await http(stack.api.url, 'GET', '/v1/api-keys', { apiKey: second });
+    expect(listed.json.data).toHaveLength(2);
+    expect(listed.text).not.toContain(second);
+    expect(listed.text).not.toContain(stack.apiKey);
+
+    const revoked = await http(stack.api.url, 'DELETE', `/v1/api-keys/${created.json.id}`, {
+      apiKey: stack.apiKey,
+    });
+    expect(revoked.status).toBe(200);
+    expect(revoked.json.revokedAt).not.toBeNull();
+    const refused = await http(stack.api.url, 'GET', '/v1/links', { apiKey: second });
+    expect(refused.status).toBe(401);
+    expect(refused.json.detail).toContain('revoked');
+    // The first key is untouched.
+    expect((await http(stack.api.url, 'GET', '/v1/links', { apiKey: stack.apiKey })).status).toBe(200);
+  });
+
+  it("cannot revoke another app's key (404), and rejects missing and malformed keys", async () => {
+    const other = await startTestStack({ worker: false });
+    try {
+      const [otherKey] = (await http(other.api.url, 'GET', '/v1/api-keys', { apiKey: other.apiKey })).json
+        .data;
+      // Both stacks share nothing but the server: a key id from elsewhere does not exist here.
+      expect(
+        (await http(stack.api.url, 'DELETE', `/v1/api-keys/${otherKey.id}`, { apiKey: stack.apiKey })).status,
+      ).toBe(404);
+    } finally {
+      await other.close();
+    }
+    expect((await http(stack.api.url, 'GET', '/v1/api-keys')).status).toBe(401);
+    const bad = await http(stack.api.url, 'GET', '/v1/api-keys', { apiKey: 'gl_key_not-a-key' });
+    expect(bad.status).toBe(401);
+    expect(bad.headers.get('content-type')).toContain('application/problem+json');
+  });
+});
+
+describe('cursor pagination of GET /v1/links', () => {
+  it('walks every link exactly once, newest first, and names a bad cursor', async () => {
+    const stack = await startTestStack({ worker: false });
+    try {
+      const ids: string[] = [];
+      for (let i = 0; i < 7; i++) {
+        const r = await http(stack.api.url, 'POST', '/v1/links', {
+          apiKey: stack.apiKey,
+          body: {
+            organization: { id: 'page', name: `Org ${i}` },
+            requester: { email: `p${i}@acme.example` },
+          },
+        });
+        ids.push(r.json.id);
+      }
+      const seen: string[] = [];
+      let cursor: string | null = null;
+      let pages = 0;
+      do {
+        const page = await http(
+          stack.api.url,
+          'GET',
+          `/v1/links?organizationId=page&limit=3${cursor ? `&cursor=${cursor}` : ''}`,
+          { apiKey: stack.apiKey },
+        );
+        expect(page.status).toBe(200);
+        seen.push(...page.json.data.map((l: { id: string }) => l.id));
+        cursor = page.json.nextCursor;
+        pages++;
+      } while (cursor);
+      expect(pages).toBe(3);
+      expect(seen).toEqual([...ids].reverse());
+
+      const bad = await http(stack.api.url, 'GET', '/v1/links?cursor=garbage&limit=0', {
+        apiKey: stack.apiKey,
+      });
+      expect(bad.status).toBe(422);
+      expect(bad.json.errors.map((e: { field: string }) => e.field).sort()).toEqual([
+        'query.cursor',
+        'query.limit',
+      ]);
+    } finally {
+      await stack.close();
+    }
+  });
+});
+
+describe('rate limits', () => {
+  it('limits each app on the API and each client IP on the connect pages, with Retry-After', async () => {
+    const stack = await startTestStack({
+      worker: false,
+      env: { API_RATE_LIMIT: '5/1m', CONNECT_RATE_LIMIT: '3/1m' },
+    });
+    try {
+      const statuses: number[] = [];
+      for (let i = 0; i < 6; i++) {
+        statuses.push((await http(stack.api.url, 'GET', '/v1/links', { apiKey: stack.apiKey })).status);
+      }
+      expect(statuses).toEqual([200, 200, 200, 200, 200, 429]);
+      const limited = await http(stack.api.url, 'GET', '/v1/links', { apiKey: stack.apiKey });
+      expect(limited.json.type).toContain('rate_limited');
+      expect(Number(limited.headers.get('retry-after'))).toBeGreaterThan(0);
+      expect(limited.headers.get('ratelimit-remaining')).toBe('0');
+
+      const pages: number[] = [];
+      for (let i = 0; i < 4; i++)
+        pages.push((await http(stack.api.url, 'GET', '/connect/unknown-token')).status);
+      expect(pages).toEqual([404, 404, 404, 429]);
+    } finally {
+      await stack.close();
+    }
+  });
+});
