@@ -18,8 +18,12 @@ const REDACT = [
   'req.headers.cookie',
 ];
 
-export function createLogger(name: string, level = process.env.LOG_LEVEL ?? 'info'): Logger {
-  return pino({ name, level, redact: { paths: REDACT, censor: '[redacted]' } });
+export function createLogger(
+  name: string,
+  level = process.env.LOG_LEVEL ?? 'info',
+  destination?: pino.DestinationStream,
+): Logger {
+  return pino({ name, level, redact: { paths: REDACT, censor: '[redacted]' } }, destination);
 }
 
 export type { Logger };

@@ -51,4 +51,26 @@ export class CredentialVault {
     if (!doc) throw new Error(`credential record ${credentialRef} not found`);
     return JSON.parse(this.keyring.open(doc, doc.linkId, `credential ${doc._id}`)) as GreenhouseCredential;
   }
+
+  /** Re-seals every record not under the newest key (after a rotation); returns counts for the operator. */
+  async reencrypt(onProgress?: (done: number) => void): Promise<{ updated: number; total: number }> {
+    let updated = 0;
+    let total = 0;
+    for await (const doc of this.records.find({})) {
+      total++;
+      if (doc.keyId !== this.keyring.primaryId) {
+        const plaintext = this.keyring.open(doc, doc.linkId, `credential ${doc._id}`);
+        const sealed = this.keyring.seal(plaintext, doc.linkId);
+        // Only if nobody re-sealed it meanwhile: the filter on the old key id makes a rerun harmless.
+        await retryBusy(() => this.records.updateOne({ _id: doc._id, keyId: doc.keyId }, { $set: sealed }));
+        updated++;
+      }
+      if (total % 100 === 0) onProgress?.(total);
+    }
+    return { updated, total };
+  }
+
+  get primaryKeyId(): string {
+    return this.keyring.primaryId;
+  }
 }

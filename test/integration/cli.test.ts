@@ -1,12 +1,22 @@
 import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import type { Db } from 'mongodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../config/load';
+import { CredentialVault } from '../../store/credential-vault';
+import { hashSecret } from '../../store/ids';
+import { connectMongo } from '../../store/mongo';
+import { WebhookStore } from '../../store/webhooks';
 import { http } from '../support/http';
 import { configEnv, startTestStack, type TestStack } from '../support/stack';
 
 const ROOT = path.join(__dirname, '..', '..');
 const run = promisify(execFile);
+
+const appIdOf = async (db: Db, apiKey: string) =>
+  String((await db.collection('api_keys').findOne({ hash: hashSecret(apiKey) }))?.appId);
 
 describe('operator CLI (npm run cli)', () => {
   let stack: TestStack;
@@ -40,6 +50,59 @@ describe('operator CLI (npm run cli)', () => {
 
     const recheck = await cli('links', 'recheck', link.json.id);
     expect(recheck.stdout).toContain(`Re-check requested for ${link.json.id}`);
+  });
+
+  it('lists and revokes API keys', async () => {
+    const created = await cli('apps', 'create', '--name', 'Revoker');
+    const apiKey = /API key \(shown once, store it now\): (\S+)/.exec(created.stdout)?.[1] as string;
+    const appId = /Created app (\S+)/.exec(created.stdout)?.[1] as string;
+    const keys = await cli('apps', 'keys', '--app', appId);
+    const keyId = /^(key_\S+)/m.exec(keys.stdout)?.[1] as string;
+    expect(keys.stdout).toContain('active');
+    expect(keys.stdout).not.toContain(apiKey);
+    expect((await cli('apps', 'revoke-key', keyId)).stdout).toContain(`Revoked ${keyId}`);
+    expect((await http(stack.api.url, 'GET', '/v1/links', { apiKey })).status).toBe(401);
+    expect((await cli('apps', 'keys', '--app', appId)).stdout).toContain('revoked');
+  });
+
+  it('re-encrypts every stored secret with the newest key, so the old key can go', async () => {
+    const link = await http(stack.api.url, 'POST', '/v1/links', {
+      apiKey: stack.apiKey,
+      body: { organization: { id: 'rot', name: 'Rotation' }, requester: { email: 'rot@acme.example' } },
+    });
+    await http(stack.api.url, 'POST', `${new URL(link.json.connectUrl).pathname}/credentials`, {
+      body: { clientId: '1234.5678', clientSecret: 'rotate-me-secret' },
+    });
+    const endpoint = await http(stack.api.url, 'POST', '/v1/webhook-endpoints', {
+      apiKey: stack.apiKey,
+      body: { url: 'http://127.0.0.1:9/hooks' },
+    });
+    const oldKey = configEnv(stack.config).CREDENTIALS_KEYS;
+    const newKey = `next:${randomBytes(32).toString('base64')}`;
+    const rotate = (keys: string) =>
+      run(process.execPath, ['--import', 'tsx', path.join(ROOT, 'cli', 'main.ts'), 'vault', 'reencrypt'], {
+        cwd: ROOT,
+        env: { ...process.env, ...configEnv(stack.config), CREDENTIALS_KEYS: keys },
+      });
+    const first = await rotate(`${newKey},${oldKey}`);
+    expect(first.stdout).toMatch(/Credentials: [1-9]\d* of [1-9]\d* re-encrypted/);
+    expect(first.stdout).toMatch(/Webhook signing secrets: [1-9]\d* of [1-9]\d* endpoints re-encrypted/);
+    expect((await rotate(`${newKey},${oldKey}`)).stdout).toMatch(/Credentials: 0 of [1-9]\d* re-encrypted/);
+
+    // With only the new key, everything still opens.
+    const newOnly = loadConfig({ ...configEnv(stack.config), CREDENTIALS_KEYS: newKey }).CREDENTIALS_KEYS;
+    const mongo = await connectMongo(stack.config.MONGODB_URI, stack.config.MONGODB_DB);
+    try {
+      const record = await mongo.db.collection('credentials').findOne({ linkId: link.json.id });
+      expect(record?.keyId).toBe('next');
+      const credential = await new CredentialVault(mongo.db, newOnly).load(String(record?._id));
+      expect(credential).toMatchObject({ type: 'harvest_v3', clientSecret: 'rotate-me-secret' });
+      const webhooks = new WebhookStore(mongo.db, newOnly);
+      const doc = await webhooks.find(await appIdOf(mongo.db, stack.apiKey), endpoint.json.id);
+      expect(webhooks.secretsOf(doc as NonNullable<typeof doc>)).toEqual([endpoint.json.secret]);
+    } finally {
+      await mongo.close();
+    }
   });
 
   it('explains bad usage and exits 2', async () => {
