@@ -6,14 +6,17 @@ import { decodeCursor } from './cursor';
 
 const email = z.email({ message: 'must be an email address' });
 
-const durationText = z.string().transform((text, ctx) => {
-  const ms = parseDuration(text);
-  if (ms === undefined) {
-    ctx.addIssue({ code: 'custom', message: `"${text}" is not a duration like 0, 90s, 10m, 6h or 30d` });
-    return z.NEVER;
-  }
-  return ms;
-});
+const durationText = z
+  .string()
+  .regex(/^\d+(\.\d+)?(ms|s|m|h|d)?$/, 'must be a duration like 0, 90s, 10m, 6h or 30d')
+  .transform((text, ctx) => {
+    const ms = parseDuration(text);
+    if (ms === undefined) {
+      ctx.addIssue({ code: 'custom', message: `"${text}" is not a duration like 0, 90s, 10m, 6h or 30d` });
+      return z.NEVER;
+    }
+    return ms;
+  });
 
 /** Per-link timing, e.g. { "reminders": ["0", "1d", "3d"], "reprobes": ["10m", "6h"], "expiresIn": "14d" }. */
 const linkScheduleBody = z

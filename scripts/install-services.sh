@@ -18,6 +18,7 @@ TOOLS=(
   "ferretdb|stack/ferretdb|v1.24.2|"
   "mailpit|github.com/axllent/mailpit|v1.27.11|v1.27.10 v1.27.9"
   "temporal-test-server|maven:io.temporal:temporal-test-server|1.38.0|1.37.0"
+  "schemathesis|pypi:schemathesis|4.32.5|4.32.4"
 )
 
 say() { printf '[services] %s\n' "$*"; }
@@ -40,6 +41,8 @@ build() { # build NAME MODULE VERSION -> 0 on success
   local ticker=$!
   if [[ $module == maven:* ]]; then
     build_maven "$name" "${module#maven:}" "$version" "$tmp" || ok=1
+  elif [[ $module == pypi:* ]]; then
+    build_pypi "$name" "${module#pypi:}" "$version" "$tmp" || ok=1
   else
     local cmd=(go install -trimpath "$module@$version")
     # A folder of this repository: its go.mod pins the version.
@@ -88,7 +91,37 @@ POM
   say "fetched $name $version -> $dest"
 }
 
-wanted="${*:-temporal ferretdb mailpit temporal-test-server}"
+# Schemathesis (the API fuzzer the OpenAPI test runs) into its own virtualenv; $BIN_DIR/<name>-<version> runs it.
+build_pypi() {
+  local name=$1 package=$2 version=$3 tmp=$4
+  # Python 3.12+ preferred: on 3.11 Hypothesis (under schemathesis) trips over a CPython AST bug in its
+  # coverage phase ("AST constructor recursion depth mismatch").
+  local python="" candidate
+  for candidate in python3.13 python3.12 "$(pyenv root 2>/dev/null)"/versions/3.1[2-9]*/bin/python3 python3; do
+    if "$candidate" -c 'import sys, venv; sys.exit(sys.version_info < (3, 12))' >/dev/null 2>&1; then python=$candidate; break; fi
+  done
+  if [ -z "$python" ] && python3 -c 'import venv' >/dev/null 2>&1; then
+    python=python3
+    say "WARNING: no Python 3.12+ found; using $(python3 --version), whose AST bug can break schemathesis' coverage phase"
+  fi
+  if [ -z "$python" ]; then
+    say "ERROR: Python 3.12+ with venv is needed once to install $name (apt-get install python3-venv)."
+    return 1
+  fi
+  local dest="$BIN_DIR/$name-$version.d"
+  say "installing $package==$version from PyPI into $dest with $("$python" --version)"
+  rm -rf "$dest"
+  if ! { "$python" -m venv "$dest" && "$dest/bin/pip" install -q --disable-pip-version-check "$package==$version"; } >"$tmp/build.log" 2>&1; then
+    say "install of $name $version failed; last lines:"
+    tail -n 8 "$tmp/build.log" | sed 's/^/[services]   /'
+    return 1
+  fi
+  printf '#!/usr/bin/env bash\nexec "%s/bin/st" "$@"\n' "$dest" >"$BIN_DIR/$name-$version"
+  chmod +x "$BIN_DIR/$name-$version"
+  say "installed $name $version -> $dest"
+}
+
+wanted="${*:-temporal ferretdb mailpit temporal-test-server schemathesis}"
 for row in "${TOOLS[@]}"; do
   IFS='|' read -r name module version fallbacks <<<"$row"
   [[ " $wanted " == *" $name "* ]] || continue
@@ -98,7 +131,7 @@ for row in "${TOOLS[@]}"; do
     [ -x "$BIN_DIR/$name-$version" ] && { ln -sf "$name-$version" "$BIN_DIR/$name"; echo "$version" >"$BIN_DIR/$name.version"; }
     continue
   fi
-  [[ $module == maven:* ]] || need_go
+  [[ $module == maven:* || $module == pypi:* ]] || need_go
   if [ "$name" = temporal ]; then
     say "first-time build of the Temporal CLI: this takes several minutes on 2 cores (cached afterwards)"
   fi

@@ -10,7 +10,7 @@ export const CACHE_DIR =
   path.join(process.env.XDG_CACHE_HOME ?? path.join(os.homedir(), '.cache'), 'greenlink');
 export const BIN_DIR = path.join(CACHE_DIR, 'bin');
 
-export type ServiceTool = 'temporal' | 'ferretdb' | 'mailpit' | 'temporal-test-server';
+export type ServiceTool = 'temporal' | 'ferretdb' | 'mailpit' | 'temporal-test-server' | 'schemathesis';
 
 /** Builds missing pinned binaries into the per-user cache (prints progress; minutes only the first time). */
 export function installServices(tools: ServiceTool[]): void {

@@ -267,7 +267,11 @@ export function buildOpenApiDocument(options: {
           ([name, schema]) => ({ name, in: 'query', required: false, schema }),
         )
       : [];
-    const errorStatuses = [...(op.public ? [] : [401, 429]), ...(op.errors ?? [])].sort();
+    // Any authenticated POST can meet a reused (422) or in-flight (409) Idempotency-Key.
+    const idempotencyErrors = op.method === 'post' && !op.public ? [400, 409, 422] : [];
+    const errorStatuses = [
+      ...new Set([...(op.public ? [] : [401, 429]), ...idempotencyErrors, ...(op.errors ?? [])]),
+    ].sort();
     const problem = (status: number) => ({
       description: ERROR_TEXT[status] ?? 'Error',
       content: { 'application/problem+json': { schema: ref('Problem') } },

@@ -24,7 +24,7 @@ declare module 'vitest' {
 
 /** Real services on free ports with throw-away data, once per test run. */
 export default async function setup(project: TestProject) {
-  installServices(['temporal', 'ferretdb', 'mailpit', 'temporal-test-server']);
+  installServices(['temporal', 'ferretdb', 'mailpit', 'temporal-test-server', 'schemathesis']);
   const tmpDir = mkdtempSync(path.join(os.tmpdir(), 'greenlink-test-'));
   const started: { stop(): Promise<void> }[] = [];
   const teardown = async () => {
