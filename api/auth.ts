@@ -1,10 +1,14 @@
 import type { NextFunction, Request, Response } from 'express';
 import type { AppDoc, AppStore } from '../store/apps';
+
+/** What a request knows of its app: its id, the scope of every query. */
+export type CallingApp = Pick<AppDoc, '_id'>;
+
 import { problems } from './problem';
 
 declare module 'express-serve-static-core' {
   interface Locals {
-    app?: AppDoc;
+    app?: CallingApp;
   }
 }
 
@@ -21,7 +25,7 @@ export function requireAppKey(apps: AppStore) {
   };
 }
 
-export function callingApp(res: Response): AppDoc {
+export function callingApp(res: Response): CallingApp {
   const app = res.locals.app;
   if (!app) throw new Error('requireAppKey must run before this handler');
   return app;
