@@ -18,6 +18,7 @@ import { type RateLimit, rateLimiter } from './rate-limit';
 import { apiKeysRouter } from './routes/api-keys';
 import { connectRouter } from './routes/connect';
 import { linksRouter } from './routes/links';
+import { operatorRouter } from './routes/operator';
 import { webhookEndpointsRouter } from './routes/webhook-endpoints';
 
 export interface ApiDeps {
@@ -31,6 +32,7 @@ export interface ApiDeps {
   legacyV1Enabled: boolean;
   log: Logger;
   publicUrl: string;
+  operatorTokens: string[];
   limits: { api: RateLimit; connect: RateLimit };
   /** Readiness: resolves when MongoDB and Temporal answer, else rejects naming the one that does not. */
   ready(): Promise<void>;
@@ -110,6 +112,7 @@ export function createApiApp(deps: ApiDeps) {
   app.use('/v1/links', linksRouter(deps));
   app.use('/v1/webhook-endpoints', webhookEndpointsRouter(deps));
   app.use('/v1/api-keys', apiKeysRouter(deps));
+  app.use('/ops', operatorRouter(deps));
   app.use(
     '/connect',
     rateLimiter(deps.limits.connect, (req) => `ip:${req.ip}`),

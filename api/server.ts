@@ -70,6 +70,7 @@ export async function startApi(
     legacyV1Enabled: config.GREENHOUSE_LEGACY_V1,
     log,
     publicUrl: config.PUBLIC_URL,
+    operatorTokens: config.OPERATOR_TOKENS,
     limits: { api: config.API_RATE_LIMIT, connect: config.CONNECT_RATE_LIMIT },
     ready: async () => {
       await withTimeout(mongo.db.command({ ping: 1 }), 'MongoDB');

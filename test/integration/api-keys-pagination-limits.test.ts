@@ -127,3 +127,32 @@ describe('rate limits', () => {
     }
   });
 });
+
+describe('operator API', () => {
+  it("reads any app's link and timeline with an operator token, and nothing without one", async () => {
+    const stack = await startTestStack({
+      worker: false,
+      env: { OPERATOR_TOKENS: 'ops-token-1,ops-token-2' },
+    });
+    try {
+      const link = await http(stack.api.url, 'POST', '/v1/links', {
+        apiKey: stack.apiKey,
+        body: { organization: { id: 'ops', name: 'Ops' }, requester: { email: 'ops@acme.example' } },
+      });
+      const ops = (path: string, token?: string) =>
+        http(stack.api.url, 'GET', path, token ? { headers: { authorization: `Bearer ${token}` } } : {});
+      const read = await ops(`/ops/links/${link.json.id}`, 'ops-token-2');
+      expect(read.status).toBe(200);
+      expect(read.json).toMatchObject({ id: link.json.id, appId: expect.stringMatching(/^app_/) });
+      const timeline = await ops(`/ops/links/${link.json.id}/timeline`, 'ops-token-1');
+      // No worker runs here: the history holds the start and nothing has been logged by the workflow yet.
+      expect(timeline.json.data.map((e: { type: string }) => e.type)).toEqual(['run.started']);
+      expect((await ops(`/ops/links/${link.json.id}`)).status).toBe(401);
+      expect((await ops(`/ops/links/${link.json.id}`, 'ops-token-3')).status).toBe(401);
+      expect((await ops(`/ops/links/${link.json.id}`, stack.apiKey)).status).toBe(401);
+      expect((await ops('/ops/links/lnk_missing', 'ops-token-1')).status).toBe(404);
+    } finally {
+      await stack.close();
+    }
+  });
+});
