@@ -166,3 +166,5 @@ export const listDeliveriesQuery = z.object({
   status: z.enum(['all', 'failed']).default('all'),
   limit: z.coerce.number().int().min(1).max(100).default(20),
 });
+
+export const cancelLinkBody = z.object({ reason: z.string().trim().min(1).max(500).optional() }).strict();

@@ -25,6 +25,7 @@ export async function ensureIndexes(db: Db): Promise<void> {
     db.collection('links').createIndex({ appId: 1, createdAt: -1 }),
     db.collection('link_events').createIndex({ linkId: 1, seq: 1 }, { unique: true }),
     db.collection('api_keys').createIndex({ hash: 1 }, { unique: true }),
+    db.collection('api_keys').createIndex({ appId: 1 }),
     db.collection('connect_tokens').createIndex({ linkId: 1 }),
     db.collection('credentials').createIndex({ linkId: 1 }),
     db.collection('email_log').createIndex({ key: 1 }, { unique: true }),

@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import { WEBHOOK_EVENTS } from '../../links/model';
 import {
+  cancelLinkBody,
   createLinkBodySchema,
   createWebhookEndpointBody,
   listDeliveriesQuery,
@@ -39,7 +40,6 @@ const ERROR_TEXT: Record<number, string> = {
   503: 'A dependency (Temporal, MongoDB) is unreachable; try again',
 };
 
-const cancelBody = z.object({ reason: z.string().max(500).optional() });
 const empty = z.object({});
 
 /** Every operation of the API; `createLinkBodySchema` depends on the deployment's permission sets. */
@@ -107,9 +107,9 @@ function operations(permissionSets: Record<string, string[]>): Operation[] {
       path: '/v1/links/{id}/cancel',
       tag: 'Links',
       summary: 'Cancel a link',
-      body: cancelBody,
+      body: cancelLinkBody,
       ok: { status: 202, schema: responses.acceptedSchema, description: 'Cancel requested' },
-      errors: [400, 404, 409, 415],
+      errors: [400, 404, 409, 415, 422],
     },
     {
       method: 'post',

@@ -5,7 +5,7 @@ import { callingApp } from '../auth';
 import { encodeCursor } from '../cursor';
 import { linkResource } from '../link-resource';
 import { fromZod, problems } from '../problem';
-import { createLinkBodySchema, listLinksQuery } from '../schemas';
+import { cancelLinkBody, createLinkBodySchema, listLinksQuery } from '../schemas';
 
 export function linksRouter(deps: {
   links: LinkStore;
@@ -73,9 +73,9 @@ export function linksRouter(deps: {
 
   router.post('/:id/cancel', async (req, res) => {
     const link = await load(callingApp(res)._id, req.params.id);
-    const reason =
-      typeof req.body?.reason === 'string' ? req.body.reason.slice(0, 500) : 'cancelled by the app';
-    await deps.service.cancel(link._id, reason);
+    const parsed = cancelLinkBody.safeParse(req.body ?? {});
+    if (!parsed.success) throw fromZod(parsed.error);
+    await deps.service.cancel(link._id, parsed.data.reason ?? 'cancelled by the app');
     res.status(202).json({ id: link._id, cancel: 'requested' });
   });
 
