@@ -1,6 +1,7 @@
 import type { EmailKind, Person } from '../links/model';
 import type { Mailer } from '../mail/mailer';
 import { EMAIL_LINKS_TO_PAGE, renderEmail } from '../mail/templates';
+import type { AppStore } from '../store/apps';
 import type { ConnectTokenStore } from '../store/connect-tokens';
 import type { EmailLog } from '../store/email-log';
 
@@ -10,6 +11,7 @@ export interface EmailDeps {
   tokens: ConnectTokenStore;
   publicUrl: string;
   emailTokenTtlMs: number;
+  apps: AppStore;
 }
 
 export interface LinkEmailInput {
@@ -24,6 +26,9 @@ export interface LinkEmailInput {
   requester: Person;
   note?: string;
   missingScopes: string[];
+  /** Absent in emails scheduled before these fields existed: then the app is named generically. */
+  appId?: string;
+  reminderNumber?: number;
 }
 
 export function createEmailActivities(deps: EmailDeps) {
@@ -39,7 +44,13 @@ export function createEmailActivities(deps: EmailDeps) {
       const connectUrl = EMAIL_LINKS_TO_PAGE[input.kind]
         ? `${deps.publicUrl}/connect/${(await deps.tokens.issue(input.linkId, input.purpose, deps.emailTokenTtlMs)).token}`
         : undefined;
-      const email = renderEmail(input.kind, { ...input, connectUrl });
+      const appName = (input.appId && (await deps.apps.findApp(input.appId))?.name) || 'Greenlink';
+      const email = renderEmail(input.kind, {
+        ...input,
+        appName,
+        connectUrl,
+        linkTtlHours: connectUrl ? Math.round(deps.emailTokenTtlMs / 3_600_000) : undefined,
+      });
       await deps.mailer.send({ to: input.to, messageId, ...email });
       await deps.emailLog.markSent(key);
       return { sent: true };

@@ -1,3 +1,4 @@
+import path from 'node:path';
 import { WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import helmet from 'helmet';
@@ -10,6 +11,7 @@ import type { IdempotencyStore } from '../store/idempotency';
 import type { LinkStore } from '../store/links';
 import type { WebhookStore } from '../store/webhooks';
 import { callingApp, requireAppKey } from './auth';
+import type { CsrfGuard } from './csrf';
 import { idempotency } from './idempotency';
 import { renderDocsPage } from './openapi/docs-page';
 import { buildOpenApiDocument } from './openapi/document';
@@ -34,6 +36,7 @@ export interface ApiDeps {
   publicUrl: string;
   operatorTokens: string[];
   limits: { api: RateLimit; connect: RateLimit };
+  csrf: CsrfGuard;
   /** Readiness: resolves when MongoDB and Temporal answer, else rejects naming the one that does not. */
   ready(): Promise<void>;
   /** Link, probe, email and webhook figures for /metrics (Prometheus text). */
@@ -62,7 +65,7 @@ export function createApiApp(deps: ApiDeps) {
       contentSecurityPolicy: {
         directives: {
           'script-src': ["'self'"],
-          'style-src': ["'self'", "'unsafe-inline'"],
+          'style-src': ["'self'"],
           'frame-ancestors': ["'none'"],
           // TLS is the deployment's front proxy's job; upgrading would break plain-http local runs.
           'upgrade-insecure-requests': null,
@@ -85,6 +88,8 @@ export function createApiApp(deps: ApiDeps) {
   const http = new HttpHistogram();
   app.use(http.middleware());
 
+  // The pages' stylesheet and enhancement script: same origin, so the CSP needs no exception.
+  app.use('/assets', express.static(path.join(__dirname, 'assets'), { index: false, maxAge: '1h' }));
   app.get('/healthz', (_req, res) => void res.json({ status: 'ok' }));
   app.get('/readyz', async (_req, res) => {
     try {
@@ -113,11 +118,7 @@ export function createApiApp(deps: ApiDeps) {
   app.use('/v1/webhook-endpoints', webhookEndpointsRouter(deps));
   app.use('/v1/api-keys', apiKeysRouter(deps));
   app.use('/ops', operatorRouter(deps));
-  app.use(
-    '/connect',
-    rateLimiter(deps.limits.connect, (req) => `ip:${req.ip}`),
-    connectRouter(deps),
-  );
+  app.use('/connect', connectRouter(deps));
   app.use((req, _res, next) =>
     next(new Problem(404, 'not_found', 'Not found', `No route for ${req.method} ${req.path}`)),
   );

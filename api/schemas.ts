@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { parseDuration } from '../config/duration';
 import { LEGACY_V1_RETIRED_NOTICE } from '../greenhouse/legacy-v1-catalog';
+import { LOCALES } from '../i18n/locale';
 import { LINK_STATUSES, WEBHOOK_EVENTS } from '../links/model';
 import { decodeCursor } from './cursor';
 
@@ -60,7 +61,11 @@ export function createLinkBodySchema(permissionSets: Record<string, string[]>) {
       permissionSet: z
         .enum(names as [string, ...string[]], { error: `must be one of: ${names.join(', ')}` })
         .default('ats_read'),
-      locale: z.enum(['en', 'de']).default('en'),
+      /** Pages and emails in this language; without it pages follow the browser and emails are English. */
+      locale: z
+        .enum(LOCALES)
+        .optional()
+        .transform((v) => v ?? null),
       schedule: linkScheduleBody.optional(),
       metadata: z.record(z.string(), z.string().max(500)).default({}),
     })

@@ -10,10 +10,12 @@ import { AppStore } from '../store/apps';
 import { ConnectTokenStore } from '../store/connect-tokens';
 import { CredentialVault } from '../store/credential-vault';
 import { IdempotencyStore } from '../store/idempotency';
+import type { VaultKey } from '../store/keyring';
 import { LinkStore } from '../store/links';
 import { connectMongo, ensureIndexes } from '../store/mongo';
 import { WebhookStore } from '../store/webhooks';
 import { createApiApp } from './create-app';
+import { CsrfGuard } from './csrf';
 
 /** A readiness check that names the dependency that failed or hung. */
 async function withTimeout<T>(check: Promise<T>, name: string, ms = 3_000): Promise<T> {
@@ -71,6 +73,7 @@ export async function startApi(
     log,
     publicUrl: config.PUBLIC_URL,
     operatorTokens: config.OPERATOR_TOKENS,
+    csrf: new CsrfGuard((config.CREDENTIALS_KEYS[0] as VaultKey).key),
     limits: { api: config.API_RATE_LIMIT, connect: config.CONNECT_RATE_LIMIT },
     ready: async () => {
       await withTimeout(mongo.db.command({ ping: 1 }), 'MongoDB');

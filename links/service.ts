@@ -29,7 +29,7 @@ export interface NewLink {
   /** Overrides of the configured reminder / re-probe / expiry schedule for this link. */
   schedule?: Partial<LinkSchedule>;
   permissionSet: string;
-  locale: string;
+  locale: string | null;
   metadata: Record<string, string>;
 }
 
@@ -74,7 +74,7 @@ export class LinkService {
       requester: input.requester,
       ...(input.admin ? { admin: input.admin } : {}),
       organizationName: input.organization.name,
-      locale: input.locale,
+      locale: input.locale ?? 'en',
       ...(this.deps.publishStatus === false ? { publishStatus: false } : {}),
       schedule: {
         reminderOffsetsMs: config.REMINDER_SCHEDULE,

@@ -1,4 +1,6 @@
 import { findScope, MANAGE_SCOPES_PATH } from '../greenhouse/catalog';
+import { EMAIL_TEXT, type EmailText } from '../i18n/email-text';
+import { isLocale } from '../i18n/locale';
 import { escapeHtml } from '../lib/escape-html';
 import type { EmailKind, Person } from '../links/model';
 
@@ -10,14 +12,20 @@ export interface RenderedEmail {
 
 export interface EmailContext {
   organizationName: string;
+  appName: string;
   requester: Person;
   missingScopes: string[];
+  locale: string;
+  /** 1 for the first reminder, 2 for the second, … */
+  reminderNumber?: number;
   /** A fresh page link for this recipient, when the email has one. */
   connectUrl?: string;
+  /** How long that link works. */
+  linkTtlHours?: number;
   note?: string;
 }
 
-/** A paragraph of plain text, or a list of lines rendered as <ul>. */
+/** A paragraph of plain text, a list of lines rendered as <ul>, or a link. */
 type Block = string | { list: string[] } | { link: string; label: string };
 
 const who = (p: Person) => (p.name ? `${p.name} (${p.email})` : p.email);
@@ -31,57 +39,66 @@ function missingList(ctx: EmailContext): Block {
   };
 }
 
-const howToFix = `In Greenhouse: ${MANAGE_SCOPES_PATH} → tick each permission above → Save. Then open the page below and click "Check again".`;
+/** The page link and how long it works. */
+const pageLink = (t: EmailText, ctx: EmailContext): Block[] => [
+  { link: ctx.connectUrl ?? '', label: t.openPage },
+  ...(ctx.linkTtlHours ? [t.linkValid(ctx.linkTtlHours)] : []),
+];
 
 /** One entry per kind of email: its subject and its blocks. The data, not branches, decides what is sent. */
-const TEMPLATES: Record<EmailKind, (ctx: EmailContext) => { subject: string; blocks: Block[] }> = {
-  reminder: (ctx) => ({
-    subject: `${ctx.missingScopes.length} Greenhouse permission${ctx.missingScopes.length === 1 ? '' : 's'} still missing for ${ctx.organizationName}`,
+const TEMPLATES: Record<
+  EmailKind,
+  (t: EmailText, ctx: EmailContext) => { subject: string; blocks: Block[] }
+> = {
+  reminder: (t, ctx) => ({
+    subject: t.reminderSubject(ctx.reminderNumber ?? 1, ctx.missingScopes.length, ctx.organizationName),
     blocks: [
-      `The Greenhouse API credentials for ${ctx.organizationName} are missing these permissions:`,
+      t.missingIntro(ctx.organizationName),
       missingList(ctx),
-      howToFix,
-      { link: ctx.connectUrl ?? '', label: 'Open the setup page' },
-      `${who(ctx.requester)} asked for this link. We check again on our own too, and stop writing once everything is granted. Not the Greenhouse admin? The page has a button to send it back.`,
+      t.howToFix(MANAGE_SCOPES_PATH),
+      ...pageLink(t, ctx),
+      t.reminderWhy(who(ctx.requester), ctx.appName),
+      t.reminderSelfCheck,
+      t.notAdmin,
     ],
   }),
-  setup_reminder: (ctx) => ({
-    subject: `Reminder: please finish connecting Greenhouse for ${ctx.organizationName}`,
+  setup_reminder: (t, ctx) => ({
+    subject: t.setupSubject(ctx.organizationName),
     blocks: [
-      `${who(ctx.requester)} asked you to connect ${ctx.organizationName}'s Greenhouse account. It is not set up yet.`,
-      'It takes a few minutes: create "Harvest V3 (OAuth)" API credentials in Greenhouse and paste them on the setup page, which lists the exact permissions to tick.',
-      { link: ctx.connectUrl ?? '', label: 'Open the setup page' },
+      t.setupIntro(who(ctx.requester), ctx.organizationName, ctx.appName),
+      t.setupHow,
+      ...pageLink(t, ctx),
+      t.notAdmin,
     ],
   }),
-  handoff: (ctx) => ({
-    subject: `${ctx.requester.name ?? ctx.requester.email} asks you to connect Greenhouse for ${ctx.organizationName}`,
+  handoff: (t, ctx) => ({
+    subject: t.handoffSubject(ctx.requester.name ?? ctx.requester.email, ctx.organizationName),
     blocks: [
-      `${who(ctx.requester)} needs a Greenhouse admin to finish connecting ${ctx.organizationName}'s Greenhouse account.`,
-      ...(ctx.note ? [`Their note: “${ctx.note}”`] : []),
-      ...(ctx.missingScopes.length > 0 ? ['These permissions are missing so far:', missingList(ctx)] : []),
-      'The setup page shows every step and the exact permissions to tick (you need "Can manage ALL organization\'s API Credentials").',
-      { link: ctx.connectUrl ?? '', label: 'Open the setup page' },
-      'Not the right person? The page has a button to send it back.',
+      t.handoffIntro(who(ctx.requester), ctx.organizationName, ctx.appName),
+      ...(ctx.note ? [t.handoffNote(ctx.note)] : []),
+      ...(ctx.missingScopes.length > 0
+        ? [t.handoffMissing, missingList(ctx), t.howToFix(MANAGE_SCOPES_PATH)]
+        : []),
+      t.handoffPermission,
+      ...pageLink(t, ctx),
+      t.notAdmin,
     ],
   }),
-  linked: (ctx) => ({
-    subject: `Greenhouse is connected for ${ctx.organizationName}`,
-    blocks: [
-      `All required Greenhouse permissions for ${ctx.organizationName} are in place. Nothing more to do.`,
-    ],
+  linked: (t, ctx) => ({
+    subject: t.linkedSubject(ctx.organizationName),
+    blocks: [t.linkedText(ctx.organizationName, ctx.appName)],
   }),
-  expired: (ctx) => ({
-    subject: `The Greenhouse connection for ${ctx.organizationName} expired`,
-    blocks: [
-      `The request to connect ${ctx.organizationName}'s Greenhouse account expired before it was completed.`,
-      `Ask ${who(ctx.requester)} or the app that sent it for a new link.`,
-    ],
+  expired: (t, ctx) => ({
+    subject: t.expiredSubject(ctx.organizationName),
+    blocks: [t.expiredText(ctx.organizationName), t.expiredNext(who(ctx.requester))],
   }),
 };
 
 export function renderEmail(kind: EmailKind, ctx: EmailContext): RenderedEmail {
-  const { subject, blocks } = TEMPLATES[kind](ctx);
-  const text = ['Hello,', '']
+  const locale = isLocale(ctx.locale) ? ctx.locale : 'en';
+  const t = EMAIL_TEXT[locale];
+  const { subject, blocks } = TEMPLATES[kind](t, ctx);
+  const text = [t.hello, '']
     .concat(
       blocks.flatMap((b) =>
         typeof b === 'string'
@@ -91,18 +108,20 @@ export function renderEmail(kind: EmailKind, ctx: EmailContext): RenderedEmail {
             : [`${b.label}: ${b.link}`, ''],
       ),
     )
+    .concat(['--', t.footer(ctx.appName)])
     .join('\n');
-  const html = `<!doctype html><html lang="en"><body style="font-family:system-ui,sans-serif;line-height:1.5">
-<p>Hello,</p>
+  const html = `<!doctype html><html lang="${locale}"><body style="font-family:system-ui,sans-serif;line-height:1.5;color:#1b1b1b">
+<p>${escapeHtml(t.hello)}</p>
 ${blocks
   .map((b) =>
     typeof b === 'string'
       ? `<p>${escapeHtml(b)}</p>`
       : 'list' in b
         ? `<ul>${b.list.map((l) => `<li>${escapeHtml(l)}</li>`).join('')}</ul>`
-        : `<p><a href="${escapeHtml(b.link)}">${escapeHtml(b.label)}</a></p>`,
+        : `<p><a href="${escapeHtml(b.link)}" style="display:inline-block;padding:10px 16px;background:#0b5e43;color:#fff;text-decoration:none;border-radius:4px">${escapeHtml(b.label)}</a></p>`,
   )
   .join('\n')}
+<p style="color:#4a4a4a;font-size:13px">${escapeHtml(t.footer(ctx.appName))}</p>
 </body></html>`;
   return { subject, text, html };
 }

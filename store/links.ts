@@ -9,7 +9,8 @@ export interface LinkDoc extends LinkSnapshot {
   requester: Person;
   permissionSet: string;
   requiredScopes: string[];
-  locale: string;
+  /** Null: pages follow the visitor's browser language, emails are English. */
+  locale: string | null;
   metadata: Record<string, string>;
   workflowId: string;
   createdAt: Date;

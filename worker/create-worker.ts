@@ -11,6 +11,7 @@ import type { Config } from '../config/schema';
 import { HarvestClient } from '../greenhouse/harvest-client';
 import { LegacyV1Client } from '../greenhouse/legacy-v1-client';
 import { createSmtpMailer } from '../mail/mailer';
+import { AppStore } from '../store/apps';
 import { ConnectTokenStore } from '../store/connect-tokens';
 import { CounterStore } from '../store/counters';
 import { CredentialVault } from '../store/credential-vault';
@@ -65,6 +66,7 @@ export async function createWorker(
     tokens: new ConnectTokenStore(mongo.db),
     publicUrl: config.PUBLIC_URL,
     emailTokenTtlMs: config.EMAIL_TOKEN_TTL,
+    apps: new AppStore(mongo.db),
   });
   const ownConnection = !options.connection;
   const connection =

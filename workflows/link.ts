@@ -119,6 +119,8 @@ export async function linkWorkflow(input: LinkWorkflowInput): Promise<LinkSnapsh
         requester: input.requester,
         note: snap.admin?.note,
         missingScopes: missingScopes(snap),
+        appId: input.appId,
+        ...(kind === 'reminder' || kind === 'setup_reminder' ? { reminderNumber: snap.remindersSent } : {}),
       }),
       `email ${kind}`,
     );

@@ -17,7 +17,7 @@ export const linkSchema = z
     requester: person,
     admin: person.nullable(),
     permissionSet: z.string(),
-    locale: z.string(),
+    locale: z.enum(['en', 'de']).nullable(),
     metadata: z.record(z.string(), z.string()),
     permissions: z.array(
       z.object({

@@ -1,102 +1,247 @@
-import { getScope } from '../../greenhouse/catalog';
+import { getScope, MANAGE_SCOPES_PATH } from '../../greenhouse/catalog';
 import { LEGACY_V1_RETIRED_NOTICE } from '../../greenhouse/legacy-v1-catalog';
+import type { Locale } from '../../i18n/locale';
+import { PAGE_TEXT, type PageText } from '../../i18n/page-text';
+import { TERMINAL_STATUSES } from '../../links/model';
 import type { LinkDoc } from '../../store/links';
+import type { FieldError } from '../problem';
 import { escapeHtml, layout } from './html';
 
-const STATUS_TEXT: Record<string, string> = {
-  granted: 'Granted',
-  missing: 'Missing',
-  needs_site_admin: 'Needs a Site Admin user',
-  unknown: 'Could not check yet',
-  not_checked: 'Not checked yet',
-};
+export type Purpose = 'requester' | 'admin';
 
-function checklist(link: LinkDoc): string {
-  const results = new Map((link.lastProbe?.results ?? []).map((r) => [r.scope, r.status]));
-  const rows = link.requiredScopes.map((id) => {
+/** A form the server refused: which one, why (per field), and what to show again (never a secret). */
+export interface FormErrors {
+  form: 'credentials' | 'handoff' | 'legacy';
+  fields: FieldError[];
+  values: Record<string, string>;
+}
+
+export interface ConnectView {
+  link: LinkDoc;
+  token: string;
+  purpose: Purpose;
+  appName: string;
+  locale: Locale;
+  legacyV1Enabled: boolean;
+  /** The anti-CSRF value every form posts back. */
+  csrf: string;
+  errors?: FormErrors;
+  /** What the last action did (from the redirect after a POST). */
+  notice?: 'handoff' | 'recheck' | 'not_admin';
+}
+
+const html = escapeHtml;
+const list = (items: string[], tag: 'ol' | 'ul') =>
+  `<${tag}>${items.map((i) => `<li>${html(i)}</li>`).join('')}</${tag}>`;
+const who = (p: { email: string; name?: string }) => (p.name ? `${p.name} (${p.email})` : p.email);
+
+function checklist(v: ConnectView, t: PageText): string {
+  const results = new Map((v.link.lastProbe?.results ?? []).map((r) => [r.scope, r.status]));
+  const rows = v.link.requiredScopes.map((id) => {
+    const scope = getScope(id);
     const status = results.get(id) ?? 'not_checked';
-    return `<li class="${status}"><strong>${escapeHtml(getScope(id).label)}</strong> <code>${escapeHtml(id)}</code> — ${STATUS_TEXT[status]}</li>`;
+    const fix = status === 'needs_site_admin' ? t.siteAdminFix : t.fixScope(MANAGE_SCOPES_PATH, scope.label);
+    return `<li class="${status}" data-scope="${html(id)}">
+<strong data-copy="${html(scope.label)}">${html(scope.label)}</strong> <code>${html(id)}</code>
+— <span class="state">${html(t.scopeStatus[status])}</span>
+${status === 'not_checked' || status === 'granted' ? '' : `<span class="fix">${html(t.howToFix)} ${html(fix)}</span>`}</li>`;
   });
-  return `<ul id="checklist">${rows.join('')}</ul>`;
+  return `<ul class="checklist" id="checklist">${rows.join('')}</ul>`;
 }
 
-/** The hosted connect page: works without JavaScript; every action is a form POST. */
-export function connectPage(
-  link: LinkDoc,
-  token: string,
-  options: { legacyV1Enabled: boolean; purpose: 'requester' | 'admin' },
+function statusBanner(v: ConnectView, t: PageText): string {
+  const { link } = v;
+  const missing = (link.lastProbe?.results ?? []).filter((r) => r.status !== 'granted').length;
+  const headline =
+    link.status === 'awaiting_permissions'
+      ? `${t.missingCount(missing)}. ${t.status[link.status]}`
+      : t.status[link.status];
+  const checked = link.lastProbe ? ` ${t.lastChecked(new Date(link.lastProbe.checkedAt).toUTCString())}` : '';
+  return `<div class="banner ${link.status}" id="status" role="status" aria-live="polite"
+ data-status-url="/connect/${html(encodeURIComponent(v.token))}/status" data-status="${link.status}"
+ data-checked="${html(link.lastProbe?.checkedAt ?? '')}">${html(headline)}${html(checked)}</div>`;
+}
+
+/** A labelled input with its hint and, when the server refused it, its error (linked by aria-describedby). */
+function field(
+  t: PageText,
+  errors: FormErrors | undefined,
+  form: FormErrors['form'],
+  o: {
+    id: string;
+    name: keyof PageText['fieldError'];
+    label: string;
+    hint?: string;
+    type?: string;
+    required?: boolean;
+    extra?: string;
+  },
 ): string {
-  const base = `/connect/${encodeURIComponent(token)}`;
-  const org = escapeHtml(link.organization.name);
-  if (link.status === 'linked') {
-    return layout(
-      'Linked',
-      `<h1>Greenhouse is linked for ${org}</h1><p class="success" role="status">All required permissions are granted. You can close this page.</p>${checklist(link)}`,
-    );
-  }
-  if (link.status === 'expired' || link.status === 'cancelled' || link.status === 'failed') {
-    return layout(
-      'Link closed',
-      `<h1>This link is ${escapeHtml(link.status)}</h1><p>Ask the person who sent it for a new link.</p>`,
-    );
-  }
-  const problem = link.credentialProblem
-    ? `<p class="notice" role="alert">Greenhouse did not accept these credentials (${escapeHtml(link.credentialProblem.problem)}): ${escapeHtml(link.credentialProblem.message)}. Check the Client ID and Secret and try again.</p>`
-    : '';
-  const probed = link.lastProbe
-    ? `<h2>Permissions</h2>${checklist(link)}
-<form method="post" action="${base}/recheck"><button type="submit">I've updated the scopes — check again</button></form>`
-    : `<h2>Permissions this link needs</h2>${checklist(link)}`;
-  return layout(
-    `Connect Greenhouse for ${link.organization.name}`,
-    `<h1>Connect Greenhouse for ${org}</h1>
-${problem}
-<ol>
-<li>In Greenhouse, open Configure → Dev Center → API Credentials → Create new API credentials (you need "Can manage ALL organization's API Credentials").</li>
-<li>Choose the type <strong>Harvest V3 (OAuth)</strong> and copy the Client ID and the Client Secret (shown once).</li>
-<li>Under Settings → Manage Scopes → Harvest, tick each permission listed below, then Save.</li>
-</ol>
-${probed}
-<h2>Your credentials</h2>
-<form method="post" action="${base}/credentials">
-<label for="clientId">Client ID</label><input id="clientId" name="clientId" required autocomplete="off">
-<label for="clientSecret">Client Secret</label><input id="clientSecret" name="clientSecret" type="password" required autocomplete="off">
-<label for="userId">User ID (optional, a Site Admin to act as)</label><input id="userId" name="userId" inputmode="numeric" autocomplete="off">
-<button type="submit">Check and connect</button>
-</form>${options.legacyV1Enabled ? legacyForm(base) : ''}
-${options.purpose === 'admin' ? notAdminForm(base) : handOffForm(base)}`,
-  );
+  const error = errors?.form === form ? errors.fields.find((f) => f.field === o.name) : undefined;
+  const value = errors?.form === form && o.type !== 'password' ? (errors.values[o.name] ?? '') : '';
+  const describedBy = [o.hint ? `${o.id}-hint` : '', error ? `${o.id}-error` : ''].filter(Boolean).join(' ');
+  return `<label for="${o.id}">${html(o.label)}${o.required ? '' : ` <span class="hint inline">(${html(t.optional)})</span>`}
+${o.hint ? `<span class="hint" id="${o.id}-hint">${html(o.hint)}</span>` : ''}
+${error ? `<span class="field-error" id="${o.id}-error">${html(t.fieldError[o.name] ?? error.message)}</span>` : ''}</label>
+<input id="${o.id}" name="${o.name}" type="${o.type ?? 'text'}" value="${html(value)}"${o.required ? ' required' : ''}${describedBy ? ` aria-describedby="${describedBy}"` : ''}${error ? ' aria-invalid="true"' : ''} ${o.extra ?? 'autocomplete="off"'}>`;
 }
 
-export function invalidTokenPage(): string {
-  return layout(
-    'Link not valid',
-    `<h1>This link is not valid</h1><p>It may have expired or been replaced by a newer one. Ask the person who sent it for a new link, or use the newest email you received.</p>`,
+const csrfField = (v: ConnectView) => `<input type="hidden" name="_csrf" value="${html(v.csrf)}">`;
+
+function errorSummary(v: ConnectView, t: PageText, form: FormErrors['form']): string {
+  if (v.errors?.form !== form) return '';
+  const items = v.errors.fields.map(
+    (f) => `${f.field}: ${t.fieldError[f.field as keyof PageText['fieldError']] ?? f.message}`,
   );
+  return `<div class="alert" role="alert" tabindex="-1" id="${form}-errors"><strong>${html(t.errorSummary)}</strong>${list(items, 'ul')}</div>`;
+}
+
+function credentialsForm(v: ConnectView, t: PageText, base: string): string {
+  const writes = v.link.requiredScopes.some((id) => getScope(id).access === 'write');
+  return `<section class="card" aria-labelledby="credentials-title">
+<h2 id="credentials-title">${html(t.formTitle)}</h2>
+${errorSummary(v, t, 'credentials')}
+<form method="post" action="${base}/credentials" id="credentials">
+${csrfField(v)}
+${field(t, v.errors, 'credentials', { id: 'clientId', name: 'clientId', label: t.clientId, hint: t.clientIdHint, required: true })}
+${field(t, v.errors, 'credentials', { id: 'clientSecret', name: 'clientSecret', label: t.clientSecret, hint: t.clientSecretHint, type: 'password', required: true })}
+${field(t, v.errors, 'credentials', { id: 'userId', name: 'userId', label: t.userId, hint: writes ? `${t.userIdHint} ${t.prerequisitesWrite}` : t.userIdHint, extra: 'inputmode="numeric" autocomplete="off"' })}
+<button type="submit">${html(t.submit)}</button>
+</form>
+${v.legacyV1Enabled ? legacyForm(v, t, base) : ''}
+</section>`;
 }
 
 /** Only when GREENHOUSE_LEGACY_V1=true, and marked retired. */
-function legacyForm(base: string): string {
-  return `<details><summary>I only have a Harvest v1 API key (retired)</summary>
-<p class="notice">${escapeHtml(LEGACY_V1_RETIRED_NOTICE)}</p>
+function legacyForm(v: ConnectView, t: PageText, base: string): string {
+  return `<details${v.errors?.form === 'legacy' ? ' open' : ''}><summary>${html(t.legacySummary)}</summary>
+<p class="alert">${html(LEGACY_V1_RETIRED_NOTICE)}</p>
+${errorSummary(v, t, 'legacy')}
 <form method="post" action="${base}/credentials">
-<label for="apiKey">Harvest v1 API key</label><input id="apiKey" name="apiKey" type="password" required autocomplete="off">
-<button type="submit">Check the v1 key</button>
+${csrfField(v)}
+${field(t, v.errors, 'legacy', { id: 'apiKey', name: 'apiKey', label: t.legacyKey, type: 'password', required: true })}
+<button type="submit">${html(t.legacySubmit)}</button>
 </form></details>`;
 }
 
-/** The requester's one step to pass the setup to their Greenhouse admin. */
-function handOffForm(base: string): string {
-  return `<h2>Not a Greenhouse admin?</h2>
-<p>Creating API credentials needs the permission "Can manage ALL organization's API Credentials". Hand this to your Greenhouse admin: they get an email with every step.</p>
-<form method="post" action="${base}/handoff">
-<label for="adminEmail">Admin's email</label><input id="adminEmail" name="email" type="email" required autocomplete="email">
-<label for="adminName">Admin's name (optional)</label><input id="adminName" name="name" autocomplete="name">
-<label for="note">Note (optional)</label><input id="note" name="note">
-<button type="submit">Hand this to my Greenhouse admin</button>
-</form>`;
+function recheckForm(v: ConnectView, t: PageText, base: string): string {
+  if (!v.link.lastProbe) return '';
+  return `<form method="post" action="${base}/recheck">${csrfField(v)}
+<button type="submit">${html(t.checkAgain)}</button> <span class="hint inline">${html(t.checkAgainHint)}</span></form>`;
 }
 
-function notAdminForm(base: string): string {
-  return `<form method="post" action="${base}/not-admin"><button type="submit">I'm not the Greenhouse admin — send it back</button></form>`;
+function handOffSection(v: ConnectView, t: PageText, base: string): string {
+  const admin = v.link.assignee === 'admin' && v.link.admin ? v.link.admin : undefined;
+  return `<section class="card" aria-labelledby="handoff-title">
+<h2 id="handoff-title">${html(t.handOffTitle)}</h2>
+${admin ? `<p class="banner" role="status">${html(t.handedOff(admin.email))}</p>` : ''}
+<p>${html(t.handOffText)}</p>
+${errorSummary(v, t, 'handoff')}
+<form method="post" action="${base}/handoff" id="handoff">
+${csrfField(v)}
+${field(t, v.errors, 'handoff', { id: 'adminEmail', name: 'email', label: t.adminEmail, type: 'email', required: true, extra: 'autocomplete="email"' })}
+${field(t, v.errors, 'handoff', { id: 'adminName', name: 'name', label: t.adminName, extra: 'autocomplete="name"' })}
+${field(t, v.errors, 'handoff', { id: 'note', name: 'note', label: t.note })}
+<button type="submit">${html(t.handOffSubmit)}</button>
+</form></section>`;
+}
+
+function notAdminSection(v: ConnectView, t: PageText, base: string): string {
+  return `<section class="card" aria-labelledby="not-admin-title">
+<h2 id="not-admin-title">${html(t.notAdminTitle)}</h2><p>${html(t.notAdminText)}</p>
+<form method="post" action="${base}/not-admin">${csrfField(v)}
+<button type="submit" class="secondary">${html(t.notAdminSubmit)}</button></form></section>`;
+}
+
+function guide(v: ConnectView, t: PageText): string {
+  return `<section aria-labelledby="prereq-title">
+<h2 id="prereq-title">${html(t.prerequisitesTitle)}</h2>${list(t.prerequisites, 'ul')}
+<h3>${html(t.checkAccessTitle)}</h3>${list(t.checkAccess, 'ol')}<p>${html(t.noAccess)}</p>
+<h3>${html(t.findAdminTitle)}</h3>${list(t.findAdmin, 'ol')}
+</section>
+<section aria-labelledby="create-title">
+<h2 id="create-title">${html(t.createTitle)}</h2>
+<ol>${t
+    .createSteps(v.appName)
+    .map(
+      (step, i) =>
+        `<li>${html(step)}${i === 2 ? ` <code data-copy="${html(v.appName)}">${html(v.appName)}</code>` : ''}</li>`,
+    )
+    .join('')}</ol>
+</section>`;
+}
+
+/** The hosted page for the requester or the admin: works without JavaScript; every action is a form POST. */
+export function connectPage(v: ConnectView): string {
+  const t = PAGE_TEXT[v.locale];
+  const base = `/connect/${html(encodeURIComponent(v.token))}`;
+  const { link } = v;
+  const org = link.organization.name;
+  if (TERMINAL_STATUSES.includes(link.status)) return closedPage(v);
+  const intro =
+    v.purpose === 'admin'
+      ? `<p>${html(t.adminIntro(who(link.requester), v.appName, org))}</p>${link.admin?.note ? `<p>${html(t.requesterNote)}</p><blockquote>${html(link.admin.note)}</blockquote>` : ''}`
+      : `<p>${html(t.intro(v.appName, org))}</p>`;
+  const problem = link.credentialProblem
+    ? `<p class="alert" role="alert">${html(t.credentialProblem(link.credentialProblem.problem, link.credentialProblem.message))}</p>`
+    : '';
+  const permissions = `<section aria-labelledby="scopes-title">
+<h2 id="scopes-title">${html(t.scopesTitle)}</h2><p>${html(t.scopesHint)}</p>
+${checklist(v, t)}
+${recheckForm(v, t, base)}
+</section>`;
+  // Once a probe ran, the checklist is what matters most: it comes first, the guide after it.
+  const body = link.lastProbe
+    ? `${permissions}${credentialsForm(v, t, base)}${guide(v, t)}`
+    : `${guide(v, t)}${permissions}${credentialsForm(v, t, base)}`;
+  return layout(
+    t.title(org),
+    `<a class="skip" href="#credentials">${html(t.skipToForm)}</a>
+<h1>${html(t.title(org))}</h1>
+${intro}
+${statusBanner(v, t)}
+${v.notice ? `<p class="banner" role="status">${html(t.notice[v.notice](who(link.requester)))}</p>` : ''}
+${problem}
+${body}
+${v.purpose === 'admin' ? notAdminSection(v, t, base) : handOffSection(v, t, base)}`,
+    {
+      locale: v.locale,
+      path: `/connect/${encodeURIComponent(v.token)}`,
+      script: true,
+      scriptText: { copy: t.copy, copied: t.copied },
+    },
+  );
+}
+
+/** Linked, expired, cancelled or failed: what happened and what to do next. Linked keeps updating nothing. */
+function closedPage(v: ConnectView): string {
+  const t = PAGE_TEXT[v.locale];
+  const { link } = v;
+  const path = `/connect/${encodeURIComponent(v.token)}`;
+  if (link.status === 'linked') {
+    return layout(
+      t.linkedTitle(link.organization.name),
+      `<h1>${html(t.linkedTitle(link.organization.name))}</h1>
+<div class="banner linked" id="status" role="status">${html(t.linkedText(v.appName))}</div>
+${checklist(v, t)}`,
+      { locale: v.locale, path },
+    );
+  }
+  const status = link.status as 'expired' | 'cancelled' | 'failed';
+  return layout(
+    t.closedTitle[status],
+    `<h1>${html(t.closedTitle[status])}</h1>
+<div class="banner" id="status" role="status">${html(t.closedText[status](who(link.requester)))}</div>`,
+    { locale: v.locale, path },
+  );
+}
+
+/** Unknown, expired and revoked tokens all get this page: nobody can tell them apart from outside. */
+export function invalidTokenPage(locale: Locale): string {
+  const t = PAGE_TEXT[locale];
+  return layout(t.invalidTitle, `<h1>${html(t.invalidTitle)}</h1><p>${html(t.invalidText)}</p>`, { locale });
+}
+
+export function messagePage(locale: Locale, title: string, text: string): string {
+  return layout(title, `<h1>${html(title)}</h1><p>${html(text)}</p>`, { locale });
 }

@@ -1,96 +1,175 @@
-import express, { type Request, type Response, Router } from 'express';
+import express, { type NextFunction, type Request, type Response, Router } from 'express';
+import type { ZodError } from 'zod';
+import { pickLocale } from '../../i18n/locale';
+import { PAGE_TEXT } from '../../i18n/page-text';
 import type { LinkService } from '../../links/service';
+import type { AppStore } from '../../store/apps';
 import type { ConnectTokenStore } from '../../store/connect-tokens';
 import type { LinkStore } from '../../store/links';
+import type { CsrfGuard } from '../csrf';
 import { linkResource } from '../link-resource';
-import { connectPage, invalidTokenPage } from '../pages/connect-page';
-import { fromZod, problems, sendProblem } from '../problem';
+import { connectPage, type FormErrors, invalidTokenPage, messagePage } from '../pages/connect-page';
+import { fromZod, Problem, problems, sendProblem } from '../problem';
+import { type RateLimit, rateLimiter } from '../rate-limit';
 import { credentialsBodySchema, handOffBody } from '../schemas';
 
 /** Browsers post forms and get pages; scripts post JSON and get JSON. */
-const wantsJson = (req: Request) =>
-  req.is('application/json') !== false && req.is('application/json') !== null;
+const wantsJson = (req: Request) => Boolean(req.is('application/json')) || req.path.endsWith('/status');
+
+const NOTICES = ['handoff', 'recheck', 'not_admin'] as const;
+type Notice = (typeof NOTICES)[number];
 
 export function connectRouter(deps: {
   tokens: ConnectTokenStore;
   links: LinkStore;
+  apps: AppStore;
   service: LinkService;
   legacyV1Enabled: boolean;
+  csrf: CsrfGuard;
+  limits: { connect: RateLimit };
 }) {
   const router = Router();
   const credentialsBody = credentialsBodySchema(deps.legacyV1Enabled);
+  // Per client IP: token guessing and form floods stop here, before any lookup.
+  router.use(rateLimiter(deps.limits.connect, (req) => `ip:${req.ip}`));
   router.use(express.urlencoded({ extended: false, limit: '16kb' }));
 
+  const localeOf = (req: Request, linkLocale?: string | null) =>
+    pickLocale({ chosen: req.query.lang, linkLocale, acceptLanguage: req.get('accept-language') });
+
+  /** The link behind a token; unknown, expired and revoked tokens all answer the same 404. */
   const resolve = async (req: Request, res: Response) => {
-    const token = await deps.tokens.resolve(String(req.params.token));
-    const link = token && (await deps.links.findById(token.linkId));
-    if (!link) {
-      if (wantsJson(req) || req.path.endsWith('/status'))
-        sendProblem(res, problems.notFound('This connect link'));
-      else res.status(404).type('html').send(invalidTokenPage());
+    const token = String(req.params.token);
+    const found = await deps.tokens.resolve(token);
+    const link = found && (await deps.links.findById(found.linkId));
+    if (!found || !link) {
+      if (wantsJson(req)) sendProblem(res, problems.notFound('This connect link'));
+      else
+        res
+          .status(404)
+          .type('html')
+          .send(invalidTokenPage(localeOf(req)));
       return undefined;
     }
-    return { link, purpose: token.purpose };
+    if (req.method === 'POST' && !wantsJson(req) && !deps.csrf.accepts(req, token)) {
+      const t = PAGE_TEXT[localeOf(req, link.locale)];
+      res
+        .status(403)
+        .type('html')
+        .send(messagePage(localeOf(req, link.locale), t.forbiddenTitle, t.forbiddenText));
+      return undefined;
+    }
+    return { link, token, purpose: found.purpose };
   };
-  const back = (req: Request, res: Response) =>
-    res.redirect(303, `/connect/${encodeURIComponent(String(req.params.token))}`);
+
+  const render = async (
+    req: Request,
+    found: NonNullable<Awaited<ReturnType<typeof resolve>>>,
+    extra: { errors?: FormErrors; notice?: Notice } = {},
+  ) =>
+    connectPage({
+      ...found,
+      ...extra,
+      appName: (await deps.apps.findApp(found.link.appId))?.name ?? 'Greenlink',
+      locale: localeOf(req, found.link.locale),
+      legacyV1Enabled: deps.legacyV1Enabled,
+      csrf: deps.csrf.tokenFor(found.token),
+    });
+
+  /** After a form POST: back to the page (303), saying what happened. */
+  const back = (req: Request, res: Response, notice?: Notice) => {
+    const lang = typeof req.query.lang === 'string' ? `lang=${encodeURIComponent(req.query.lang)}` : '';
+    const query = [notice ? `notice=${notice}` : '', lang].filter(Boolean).join('&');
+    res.redirect(303, `/connect/${encodeURIComponent(String(req.params.token))}${query ? `?${query}` : ''}`);
+  };
+
+  /** A refused form: JSON callers get problem+json, browsers the page again with each field's error. */
+  const refuse = async (
+    req: Request,
+    res: Response,
+    found: NonNullable<Awaited<ReturnType<typeof resolve>>>,
+    form: FormErrors['form'],
+    error: ZodError,
+  ) => {
+    const problem = fromZod(error);
+    if (wantsJson(req)) return sendProblem(res, problem);
+    const { clientSecret: _s, apiKey: _k, _csrf: _c, ...shown } = (req.body ?? {}) as Record<string, string>;
+    const errors: FormErrors = { form, fields: problem.errors ?? [], values: shown };
+    res
+      .status(422)
+      .type('html')
+      .send(await render(req, found, { errors }));
+  };
 
   router.get('/:token', async (req, res) => {
     const found = await resolve(req, res);
     if (!found) return;
-    const options = { legacyV1Enabled: deps.legacyV1Enabled, purpose: found.purpose };
-    res.type('html').send(connectPage(found.link, String(req.params.token), options));
+    const notice = NOTICES.find((n) => n === req.query.notice);
+    res
+      .set('cache-control', 'no-store')
+      .type('html')
+      .send(await render(req, found, { notice }));
   });
 
   router.get('/:token/status', async (req, res) => {
     const found = await resolve(req, res);
     if (!found) return;
-    const { link } = found;
-    const { id, status, permissions, credentialProblem, lastCheckedAt } = linkResource(link);
-    res.json({ id, status, permissions, credentialProblem, lastCheckedAt });
+    const { id, status, assignee, permissions, credentialProblem, lastCheckedAt } = linkResource(found.link);
+    res
+      .set('cache-control', 'no-store')
+      .json({ id, status, assignee, permissions, credentialProblem, lastCheckedAt });
   });
 
   router.post('/:token/credentials', async (req, res) => {
     const found = await resolve(req, res);
     if (!found) return;
-    const { link } = found;
     const parsed = credentialsBody.safeParse(req.body ?? {});
-    if (!parsed.success) throw fromZod(parsed.error);
-    const result = await deps.service.submitCredentials(link._id, parsed.data);
+    if (!parsed.success)
+      return refuse(req, res, found, req.body?.apiKey !== undefined ? 'legacy' : 'credentials', parsed.error);
+    const result = await deps.service.submitCredentials(found.link._id, parsed.data);
     if (wantsJson(req)) return void res.json(result);
-    res.redirect(303, `/connect/${encodeURIComponent(String(req.params.token))}`);
+    back(req, res);
   });
 
   router.post('/:token/recheck', async (req, res) => {
     const found = await resolve(req, res);
     if (!found) return;
-    const { link } = found;
-    await deps.service.recheck(link._id, link.assignee);
+    await deps.service.recheck(found.link._id, found.purpose);
     if (wantsJson(req)) return void res.status(202).json({ recheck: 'requested' });
-    res.redirect(303, `/connect/${encodeURIComponent(String(req.params.token))}`);
+    back(req, res, 'recheck');
   });
 
   router.post('/:token/handoff', async (req, res) => {
     const found = await resolve(req, res);
     if (!found) return;
-    const { link, purpose } = found;
     const parsed = handOffBody.safeParse(req.body ?? {});
-    if (!parsed.success) throw fromZod(parsed.error);
+    if (!parsed.success) return refuse(req, res, found, 'handoff', parsed.error);
     const { note, ...admin } = parsed.data;
-    await deps.service.handOff(link._id, admin, note, purpose);
+    await deps.service.handOff(found.link._id, admin, note, found.purpose);
     if (wantsJson(req)) return void res.status(202).json({ handOff: 'requested' });
-    back(req, res);
+    back(req, res, 'handoff');
   });
 
   /** "I'm not the admin": only from an admin's link, back to the requester. */
   router.post('/:token/not-admin', async (req, res) => {
     const found = await resolve(req, res);
     if (!found) return;
-    const { link, purpose } = found;
-    if (purpose !== 'admin') throw problems.conflict("only the admin's link can send the setup back");
-    await deps.service.reassign(link._id, 'requester', 'admin');
+    if (found.purpose !== 'admin') throw problems.conflict("only the admin's link can send the setup back");
+    await deps.service.reassign(found.link._id, 'requester', 'admin');
     if (wantsJson(req)) return void res.status(202).json({ reassign: 'requested' });
-    back(req, res);
+    back(req, res, 'not_admin');
+  });
+
+  /** Browsers get pages for refusals too (rate limit, conflicts); scripts keep problem+json. */
+  router.use((error: unknown, req: Request, res: Response, next: NextFunction) => {
+    if (!(error instanceof Problem) || wantsJson(req)) return next(error);
+    const locale = localeOf(req);
+    const t = PAGE_TEXT[locale];
+    const page =
+      error.status === 429
+        ? messagePage(locale, t.tooManyTitle, t.tooManyText(Number(res.get('retry-after') ?? 60)))
+        : messagePage(locale, error.title, error.detail ?? '');
+    res.status(error.status).type('html').send(page);
   });
 
   return router;
