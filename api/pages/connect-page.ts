@@ -196,8 +196,7 @@ ${recheckForm(v, t, base)}
     : `${guide(v, t)}${permissions}${credentialsForm(v, t, base)}`;
   return layout(
     t.title(org),
-    `<a class="skip" href="#credentials">${html(t.skipToForm)}</a>
-<h1>${html(t.title(org))}</h1>
+    `<h1>${html(t.title(org))}</h1>
 ${intro}
 ${statusBanner(v, t)}
 ${v.notice ? `<p class="banner" role="status">${html(t.notice[v.notice](who(link.requester)))}</p>` : ''}
@@ -208,6 +207,7 @@ ${v.purpose === 'admin' ? notAdminSection(v, t, base) : handOffSection(v, t, bas
       locale: v.locale,
       path: `/connect/${encodeURIComponent(v.token)}`,
       script: true,
+      skipLink: { href: '#credentials', label: t.skipToForm },
       scriptText: { copy: t.copy, copied: t.copied },
     },
   );

@@ -11,6 +11,8 @@ export interface LayoutOptions {
   /** Strings the enhancement script needs, embedded as a JSON data block (not executed, CSP-safe). */
   scriptText?: Record<string, string>;
   script?: boolean;
+  /** The first thing a keyboard reaches: a link past the guide to the form. */
+  skipLink?: { href: string; label: string };
 }
 
 /** The shell of every hosted page: language, skip link, language switch, stylesheet, optional script. */
@@ -35,6 +37,7 @@ ${options.scriptText ? `<script type="application/json" id="page-text">${JSON.st
 ${options.script ? '<script src="/assets/connect.js" defer></script>' : ''}
 </head>
 <body>
+${options.skipLink ? `<a class="skip" href="${escapeHtml(options.skipLink.href)}">${escapeHtml(options.skipLink.label)}</a>` : ''}
 <header class="bar"><span class="brand">Greenlink</span>${languages}</header>
 <main id="main">${body}</main>
 </body>

@@ -16,7 +16,10 @@ export function ensureChromium(): void {
   const sudo = process.getuid?.() === 0 ? [] : ['sudo', '-n'];
   const [command = 'apt-get', ...args] = [...sudo, 'apt-get', 'install', '-y', '-q', 'chromium'];
   try {
-    execFileSync(command, args, { stdio: 'inherit', env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
+    execFileSync(command, args, {
+      stdio: 'inherit',
+      env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
+    });
   } catch (error) {
     throw new Error(
       `Chromium is missing at ${CHROMIUM} and 'apt-get install chromium' failed (${(error as Error).message}). Install it, or set CHROMIUM_PATH.`,
@@ -56,10 +59,14 @@ export async function screenshot(page: Page, name: string): Promise<string> {
 const AXE_SOURCE = () => readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
 
 /** axe-core's serious and critical violations on the page as it is now (WCAG 2.1 A and AA rules). */
-export async function seriousAxeViolations(page: Page): Promise<{ id: string; impact: string; nodes: string[] }[]> {
+export async function seriousAxeViolations(
+  page: Page,
+): Promise<{ id: string; impact: string; nodes: string[] }[]> {
   // Evaluated over the DevTools protocol, which the page's CSP does not govern: no CSP bypass needed.
   await page.evaluate(`${AXE_SOURCE()}\n;0`);
-  const results = (await page.evaluate(`axe.run(document, { runOnly: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice'] })`)) as {
+  const results = (await page.evaluate(
+    `axe.run(document, { runOnly: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice'] })`,
+  )) as {
     violations: { id: string; impact: string; nodes: { target: string[] }[] }[];
   };
   return results.violations

@@ -1,0 +1,196 @@
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BUILT_IN_PERMISSION_SETS, getScope } from '../../greenhouse/catalog';
+import { launchChromium, screenshot, seriousAxeViolations } from '../support/browser';
+import { http } from '../support/http';
+import { waitForMessages } from '../support/mailpit';
+import { sim } from '../support/simulator';
+import { startTestStack, type TestStack } from '../support/stack';
+
+const ATS_READ = BUILT_IN_PERMISSION_SETS.ats_read as string[];
+const LACKING = ['harvest:offers:list', 'harvest:scorecards:list'];
+
+/** Fails on a serious or critical axe-core finding, naming the rule and the elements. */
+async function expectAccessible(page: Page) {
+  expect(await seriousAxeViolations(page)).toEqual([]);
+}
+
+describe('the hosted connection flow in a real browser (Debian Chromium)', () => {
+  let stack: TestStack;
+  let browser: Browser;
+  const cspViolations: string[] = [];
+
+  beforeAll(async () => {
+    stack = await startTestStack();
+    browser = await launchChromium();
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await stack?.close();
+  });
+
+  const watch = (page: Page) => {
+    page.on('console', (m) => {
+      if (/Content Security Policy/i.test(m.text())) cspViolations.push(m.text());
+    });
+    return page;
+  };
+
+  it('requester submits partial credentials, hands off, the admin fixes the scopes, both see linked', async () => {
+    const requesterEmail = `rita-${Date.now()}@acme.example`;
+    const adminEmail = `ada-${Date.now()}@acme.example`;
+    const created = await http(stack.api.url, 'POST', '/v1/links', {
+      apiKey: stack.apiKey,
+      body: {
+        organization: { id: 'browser', name: 'Acme Robotics' },
+        requester: { email: requesterEmail, name: 'Rita' },
+      },
+    });
+    expect(created.status).toBe(201);
+
+    // 1. The requester opens the connect URL: the whole guide, in English (the browser's language).
+    const requesterContext = await browser.newContext({
+      locale: 'en-US',
+      viewport: { width: 1000, height: 900 },
+    });
+    const requester = watch(await requesterContext.newPage());
+    await requester.goto(created.json.connectUrl);
+    await expect.poll(() => requester.title()).toContain('Connect Greenhouse for Acme Robotics');
+    const guide = await requester.textContent('main');
+    for (const text of [
+      "Can manage ALL organization's API Credentials",
+      'Email Your In-House Contacts',
+      'Harvest V3 (OAuth)',
+      'Manage Scopes',
+      getScope('harvest:offers:list').label,
+    ]) {
+      expect(guide).toContain(text);
+    }
+    // Copy buttons exist only with JavaScript (progressive enhancement).
+    expect(await requester.locator('button.copy').count()).toBeGreaterThan(ATS_READ.length);
+    // Keyboard: the first Tab reaches the skip link, which leads to the form.
+    await requester.keyboard.press('Tab');
+    expect(await requester.evaluate('document.activeElement?.getAttribute("href")')).toBe('#credentials');
+    await expectAccessible(requester);
+    await screenshot(requester, '01-connect-page');
+
+    // 2. Credentials missing two scopes: the checklist shows exactly those, with how to fix them.
+    const credential = await sim.createCredential(ATS_READ.filter((s) => !LACKING.includes(s)));
+    await requester.getByLabel('Client ID').fill(credential.clientId);
+    await requester.getByLabel('Client Secret').fill(credential.clientSecret);
+    await requester.getByRole('button', { name: 'Check and connect' }).click();
+    await requester.waitForSelector('#status.awaiting_permissions');
+    expect(await requester.textContent('#status')).toContain('2 permissions missing');
+    const missing = await requester
+      .locator('.checklist li.missing')
+      .evaluateAll((rows) => rows.map((r) => r.getAttribute('data-scope')));
+    expect(missing.sort()).toEqual([...LACKING].sort());
+    expect(await requester.textContent('.checklist li.missing')).toContain('Manage Scopes');
+    expect(await requester.content()).not.toContain(credential.clientSecret);
+    await expectAccessible(requester);
+    await screenshot(requester, '02-checklist-two-missing');
+
+    // 3. Hand it to the admin in one step.
+    await requester.getByLabel("Admin's email").fill(adminEmail);
+    await requester.getByLabel("Admin's name").fill('Ada');
+    await requester.getByLabel('Note for them').fill('Could you tick the two missing scopes?');
+    await requester.getByRole('button', { name: 'Hand this to my Greenhouse admin' }).click();
+    await requester.getByText('Handed to your Greenhouse admin').waitFor();
+    await screenshot(requester, '03-handed-off');
+
+    // 4. The admin's email (through the real SMTP catcher): who asked, what is missing, how to fix, a link.
+    const [invitation] = await waitForMessages(adminEmail, 1);
+    expect(invitation?.Subject).toBe('Rita asks you to connect Greenhouse for Acme Robotics');
+    for (const scope of LACKING) expect(invitation?.Text).toContain(getScope(scope).label);
+    expect(invitation?.Text).toContain('Could you tick the two missing scopes?');
+    expect(invitation?.Text).not.toContain(credential.clientSecret);
+    const adminUrl = /(http:\/\/\S+\/connect\/[A-Za-z0-9_-]{43})/.exec(invitation?.Text ?? '')?.[1] as string;
+    expect(adminUrl).toBeTruthy();
+    const mailView = await requesterContext.newPage();
+    await mailView.setContent(invitation?.HTML ?? '');
+    await screenshot(mailView, '04-admin-email');
+    await mailView.close();
+
+    // 5. The admin opens their link, in German (their browser's language): what is missing and how to fix it.
+    const adminContext = await browser.newContext({
+      locale: 'de-DE',
+      viewport: { width: 1000, height: 900 },
+    });
+    const admin = watch(await adminContext.newPage());
+    await admin.goto(adminUrl);
+    await expect.poll(() => admin.title()).toContain('Greenhouse für Acme Robotics verbinden');
+    expect(await admin.textContent('main')).toContain('Rita (');
+    expect(await admin.textContent('main')).toContain('Could you tick the two missing scopes?');
+    expect(await admin.locator('.checklist li.missing').count()).toBe(2);
+    expect(
+      await admin.getByRole('button', { name: 'Ich bin kein Greenhouse-Admin – zurückgeben' }).count(),
+    ).toBe(1);
+    await expectAccessible(admin);
+    await screenshot(admin, '05-admin-page-de');
+
+    // 6. The admin grants the scopes in Greenhouse (the simulator) and clicks "check again".
+    await sim.changeScopes(credential.clientId, { grant: LACKING });
+    await admin.getByRole('button', { name: 'Ich habe die Scopes geändert – erneut prüfen' }).click();
+    await admin
+      .getByRole('heading', { name: 'Greenhouse ist für Acme Robotics verbunden' })
+      .waitFor({ timeout: 30_000 });
+    await screenshot(admin, '06-admin-linked-de');
+
+    // 7. The requester's page, untouched since step 3, turns to linked by itself (live updates).
+    await requester
+      .getByRole('heading', { name: 'Greenhouse is connected for Acme Robotics' })
+      .waitFor({ timeout: 30_000 });
+    expect(await requester.locator('.checklist li.granted').count()).toBe(ATS_READ.length);
+    await expectAccessible(requester);
+    await screenshot(requester, '07-requester-linked');
+
+    const status = await http(stack.api.url, 'GET', `/v1/links/${created.json.id}`, { apiKey: stack.apiKey });
+    expect(status.json.status).toBe('linked');
+    expect(cspViolations).toEqual([]);
+    await requesterContext.close();
+    await adminContext.close();
+  });
+
+  it('works without JavaScript: submit, see the checklist, check again', async () => {
+    const created = await http(stack.api.url, 'POST', '/v1/links', {
+      apiKey: stack.apiKey,
+      body: {
+        organization: { id: 'nojs', name: 'No Script Inc' },
+        requester: { email: 'nojs@acme.example' },
+      },
+    });
+    const context = await browser.newContext({ javaScriptEnabled: false, locale: 'en-US' });
+    const page = await context.newPage();
+    await page.goto(created.json.connectUrl);
+    expect(await page.locator('button.copy').count()).toBe(0);
+    // A wrong field is named in place, and nothing else changes.
+    await page.getByLabel('Client ID').fill('123.456');
+    await page.getByLabel('Client Secret').fill('   ');
+    await page.getByLabel('User ID').fill('not-a-number');
+    await page.getByRole('button', { name: 'Check and connect' }).click();
+    expect(await page.getAttribute('#clientSecret', 'aria-invalid')).toBe('true');
+    expect(await page.getAttribute('#userId', 'aria-invalid')).toBe('true');
+    expect(await page.inputValue('#clientId')).toBe('123.456');
+    await screenshot(page, '08-no-js-field-errors');
+
+    const credential = await sim.createCredential(ATS_READ.filter((s) => s !== 'harvest:offers:list'));
+    await page.getByLabel('Client ID').fill(credential.clientId);
+    await page.getByLabel('Client Secret').fill(credential.clientSecret);
+    await page.getByLabel('User ID').fill('');
+    await page.getByRole('button', { name: 'Check and connect' }).click();
+    expect(await page.textContent('#status')).toContain('1 permission missing');
+    await sim.changeScopes(credential.clientId, { grant: ['harvest:offers:list'] });
+    await page.getByRole('button', { name: "I've updated the scopes — check again" }).click();
+    // Without script nothing polls: the visitor reloads, as the notice says.
+    await expect
+      .poll(
+        async () => {
+          await page.reload();
+          return page.textContent('h1');
+        },
+        { timeout: 30_000, interval: 500 },
+      )
+      .toBe('Greenhouse is connected for No Script Inc');
+    await context.close();
+  });
+});
