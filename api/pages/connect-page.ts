@@ -37,7 +37,12 @@ const who = (p: { email: string; name?: string }) => (p.name ? `${p.name} (${p.e
 
 function checklist(v: ConnectView, t: PageText): string {
   const results = new Map((v.link.lastProbe?.results ?? []).map((r) => [r.scope, r.status]));
-  const rows = v.link.requiredScopes.map((id) => {
+  // What needs doing comes first; granted scopes sink to the end.
+  const order = { needs_site_admin: 0, missing: 0, unknown: 1, not_checked: 2, granted: 3 } as const;
+  const scopes = [...v.link.requiredScopes].sort(
+    (a, b) => order[results.get(a) ?? 'not_checked'] - order[results.get(b) ?? 'not_checked'],
+  );
+  const rows = scopes.map((id) => {
     const scope = getScope(id);
     const status = results.get(id) ?? 'not_checked';
     const fix = status === 'needs_site_admin' ? t.siteAdminFix : t.fixScope(MANAGE_SCOPES_PATH, scope.label);
@@ -56,7 +61,9 @@ function statusBanner(v: ConnectView, t: PageText): string {
     link.status === 'awaiting_permissions'
       ? `${t.missingCount(missing)}. ${t.status[link.status]}`
       : t.status[link.status];
-  const checked = link.lastProbe ? ` ${t.lastChecked(new Date(link.lastProbe.checkedAt).toUTCString())}` : '';
+  const when = (iso: string) =>
+    `${new Date(iso).toLocaleString(v.locale === 'de' ? 'de-DE' : 'en-GB', { timeZone: 'UTC', dateStyle: 'medium', timeStyle: 'short' })} UTC`;
+  const checked = link.lastProbe ? ` ${t.lastChecked(when(link.lastProbe.checkedAt))}` : '';
   return `<div class="banner ${link.status}" id="status" role="status" aria-live="polite"
  data-status-url="/connect/${html(encodeURIComponent(v.token))}/status" data-status="${link.status}"
  data-checked="${html(link.lastProbe?.checkedAt ?? '')}">${html(headline)}${html(checked)}</div>`;
