@@ -198,6 +198,7 @@ async function main() {
     'Greenlink is running. Ctrl-C stops everything.',
     '',
     `  API              ${config.PUBLIC_URL}   (health: ${config.PUBLIC_URL}/readyz)`,
+    `  API reference    ${config.PUBLIC_URL}/docs   (OpenAPI: ${config.PUBLIC_URL}/openapi.json, metrics: ${config.PUBLIC_URL}/metrics)`,
     `  Demo API key     ${demo.apiKey}`,
     `  Demo connect URL ${demo.connectUrl}`,
   ];
