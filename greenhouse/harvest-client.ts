@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import { Agent, type Dispatcher, request } from 'undici';
 import { budgetedGet } from './budgeted-get';
 import { getScope, type ScopeDefinition } from './catalog';
@@ -77,6 +78,8 @@ export class HarvestClient {
     signal?: AbortSignal,
   ): Promise<{ outcome: ProbeOutcome; stats: RateBudgetStats }> {
     const budget = new RateBudget(this.maxParallel);
+    // One probe shares the activity's signal among its parallel requests, each of which listens to it.
+    if (signal) setMaxListeners(4 * scopeIds.length + 10, signal);
     const minted = await this.minter.mint(credentials, signal);
     if (!minted.ok) return { outcome: minted.outcome, stats: budget.stats };
     let token = minted.token;
