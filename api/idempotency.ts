@@ -53,7 +53,9 @@ export function idempotency(store: IdempotencyStore) {
     }
     const json = res.json.bind(res);
     res.json = (body: unknown) => {
-      const settle = res.statusCode >= 500 ? store.release(id) : store.complete(id, res.statusCode, body);
+      // Like Stripe: only a request that did something is remembered; a refused one (4xx, 5xx) frees its
+      // key, so the client can correct the request and retry with the same key.
+      const settle = res.statusCode >= 400 ? store.release(id) : store.complete(id, res.statusCode, body);
       settle.then(
         () => json(body),
         (error) => next(error),

@@ -65,7 +65,7 @@ export class IdempotencyStore {
     return (await this.keys.deleteMany({ expiresAt: { $lte: now } })).deletedCount;
   }
 
-  /** A failed request (5xx) releases its key, so the client may retry with it. */
+  /** A refused or failed request releases its key, so the client may retry with it. */
   async release(id: string): Promise<void> {
     await retryBusy(() => this.keys.deleteOne({ _id: id, state: 'in_progress' }));
   }

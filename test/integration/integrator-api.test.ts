@@ -39,6 +39,15 @@ describe('Idempotency-Key on POST', () => {
     expect((await create('bad key with spaces')).status).toBe(400);
   });
 
+  it('does not remember a refused request: the corrected one may reuse its key', async () => {
+    const refused = await create('order-44', { ...body, requester: { email: 'not-an-email' } });
+    expect(refused.status).toBe(422);
+    expect(refused.headers.get('content-type')).toContain('application/problem+json');
+    const corrected = await create('order-44');
+    expect(corrected.status).toBe(201);
+    expect(corrected.headers.get('idempotent-replayed')).toBeNull();
+  });
+
   it('creates a new link for each request without a key', async () => {
     const a = await create(undefined, { ...body, organization: { id: 'nokey', name: 'No key' } });
     const b = await create(undefined, { ...body, organization: { id: 'nokey', name: 'No key' } });

@@ -68,9 +68,11 @@ describe('a link, end to end over the real stack', () => {
     expect(linked.json.permissions.every((p: { status: string }) => p.status === 'granted')).toBe(true);
     expect(linked.json.remindersSent).toBe(1);
 
-    const timeline = await http(api, 'GET', `/v1/links/${created.json.id}/timeline`, {
-      apiKey: stack.apiKey,
-    });
+    // The run ends once its last background email and webhook are out, a moment after `linked`.
+    const timeline = await eventually(
+      () => http(api, 'GET', `/v1/links/${created.json.id}/timeline`, { apiKey: stack.apiKey }),
+      (r) => r.json.data.some((e: { type: string }) => e.type === 'run.completed'),
+    );
     type Entry = { source: string; type: string; at: string };
     const entries: Entry[] = timeline.json.data;
     expect(entries.map((e) => e.at)).toEqual(entries.map((e) => e.at).sort());
