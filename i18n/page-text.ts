@@ -29,6 +29,8 @@ export interface PageText {
   scopesHint: string;
   copy: string;
   copied: string;
+  changedReload: string;
+  reload: string;
   howToFix: string;
   fixScope: (path: string, label: string) => string;
   siteAdminFix: string;
@@ -135,6 +137,8 @@ const en: PageText = {
   scopesHint: 'Tick these in Greenhouse under "Manage Scopes" → "Harvest" (labels as Greenhouse shows them).',
   copy: 'Copy',
   copied: 'Copied',
+  changedReload: 'The status has changed. Reload the page to see it (what you typed is not sent).',
+  reload: 'Reload',
   howToFix: 'How to fix:',
   fixScope: (path, label) => `In Greenhouse: ${path} → tick "${label}" → Save.`,
   siteAdminFix:
@@ -266,6 +270,9 @@ const de: PageText = {
     'Haken Sie diese in Greenhouse unter „Manage Scopes“ → „Harvest“ an (Bezeichnungen so, wie Greenhouse sie zeigt).',
   copy: 'Kopieren',
   copied: 'Kopiert',
+  changedReload:
+    'Der Status hat sich geändert. Laden Sie die Seite neu, um ihn zu sehen (Eingaben werden nicht gesendet).',
+  reload: 'Neu laden',
   howToFix: 'So beheben Sie es:',
   fixScope: (path, label) => `In Greenhouse: ${path} → „${label}“ anhaken → Save.`,
   siteAdminFix:

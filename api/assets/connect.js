@@ -22,6 +22,14 @@
     el.after(button);
   }
 
+  // Reloading would throw away what someone is typing: once a form has input, a change is announced instead.
+  let typing = false;
+  for (const form of document.querySelectorAll('form')) {
+    form.addEventListener('input', () => {
+      typing = true;
+    });
+  }
+
   const live = document.querySelector('[data-status-url]');
   if (!live) return;
   const url = live.getAttribute('data-status-url');
@@ -34,7 +42,17 @@
       const state = await response.json();
       // A new state (linked, a new probe, a credential problem): the server renders it best.
       if (state.status !== shownStatus || (state.lastCheckedAt || '') !== shownCheck) {
-        window.location.reload();
+        if (!typing) {
+          window.location.reload();
+          return;
+        }
+        live.textContent = `${text.changedReload || ''} `;
+        const reload = document.createElement('button');
+        reload.type = 'button';
+        reload.className = 'secondary';
+        reload.textContent = text.reload || 'Reload';
+        reload.addEventListener('click', () => window.location.reload());
+        live.append(reload);
         return;
       }
     } catch {

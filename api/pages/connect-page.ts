@@ -161,10 +161,16 @@ function notAdminSection(v: ConnectView, t: PageText, base: string): string {
 }
 
 function guide(v: ConnectView, t: PageText): string {
+  // The admin was asked because they are the admin: finding one or handing off is the requester's concern.
+  const forRequester = v.purpose === 'requester';
   return `<section aria-labelledby="prereq-title">
-<h2 id="prereq-title">${html(t.prerequisitesTitle)}</h2>${list(t.prerequisites, 'ul')}
-<h3>${html(t.checkAccessTitle)}</h3>${list(t.checkAccess, 'ol')}<p>${html(t.noAccess)}</p>
-<h3>${html(t.findAdminTitle)}</h3>${list(t.findAdmin, 'ol')}
+<h2 id="prereq-title">${html(t.prerequisitesTitle)}</h2>${list(forRequester ? t.prerequisites : t.prerequisites.slice(0, 1), 'ul')}
+<h3>${html(t.checkAccessTitle)}</h3>${list(t.checkAccess, 'ol')}${
+    forRequester
+      ? `<p>${html(t.noAccess)}</p>
+<h3>${html(t.findAdminTitle)}</h3>${list(t.findAdmin, 'ol')}`
+      : ''
+  }
 </section>
 <section aria-labelledby="create-title">
 <h2 id="create-title">${html(t.createTitle)}</h2>
@@ -215,7 +221,7 @@ ${v.purpose === 'admin' ? notAdminSection(v, t, base) : handOffSection(v, t, bas
       path: `/connect/${encodeURIComponent(v.token)}`,
       script: true,
       skipLink: { href: '#credentials', label: t.skipToForm },
-      scriptText: { copy: t.copy, copied: t.copied },
+      scriptText: { copy: t.copy, copied: t.copied, changedReload: t.changedReload, reload: t.reload },
     },
   );
 }

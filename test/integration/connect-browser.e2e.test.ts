@@ -151,6 +151,35 @@ describe('the hosted connection flow in a real browser (Debian Chromium)', () =>
     await adminContext.close();
   });
 
+  it('does not reload away what someone is typing: it announces the change instead', async () => {
+    const created = await http(stack.api.url, 'POST', '/v1/links', {
+      apiKey: stack.apiKey,
+      body: {
+        organization: { id: 'typing', name: 'Typing AG' },
+        requester: { email: 'typing@acme.example' },
+      },
+    });
+    const path = new URL(created.json.connectUrl).pathname;
+    const credential = await sim.createCredential(ATS_READ.filter((s) => s !== 'harvest:offers:list'));
+    await http(stack.api.url, 'POST', `${path}/credentials`, {
+      body: { clientId: credential.clientId, clientSecret: credential.clientSecret },
+    });
+    const context = await browser.newContext({ locale: 'en-US' });
+    const page = await context.newPage();
+    await page.goto(created.json.connectUrl);
+    await page.getByLabel("Admin's email").fill('half-typed@');
+    await sim.changeScopes(credential.clientId, { grant: ['harvest:offers:list'] });
+    await http(stack.api.url, 'POST', `/v1/links/${created.json.id}/recheck`, {
+      apiKey: stack.apiKey,
+      body: {},
+    });
+    await page.getByText('The status has changed').waitFor({ timeout: 30_000 });
+    expect(await page.inputValue('#adminEmail')).toBe('half-typed@');
+    await page.getByRole('button', { name: 'Reload' }).click();
+    await page.getByRole('heading', { name: 'Greenhouse is connected for Typing AG' }).waitFor();
+    await context.close();
+  });
+
   it('works without JavaScript: submit, see the checklist, check again', async () => {
     const created = await http(stack.api.url, 'POST', '/v1/links', {
       apiKey: stack.apiKey,

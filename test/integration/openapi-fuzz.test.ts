@@ -1,4 +1,5 @@
 import { execFile } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BIN_DIR } from '../../stack/services';
@@ -13,6 +14,8 @@ function schemathesis(args: string[]): Promise<{ code: number; output: string }>
       path.join(BIN_DIR, 'schemathesis'),
       args,
       {
+        // It keeps a crash cache in its working directory: the artifacts folder, not the checkout.
+        cwd: ARTIFACTS,
         maxBuffer: 64 * 1024 * 1024,
         env: { ...process.env, NO_COLOR: '1', SCHEMATHESIS_TELEMETRY: 'false' },
       },
@@ -28,6 +31,7 @@ function schemathesis(args: string[]): Promise<{ code: number; output: string }>
 describe('the OpenAPI document against the running API (schemathesis)', () => {
   let stack: TestStack;
   beforeAll(async () => {
+    mkdirSync(ARTIFACTS, { recursive: true });
     // The fuzzer sends hundreds of requests a minute: raise the per-app limit so it tests behaviour, not 429s.
     stack = await startTestStack({ worker: false, env: { API_RATE_LIMIT: '100000/1m' } });
   });
