@@ -97,10 +97,24 @@ const csrfField = (v: ConnectView) => `<input type="hidden" name="_csrf" value="
 
 function errorSummary(v: ConnectView, t: PageText, form: FormErrors['form']): string {
   if (v.errors?.form !== form) return '';
-  const items = v.errors.fields.map(
-    (f) => `${f.field}: ${t.fieldError[f.field as keyof PageText['fieldError']] ?? f.message}`,
-  );
-  return `<div class="alert" role="alert" tabindex="-1" id="${form}-errors"><strong>${html(t.errorSummary)}</strong>${list(items, 'ul')}</div>`;
+  // Each entry names the field as its label does and links to it (the GOV.UK error summary pattern).
+  const fields: Record<string, { id: string; label: string }> = {
+    clientId: { id: 'clientId', label: t.clientId },
+    clientSecret: { id: 'clientSecret', label: t.clientSecret },
+    userId: { id: 'userId', label: t.userId },
+    apiKey: { id: 'apiKey', label: t.legacyKey },
+    email: { id: 'adminEmail', label: t.adminEmail },
+    name: { id: 'adminName', label: t.adminName },
+    note: { id: 'note', label: t.note },
+  };
+  const items = v.errors.fields.map((f) => {
+    const target = fields[f.field];
+    const message = t.fieldError[f.field as keyof PageText['fieldError']] ?? f.message;
+    return target
+      ? `<li><a href="#${target.id}">${html(target.label)}: ${html(message)}</a></li>`
+      : `<li>${html(`${f.field}: ${message}`)}</li>`;
+  });
+  return `<div class="alert" role="alert" tabindex="-1" id="${form}-errors"><strong>${html(t.errorSummary)}</strong><ul>${items.join('')}</ul></div>`;
 }
 
 function credentialsForm(v: ConnectView, t: PageText, base: string): string {

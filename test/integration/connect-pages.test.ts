@@ -93,7 +93,7 @@ describe('connect pages: forms, CSRF, languages', () => {
     expect(refused.status).toBe(422);
     const html = await refused.text();
     expect(html).toContain('role="alert"');
-    expect(html).toContain('The User ID is a number');
+    expect(html).toContain('<a href="#userId">User ID: The User ID is a number');
     expect(html).toMatch(/id="userId"[^>]*aria-invalid="true"/);
     expect(html).toContain('value="abc.123"');
     expect(html).not.toContain('typed-secret-value');
