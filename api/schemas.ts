@@ -5,6 +5,12 @@ import { LOCALES } from '../i18n/locale';
 import { LINK_STATUSES, WEBHOOK_EVENTS } from '../links/model';
 import { decodeCursor } from './cursor';
 
+// A missing field says so plainly, instead of zod's "Invalid input: expected object, received undefined".
+z.config({
+  customError: (issue) =>
+    issue.code === 'invalid_type' && issue.input === undefined ? 'is required' : undefined,
+});
+
 const email = z.email({ message: 'must be an email address' });
 
 const durationText = z
