@@ -54,6 +54,14 @@ export class LinkStore {
     return this.links.findOne({ _id: linkId, appId });
   }
 
+  /** Operators only: the newest links of every app, optionally narrowed. */
+  listAcrossApps(filter: { status?: LinkStatus; appId?: string }, limit: number) {
+    const query: Filter<LinkDoc> = {};
+    if (filter.status) query.status = filter.status;
+    if (filter.appId) query.appId = filter.appId;
+    return this.links.find(query).sort({ createdAt: -1, _id: -1 }).limit(limit).toArray();
+  }
+
   async findById(linkId: string): Promise<LinkDoc | null> {
     return this.links.findOne({ _id: linkId });
   }

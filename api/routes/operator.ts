@@ -1,24 +1,42 @@
 import { timingSafeEqual } from 'node:crypto';
 import { type NextFunction, type Request, type Response, Router } from 'express';
+import { LINK_STATUSES } from '../../links/model';
 import type { LinkService } from '../../links/service';
 import type { LinkStore } from '../../store/links';
 import { linkResource } from '../link-resource';
+import { consoleLinkPage, consoleListPage } from '../pages/operator-console';
 import { problems } from '../problem';
+
+/** `Bearer <token>`, or Basic with the token as password (what a browser sends after the prompt). */
+function operatorToken(req: Request): string | undefined {
+  const header = req.get('authorization') ?? '';
+  const bearer = /^Bearer\s+(\S+)$/i.exec(header)?.[1];
+  if (bearer) return bearer;
+  const basic = /^Basic\s+(\S+)$/i.exec(header)?.[1];
+  if (!basic) return undefined;
+  const decoded = Buffer.from(basic, 'base64').toString('utf8');
+  return decoded.slice(decoded.indexOf(':') + 1) || undefined;
+}
 
 const sameText = (a: string, b: string) =>
   a.length === b.length && timingSafeEqual(Buffer.from(a), Buffer.from(b));
 
-/** Operators (OPERATOR_TOKENS) read any app's link and its whole history, e.g. for support. Read-only. */
+/**
+ * Operators (OPERATOR_TOKENS) read any app's link and its whole history, e.g. for support: as JSON
+ * (/ops/links/:id, /timeline) and in a read-only console (/ops/console). Actions stay with the CLI.
+ */
 export function operatorRouter(deps: { links: LinkStore; service: LinkService; operatorTokens: string[] }) {
   const router = Router();
-  router.use((req: Request, _res: Response, next: NextFunction) => {
-    const token = /^Bearer\s+(\S+)$/i.exec(req.get('authorization') ?? '')?.[1];
-    if (!token || !deps.operatorTokens.some((t) => sameText(t, token))) {
-      return next(
-        problems.unauthorized('Send an operator token (OPERATOR_TOKENS) as "Authorization: Bearer <token>"'),
-      );
+  router.use((req: Request, res: Response, next: NextFunction) => {
+    if (operatorToken(req) && deps.operatorTokens.some((t) => sameText(t, operatorToken(req) as string))) {
+      return next();
     }
-    next();
+    // Browsers opening the console get the Basic prompt (any user name, the token as password).
+    if (req.path.startsWith('/console'))
+      res.set('www-authenticate', 'Basic realm="Greenlink operators", charset="UTF-8"');
+    next(
+      problems.unauthorized('Send an operator token (OPERATOR_TOKENS) as "Authorization: Bearer <token>"'),
+    );
   });
   const load = async (id: string) => {
     const link = await deps.links.findById(id);
@@ -32,6 +50,22 @@ export function operatorRouter(deps: { links: LinkStore; service: LinkService; o
   router.get('/links/:id/timeline', async (req, res) => {
     const link = await load(req.params.id);
     res.json({ object: 'list', data: await deps.service.timeline(link._id) });
+  });
+
+  router.get('/console', async (req, res) => {
+    const status = LINK_STATUSES.find((s) => s === req.query.status);
+    const appId =
+      typeof req.query.appId === 'string' && req.query.appId.trim() ? req.query.appId.trim() : undefined;
+    const links = await deps.links.listAcrossApps({ status, appId }, 100);
+    res.set('cache-control', 'no-store').type('html').send(consoleListPage(links, { status, appId }));
+  });
+
+  router.get('/console/links/:id', async (req, res) => {
+    const link = await load(req.params.id);
+    res
+      .set('cache-control', 'no-store')
+      .type('html')
+      .send(consoleLinkPage(link, await deps.service.timeline(link._id)));
   });
   return router;
 }

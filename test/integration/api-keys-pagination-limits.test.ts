@@ -151,6 +151,22 @@ describe('operator API', () => {
       expect((await ops(`/ops/links/${link.json.id}`, 'ops-token-3')).status).toBe(401);
       expect((await ops(`/ops/links/${link.json.id}`, stack.apiKey)).status).toBe(401);
       expect((await ops('/ops/links/lnk_missing', 'ops-token-1')).status).toBe(404);
+
+      // The console: a browser's Basic prompt, the token as password.
+      const prompt = await http(stack.api.url, 'GET', '/ops/console');
+      expect(prompt.status).toBe(401);
+      expect(prompt.headers.get('www-authenticate')).toContain('Basic');
+      const basic = { authorization: `Basic ${Buffer.from('ops:ops-token-1').toString('base64')}` };
+      const list = await http(stack.api.url, 'GET', '/ops/console?status=awaiting_credentials', {
+        headers: basic,
+      });
+      expect(list.status).toBe(200);
+      expect(list.text).toContain(link.json.id);
+      const detail = await http(stack.api.url, 'GET', `/ops/console/links/${link.json.id}`, {
+        headers: basic,
+      });
+      expect(detail.text).toContain('run.started');
+      expect(detail.text).toContain('ops@acme.example');
     } finally {
       await stack.close();
     }

@@ -21,7 +21,7 @@ describe('the hosted connection flow in a real browser (Debian Chromium)', () =>
   const cspViolations: string[] = [];
 
   beforeAll(async () => {
-    stack = await startTestStack();
+    stack = await startTestStack({ env: { OPERATOR_TOKENS: 'browser-ops-token' } });
     browser = await launchChromium();
   });
   afterAll(async () => {
@@ -146,6 +146,19 @@ describe('the hosted connection flow in a real browser (Debian Chromium)', () =>
 
     const status = await http(stack.api.url, 'GET', `/v1/links/${created.json.id}`, { apiKey: stack.apiKey });
     expect(status.json.status).toBe('linked');
+    // 8. An operator reads the link's whole story in the console.
+    const opsContext = await browser.newContext({
+      httpCredentials: { username: 'ops', password: 'browser-ops-token' },
+    });
+    const ops = watch(await opsContext.newPage());
+    await ops.goto(`${stack.api.url}/ops/console/links/${created.json.id}`);
+    for (const entry of ['update.submitCredentials.accepted', 'signal.handOff', 'signal.recheck', 'linked']) {
+      expect(await ops.textContent('table')).toContain(entry);
+    }
+    await expectAccessible(ops);
+    await screenshot(ops, '09-operator-console');
+    await opsContext.close();
+
     expect(cspViolations).toEqual([]);
     await requesterContext.close();
     await adminContext.close();

@@ -1,0 +1,65 @@
+import { LINK_STATUSES } from '../../links/model';
+import type { TimelineEntry } from '../../links/service';
+import type { LinkDoc } from '../../store/links';
+import { escapeHtml as html, layout } from './html';
+
+const cell = (text: string) => `<td>${html(text)}</td>`;
+
+/** The operators' list of links across apps (read-only), newest first. */
+export function consoleListPage(links: LinkDoc[], filter: { status?: string; appId?: string }): string {
+  const options = ['', ...LINK_STATUSES]
+    .map((s) => `<option value="${s}"${filter.status === s ? ' selected' : ''}>${s || 'any status'}</option>`)
+    .join('');
+  const rows = links
+    .map(
+      (l) =>
+        `<tr><td><a href="/ops/console/links/${html(encodeURIComponent(l._id))}">${html(l._id)}</a></td>${cell(l.status)}${cell(l.assignee)}${cell(l.organization.name)}${cell(l.appId)}${cell(l.updatedAt.toISOString())}</tr>`,
+    )
+    .join('');
+  return layout(
+    'Operator console',
+    `<h1>Operator console</h1>
+<form method="get" action="/ops/console">
+<label for="status">Status</label><select id="status" name="status">${options}</select>
+<label for="appId">App id</label><input id="appId" name="appId" value="${html(filter.appId ?? '')}" autocomplete="off">
+<button type="submit">Filter</button>
+</form>
+<table><caption>${links.length} newest link(s)</caption>
+<thead><tr><th scope="col">Link</th><th scope="col">Status</th><th scope="col">Assigned to</th><th scope="col">Organization</th><th scope="col">App</th><th scope="col">Updated (UTC)</th></tr></thead>
+<tbody>${rows}</tbody></table>`,
+  );
+}
+
+/** One link and its whole story: the event log merged with the Temporal history. */
+export function consoleLinkPage(link: LinkDoc, timeline: TimelineEntry[]): string {
+  const facts: [string, string][] = [
+    ['Status', link.status],
+    ['Assigned to', link.assignee],
+    ['Organization', `${link.organization.name} (${link.organization.id})`],
+    ['Requester', link.requester.email],
+    ['Admin', link.admin?.email ?? '—'],
+    ['App', link.appId],
+    ['Permission set', link.permissionSet],
+    ['Reminders sent', String(link.remindersSent)],
+    ['Created', link.createdAt.toISOString()],
+  ];
+  const missing = (link.lastProbe?.results ?? []).filter((r) => r.status !== 'granted');
+  const rows = timeline
+    .map(
+      (e) =>
+        `<tr>${cell(e.at)}${cell(e.source)}${cell(e.type)}${cell(e.actor)}<td><code>${html(Object.keys(e.detail).length ? JSON.stringify(e.detail) : '')}</code></td></tr>`,
+    )
+    .join('');
+  return layout(
+    `Link ${link._id}`,
+    `<p><a href="/ops/console">← All links</a></p>
+<h1>Link <code>${html(link._id)}</code></h1>
+<dl>${facts.map(([k, v]) => `<dt>${html(k)}</dt><dd>${html(v)}</dd>`).join('')}</dl>
+<h2>Missing permissions</h2>
+${missing.length ? `<ul>${missing.map((r) => `<li><code>${html(r.scope)}</code> — ${html(r.status)}${r.evidence.httpStatus ? ` (HTTP ${r.evidence.httpStatus})` : ''}</li>`).join('')}</ul>` : '<p>None.</p>'}
+<h2>Timeline</h2>
+<table><caption>${timeline.length} entries, oldest first</caption>
+<thead><tr><th scope="col">When (UTC)</th><th scope="col">Source</th><th scope="col">What</th><th scope="col">Who</th><th scope="col">Detail</th></tr></thead>
+<tbody>${rows}</tbody></table>`,
+  );
+}
