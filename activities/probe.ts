@@ -30,7 +30,10 @@ export function createProbeActivity({ vault, harvest, legacyV1, counters }: Prob
   return {
     async probeCredentials(input: ProbeInput): Promise<ProbeOutcome> {
       const outcome = await probe(input);
-      await counters.increment('probes', outcome.kind);
+      // A metric must never cost a probe: a failed count is logged, not retried with the probe.
+      await counters.increment('probes', outcome.kind).catch((error: Error) => {
+        Context.current().log.warn('could not count the probe', { error: error.message });
+      });
       return outcome;
     },
   };
