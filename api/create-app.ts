@@ -35,6 +35,7 @@ export interface ApiDeps {
   log: Logger;
   publicUrl: string;
   operatorTokens: string[];
+  trustProxy: string;
   limits: { api: RateLimit; connect: RateLimit };
   csrf: CsrfGuard;
   /** Readiness: resolves when MongoDB and Temporal answer, else rejects naming the one that does not. */
@@ -58,7 +59,7 @@ function temporalProblems(error: unknown, _req: Request, _res: Response, next: N
 export function createApiApp(deps: ApiDeps) {
   const app = express();
   app.disable('x-powered-by');
-  app.set('trust proxy', 'loopback');
+  app.set('trust proxy', /^\d+$/.test(deps.trustProxy) ? Number(deps.trustProxy) : deps.trustProxy);
   app.use(
     helmet({
       // Pages are server-rendered and work without JavaScript: no inline script is ever allowed.

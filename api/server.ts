@@ -73,6 +73,7 @@ export async function startApi(
     log,
     publicUrl: config.PUBLIC_URL,
     operatorTokens: config.OPERATOR_TOKENS,
+    trustProxy: config.TRUST_PROXY,
     csrf: new CsrfGuard((config.CREDENTIALS_KEYS[0] as VaultKey).key),
     limits: { api: config.API_RATE_LIMIT, connect: config.CONNECT_RATE_LIMIT },
     ready: async () => {

@@ -119,6 +119,11 @@ export const envSchema = z.object({
   EMAIL_TOKEN_TTL: duration.default(72 * 3_600_000),
   /** Per app, on the integrator API. */
   API_RATE_LIMIT: rateLimit.default({ max: 600, windowMs: 60_000 }),
+  /**
+   * Which proxies may name the client IP in X-Forwarded-For (Express "trust proxy": addresses, CIDRs, or a hop
+   * count). The per-IP limit is only as good as this.
+   */
+  TRUST_PROXY: z.string().min(1).default('loopback'),
   /** Per client IP, on the public connect pages and their form posts. */
   CONNECT_RATE_LIMIT: rateLimit.default({ max: 120, windowMs: 60_000 }),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
