@@ -26,6 +26,8 @@ export interface ConnectView {
   /** The anti-CSRF value every form posts back. */
   csrf: string;
   errors?: FormErrors;
+  /** Set when the visitor picked the language (?lang=), so form posts keep it. */
+  chosenLang?: Locale;
   /** What the last action did (from the redirect after a POST). */
   notice?: 'handoff' | 'recheck' | 'not_admin';
 }
@@ -93,6 +95,9 @@ ${error ? `<span class="field-error" id="${o.id}-error">${html(t.fieldError[o.na
 <input id="${o.id}" name="${o.name}" type="${o.type ?? 'text'}" value="${html(value)}"${o.required ? ' required' : ''}${describedBy ? ` aria-describedby="${describedBy}"` : ''}${error ? ' aria-invalid="true"' : ''} ${o.extra ?? 'autocomplete="off"'}>`;
 }
 
+/** A language picked with ?lang= survives the form's post and redirect. */
+const keepLang = (v: ConnectView) => (v.chosenLang ? `?lang=${v.chosenLang}` : '');
+
 const csrfField = (v: ConnectView) => `<input type="hidden" name="_csrf" value="${html(v.csrf)}">`;
 
 function errorSummary(v: ConnectView, t: PageText, form: FormErrors['form']): string {
@@ -122,7 +127,7 @@ function credentialsForm(v: ConnectView, t: PageText, base: string): string {
   return `<section class="card" aria-labelledby="credentials-title">
 <h2 id="credentials-title">${html(t.formTitle)}</h2>
 ${errorSummary(v, t, 'credentials')}
-<form method="post" action="${base}/credentials" id="credentials">
+<form method="post" action="${base}/credentials${keepLang(v)}" id="credentials">
 ${csrfField(v)}
 ${field(t, v.errors, 'credentials', { id: 'clientId', name: 'clientId', label: t.clientId, hint: t.clientIdHint, required: true })}
 ${field(t, v.errors, 'credentials', { id: 'clientSecret', name: 'clientSecret', label: t.clientSecret, hint: t.clientSecretHint, type: 'password', required: true })}
@@ -138,7 +143,7 @@ function legacyForm(v: ConnectView, t: PageText, base: string): string {
   return `<details${v.errors?.form === 'legacy' ? ' open' : ''}><summary>${html(t.legacySummary)}</summary>
 <p class="alert">${html(LEGACY_V1_RETIRED_NOTICE)}</p>
 ${errorSummary(v, t, 'legacy')}
-<form method="post" action="${base}/credentials">
+<form method="post" action="${base}/credentials${keepLang(v)}">
 ${csrfField(v)}
 ${field(t, v.errors, 'legacy', { id: 'apiKey', name: 'apiKey', label: t.legacyKey, type: 'password', required: true })}
 <button type="submit">${html(t.legacySubmit)}</button>
@@ -147,7 +152,7 @@ ${field(t, v.errors, 'legacy', { id: 'apiKey', name: 'apiKey', label: t.legacyKe
 
 function recheckForm(v: ConnectView, t: PageText, base: string): string {
   if (!v.link.lastProbe) return '';
-  return `<form method="post" action="${base}/recheck">${csrfField(v)}
+  return `<form method="post" action="${base}/recheck${keepLang(v)}">${csrfField(v)}
 <button type="submit">${html(t.checkAgain)}</button> <span class="hint inline">${html(t.checkAgainHint)}</span></form>`;
 }
 
@@ -158,7 +163,7 @@ function handOffSection(v: ConnectView, t: PageText, base: string): string {
 ${admin ? `<p class="banner" role="status">${html(t.handedOff(admin.email))}</p>` : ''}
 <p>${html(t.handOffText)}</p>
 ${errorSummary(v, t, 'handoff')}
-<form method="post" action="${base}/handoff" id="handoff">
+<form method="post" action="${base}/handoff${keepLang(v)}" id="handoff">
 ${csrfField(v)}
 ${field(t, v.errors, 'handoff', { id: 'adminEmail', name: 'email', label: t.adminEmail, type: 'email', required: true, extra: 'autocomplete="email"' })}
 ${field(t, v.errors, 'handoff', { id: 'adminName', name: 'name', label: t.adminName, extra: 'autocomplete="name"' })}
@@ -170,7 +175,7 @@ ${field(t, v.errors, 'handoff', { id: 'note', name: 'note', label: t.note })}
 function notAdminSection(v: ConnectView, t: PageText, base: string): string {
   return `<section class="card" aria-labelledby="not-admin-title">
 <h2 id="not-admin-title">${html(t.notAdminTitle)}</h2><p>${html(t.notAdminText)}</p>
-<form method="post" action="${base}/not-admin">${csrfField(v)}
+<form method="post" action="${base}/not-admin${keepLang(v)}">${csrfField(v)}
 <button type="submit" class="secondary">${html(t.notAdminSubmit)}</button></form></section>`;
 }
 

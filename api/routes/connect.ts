@@ -1,6 +1,6 @@
 import express, { type NextFunction, type Request, type Response, Router } from 'express';
 import type { ZodError } from 'zod';
-import { pickLocale } from '../../i18n/locale';
+import { isLocale, pickLocale } from '../../i18n/locale';
 import { PAGE_TEXT } from '../../i18n/page-text';
 import type { LinkService } from '../../links/service';
 import type { AppStore } from '../../store/apps';
@@ -72,13 +72,14 @@ export function connectRouter(deps: {
       ...extra,
       appName: (await deps.apps.findApp(found.link.appId))?.name ?? 'Greenlink',
       locale: localeOf(req, found.link.locale),
+      chosenLang: isLocale(req.query.lang) ? req.query.lang : undefined,
       legacyV1Enabled: deps.legacyV1Enabled,
       csrf: deps.csrf.tokenFor(found.token),
     });
 
   /** After a form POST: back to the page (303), saying what happened. */
   const back = (req: Request, res: Response, notice?: Notice) => {
-    const lang = typeof req.query.lang === 'string' ? `lang=${encodeURIComponent(req.query.lang)}` : '';
+    const lang = isLocale(req.query.lang) ? `lang=${req.query.lang}` : '';
     const query = [notice ? `notice=${notice}` : '', lang].filter(Boolean).join('&');
     res.redirect(303, `/connect/${encodeURIComponent(String(req.params.token))}${query ? `?${query}` : ''}`);
   };

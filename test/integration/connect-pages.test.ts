@@ -110,6 +110,15 @@ describe('connect pages: forms, CSRF, languages', () => {
       headers: { 'accept-language': 'de' },
     });
     expect(byChoice.text).toContain('Connect Greenhouse for Pages GmbH');
+    // The choice survives a form post and its redirect.
+    expect(byChoice.text).toContain(`action="${english.path}/handoff?lang=en"`);
+    const posted = await postForm(
+      stack.api.url,
+      `${english.path}/recheck?lang=en`,
+      { _csrf: csrfOf(byChoice.text) },
+      { 'accept-language': 'de' },
+    );
+    expect(posted.headers.get('location')).toBe(`${english.path}?notice=recheck&lang=en`);
     const unknown = await http(stack.api.url, 'GET', '/connect/not-a-token', {
       headers: { 'accept-language': 'de' },
     });
