@@ -29,6 +29,12 @@ describe('the hosted connection flow in a real browser (Debian Chromium)', () =>
     await stack?.close();
   });
 
+  const startLink = (organization: string, requester: string) =>
+    http(stack.api.url, 'POST', '/v1/links', {
+      apiKey: stack.apiKey,
+      body: { organization: { id: organization, name: organization }, requester: { email: requester } },
+    });
+
   const watch = (page: Page) => {
     page.on('console', (m) => {
       if (/Content Security Policy/i.test(m.text())) cspViolations.push(m.text());
@@ -165,13 +171,7 @@ describe('the hosted connection flow in a real browser (Debian Chromium)', () =>
   });
 
   it('does not reload away what someone is typing: it announces the change instead', async () => {
-    const created = await http(stack.api.url, 'POST', '/v1/links', {
-      apiKey: stack.apiKey,
-      body: {
-        organization: { id: 'typing', name: 'Typing AG' },
-        requester: { email: 'typing@acme.example' },
-      },
-    });
+    const created = await startLink('Typing AG', 'typing@acme.example');
     const path = new URL(created.json.connectUrl).pathname;
     const credential = await sim.createCredential(ATS_READ.filter((s) => s !== 'harvest:offers:list'));
     await http(stack.api.url, 'POST', `${path}/credentials`, {
@@ -194,13 +194,7 @@ describe('the hosted connection flow in a real browser (Debian Chromium)', () =>
   });
 
   it('works without JavaScript: submit, see the checklist, check again', async () => {
-    const created = await http(stack.api.url, 'POST', '/v1/links', {
-      apiKey: stack.apiKey,
-      body: {
-        organization: { id: 'nojs', name: 'No Script Inc' },
-        requester: { email: 'nojs@acme.example' },
-      },
-    });
+    const created = await startLink('No Script Inc', 'nojs@acme.example');
     const context = await browser.newContext({ javaScriptEnabled: false, locale: 'en-US' });
     const page = await context.newPage();
     await page.goto(created.json.connectUrl);
