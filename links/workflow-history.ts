@@ -38,7 +38,7 @@ function requestedBy(payloads: temporal.api.common.v1.IPayloads | null | undefin
 }
 
 /** The events worth reading, each mapped to a line; workflow-task bookkeeping is left out. */
-function describe(event: HistoryEvent, activities: Map<string, string>, runId: string) {
+function entryFor(event: HistoryEvent, activities: Map<string, string>, runId: string) {
   const entry = (type: string, actor: string, detail: Record<string, string | number> = {}) => ({
     at: timeOf(event),
     source: 'workflow' as const,
@@ -124,7 +124,7 @@ export async function readWorkflowHistory(
     const events = history.events ?? [];
     const thisRun = runId ?? (await handle.describe()).runId;
     const activities = new Map<string, string>();
-    runs.unshift(events.flatMap((e) => describe(e, activities, thisRun) ?? []));
+    runs.unshift(events.flatMap((e) => entryFor(e, activities, thisRun) ?? []));
     runId = events[0]?.workflowExecutionStartedEventAttributes?.continuedExecutionRunId || undefined;
     if (!runId) break;
   }
