@@ -31,11 +31,19 @@ ${body ? `<h4>Body</h4>${pretty((body['application/json'] as Json).schema)}` : '
     );
     return `<h2>${escapeHtml(tag.name)}</h2>${tag.description ? `<p>${escapeHtml(tag.description)}</p>` : ''}${ops.join('\n')}`;
   });
+  const webhooks = Object.entries(doc.webhooks).map(
+    ([event, { post }]) => `<li><code>${escapeHtml(event)}</code> — ${escapeHtml(post.summary)}</li>`,
+  );
+  const webhookSection = `<h2>Webhook events</h2>
+<p>${escapeHtml(Object.values(doc.webhooks)[0]?.post.description ?? '')}</p>
+<ul>${webhooks.join('')}</ul>
+<h3>Body</h3>${pretty(doc.components.schemas.WebhookEvent)}`;
   return layout(
     'API reference',
     `<h1>Greenlink API reference</h1>
 <p>${escapeHtml(doc.info.description)}</p>
 <p>Machine-readable: <a href="/openapi.json">/openapi.json</a> (OpenAPI ${doc.openapi}). Schemas of every response are under <code>components.schemas</code> there.</p>
-${sections.join('\n')}`,
+${sections.join('\n')}
+${webhookSection}`,
   );
 }

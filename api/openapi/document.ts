@@ -231,6 +231,15 @@ function operations(permissionSets: Record<string, string[]>): Operation[] {
   ];
 }
 
+const WEBHOOK_SUMMARY: Record<(typeof WEBHOOK_EVENTS)[number], string> = {
+  'link.linked': 'Every required permission is granted: the link is complete',
+  'link.permissions_missing':
+    'Credentials work but some permissions are missing (sent when the missing set changes)',
+  'link.handed_off': 'The requester handed the setup to their Greenhouse admin',
+  'link.expired': 'The link expired before it was completed',
+  'link.cancelled': 'The link was cancelled',
+};
+
 const ref = (id: string) => ({ $ref: `#/components/schemas/${id}` });
 
 /** A response schema: by reference when it is a named component, inline otherwise. */
@@ -344,6 +353,29 @@ export function buildOpenApiDocument(options: {
       { name: 'Health' },
     ],
     paths,
+    webhooks: Object.fromEntries(
+      WEBHOOK_EVENTS.map((event) => [
+        event,
+        {
+          post: {
+            summary: WEBHOOK_SUMMARY[event],
+            description:
+              'Signed per Standard Webhooks: verify `webhook-signature` (v1, HMAC-SHA256 with the whsec_ secret over `webhook-id.webhook-timestamp.body`) and dedupe on `webhook-id`. Answer 2xx; other answers are retried with backoff for 3 days (honouring Retry-After); 410 disables the endpoint.',
+            parameters: ['webhook-id', 'webhook-timestamp', 'webhook-signature'].map((name) => ({
+              name,
+              in: 'header',
+              required: true,
+              schema: { type: 'string' },
+            })),
+            requestBody: {
+              required: true,
+              content: { 'application/json': { schema: ref('WebhookEvent') } },
+            },
+            responses: { '2XX': { description: 'Received' } },
+          },
+        },
+      ]),
+    ),
     components: {
       securitySchemes: {
         apiKey: { type: 'http', scheme: 'bearer', description: 'An app API key (gl_key_…)' },

@@ -134,3 +134,18 @@ export const problemSchema = z
   .meta({ id: 'Problem' });
 
 export const healthSchema = z.object({ status: z.string(), detail: z.string().optional() });
+
+/** The body Greenlink POSTs to webhook endpoints (Standard Webhooks: see the webhook-* headers). */
+export const webhookEventSchema = z
+  .object({
+    type: z.enum(WEBHOOK_EVENTS),
+    timestamp: isoTime,
+    data: z.object({
+      object: z.literal('link'),
+      id: z.string(),
+      status: z.enum(LINK_STATUSES),
+      assignee: z.enum(['requester', 'admin']),
+      missing: z.array(z.string()).describe('Required scopes not granted at the last check'),
+    }),
+  })
+  .meta({ id: 'WebhookEvent' });

@@ -128,6 +128,8 @@ describe('webhook endpoints, metrics and the OpenAPI document', () => {
       '#/components/schemas/CreatedLink',
     );
     expect(doc.json.components.schemas.Link.properties.status.enum).toContain('awaiting_permissions');
+    expect(Object.keys(doc.json.webhooks)).toContain('link.linked');
+    expect(doc.json.components.schemas.WebhookEvent.properties.data.properties.missing.type).toBe('array');
     const page = await http(stack.api.url, 'GET', '/docs');
     expect(page.status).toBe(200);
     expect(page.text).toContain('POST /v1/links');
