@@ -215,9 +215,9 @@ export function connectPage(v: ConnectView): string {
       ? `<p>${html(t.adminIntro(who(link.requester), v.appName, org))}</p>${link.admin?.note ? `<p>${html(t.requesterNote)}</p><blockquote>${html(link.admin.note)}</blockquote>` : ''}`
       : `<p>${html(t.intro(v.appName, org))}</p>`;
   const problem = link.credentialProblem
-    ? `<p class="alert" role="alert">${html(t.credentialProblem(link.credentialProblem.problem, link.credentialProblem.message))}</p>`
+    ? `<p class="alert" role="alert" id="credential-problem">${html(t.credentialProblem(link.credentialProblem.problem, link.credentialProblem.message))}</p>`
     : '';
-  const permissions = `<section aria-labelledby="scopes-title">
+  const permissions = `<section aria-labelledby="scopes-title" id="scopes">
 <h2 id="scopes-title">${html(t.scopesTitle)}</h2><p>${html(t.scopesHint)}</p>
 ${checklist(v, t)}
 ${recheckForm(v, t, base)}
