@@ -34,6 +34,7 @@
     });
   }
 
+  const TERMINAL = ['linked', 'expired', 'cancelled', 'failed'];
   const live = document.getElementById('status');
   const url = live?.getAttribute('data-status-url');
   if (!live || !url) return;
@@ -87,8 +88,9 @@
         const now = `${state.status}|${state.lastCheckedAt || ''}`;
         if (now !== shown) {
           shown = now;
-          await update(['linked', 'expired', 'cancelled', 'failed'].includes(state.status));
-          if (['linked', 'expired', 'cancelled', 'failed'].includes(state.status)) return;
+          const finished = TERMINAL.includes(state.status);
+          await update(finished);
+          if (finished) return; // nothing changes after the end: stop polling
         }
       }
     } catch {

@@ -28,9 +28,8 @@ const sameText = (a: string, b: string) =>
 export function operatorRouter(deps: { links: LinkStore; service: LinkService; operatorTokens: string[] }) {
   const router = Router();
   router.use((req: Request, res: Response, next: NextFunction) => {
-    if (operatorToken(req) && deps.operatorTokens.some((t) => sameText(t, operatorToken(req) as string))) {
-      return next();
-    }
+    const token = operatorToken(req);
+    if (token && deps.operatorTokens.some((t) => sameText(t, token))) return next();
     // Browsers opening the console get the Basic prompt (any user name, the token as password).
     if (req.path.startsWith('/console'))
       res.set('www-authenticate', 'Basic realm="Greenlink operators", charset="UTF-8"');
