@@ -1,15 +1,14 @@
-import type { EmailKind, Person } from '../links/model';
+import type { EmailKind, Person, Role } from '../domain/link';
 import type { Mailer } from '../mail/mailer';
 import { EMAIL_LINKS_TO_PAGE, renderEmail } from '../mail/templates';
 import type { AppStore } from '../store/apps';
-import type { ConnectTokenStore } from '../store/connect-tokens';
+import type { ConnectUrls } from '../store/connect-urls';
 import type { EmailLog } from '../store/email-log';
 
 export interface EmailDeps {
   mailer: Mailer;
   emailLog: EmailLog;
-  tokens: ConnectTokenStore;
-  publicUrl: string;
+  connectUrls: ConnectUrls;
   emailTokenTtlMs: number;
   apps: AppStore;
 }
@@ -20,7 +19,8 @@ export interface LinkEmailInput {
   /** Unique per link: with the link id it is the idempotency key. */
   sequence: number;
   to: string;
-  purpose: 'requester' | 'admin';
+  /** Whom the email's connect link is for (the field keeps its name: queued activities carry it). */
+  purpose: Role;
   organizationName: string;
   locale: string;
   requester: Person;
@@ -42,7 +42,7 @@ export function createEmailActivities(deps: EmailDeps) {
       const messageId = `<${key.replace(/:/g, '.')}@greenlink>`;
       if (!(await deps.emailLog.claim(key, input.kind, input.linkId, messageId))) return { sent: false };
       const connectUrl = EMAIL_LINKS_TO_PAGE[input.kind]
-        ? `${deps.publicUrl}/connect/${(await deps.tokens.issue(input.linkId, input.purpose, deps.emailTokenTtlMs)).token}`
+        ? (await deps.connectUrls.mint(input.linkId, input.purpose, deps.emailTokenTtlMs)).url
         : undefined;
       const appName = (input.appId && (await deps.apps.findApp(input.appId))?.name) || 'Greenlink';
       const email = renderEmail(input.kind, {

@@ -1,4 +1,4 @@
-import type { LinkEvent, LinkSnapshot } from '../links/model';
+import type { LinkEvent, LinkSnapshot } from '../domain/link';
 import type { LinkStore } from '../store/links';
 
 export interface PersistInput {

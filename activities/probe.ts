@@ -1,7 +1,7 @@
 import { Context } from '@temporalio/activity';
+import type { ProbeOutcome } from '../domain/probe';
 import type { HarvestClient } from '../greenhouse/harvest-client';
 import type { LegacyV1Client } from '../greenhouse/legacy-v1-client';
-import type { ProbeOutcome } from '../greenhouse/probe-result';
 import type { CounterStore } from '../store/counters';
 import type { CredentialVault } from '../store/credential-vault';
 

@@ -1,8 +1,8 @@
 import { ApplicationFailure } from '@temporalio/activity';
 import type { Dispatcher } from 'undici';
-import type { WebhookEventType } from '../links/model';
+import type { WebhookEventType } from '../domain/link';
 import type { WebhookStore } from '../store/webhooks';
-import { DELIVERY_STATUS, postWebhook } from '../webhooks/post-webhook';
+import { deliverToEndpoint } from '../webhooks/deliver';
 
 export interface WebhookDeps {
   webhooks: WebhookStore;
@@ -38,24 +38,14 @@ export function createWebhookActivities({ webhooks, webhookDispatcher }: Webhook
       for (const endpoint of await webhooks.subscribed(input.appId, input.type)) {
         const previous = await webhooks.delivery(input.eventId, endpoint._id);
         if (previous && previous.status !== 'pending') continue;
-        const outcome = await postWebhook({
-          url: endpoint.url,
-          secrets: webhooks.secretsOf(endpoint),
-          eventId: input.eventId,
-          body: payload,
-          dispatcher: webhookDispatcher,
-        });
-        const base = {
-          eventId: input.eventId,
-          endpointId: endpoint._id,
-          appId: input.appId,
-          linkId: input.linkId,
-          type: input.type,
-          payload,
-        };
-        await webhooks.recordAttempt(base, outcome.attempt, DELIVERY_STATUS[outcome.kind]);
+        const { appId, linkId, eventId, type } = input;
+        const outcome = await deliverToEndpoint(
+          webhooks,
+          endpoint,
+          { appId, linkId, eventId, type, payload },
+          { dispatcher: webhookDispatcher },
+        );
         if (outcome.kind === 'delivered') delivered++;
-        if (outcome.kind === 'gone') await webhooks.disable(endpoint._id, 'the endpoint answered 410 Gone');
         if (outcome.kind === 'failed') {
           failures++;
           retryAfterMs = Math.max(retryAfterMs, outcome.retryAfterMs ?? 0);

@@ -2,7 +2,7 @@ import path from 'node:path';
 import { WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import helmet from 'helmet';
-import type { LinkService } from '../links/service';
+import type { LinkService } from '../app/link-service';
 import type { Logger } from '../logging/logger';
 import { HttpHistogram } from '../metrics/http-histogram';
 import type { AppStore } from '../store/apps';

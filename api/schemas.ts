@@ -1,8 +1,8 @@
 import { z } from 'zod';
 import { parseDuration } from '../config/duration';
+import { LINK_STATUSES, WEBHOOK_EVENTS } from '../domain/link';
 import { LEGACY_V1_RETIRED_NOTICE } from '../greenhouse/legacy-v1-catalog';
 import { LOCALES } from '../i18n/locale';
-import { LINK_STATUSES, WEBHOOK_EVENTS } from '../links/model';
 import { decodeCursor } from './cursor';
 
 // A missing field says so plainly, instead of zod's "Invalid input: expected object, received undefined".

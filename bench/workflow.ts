@@ -12,10 +12,10 @@ import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode } from '@temporalio/worker';
 import { Agent } from 'undici';
 import { startApi } from '../api/server';
+import { LinkService } from '../app/link-service';
 import { loadConfig } from '../config/load';
 import { startSimulator } from '../greenhouse/simulator/server';
 import { DEMO } from '../greenhouse/simulator/state';
-import { LinkService } from '../links/service';
 import { freePort } from '../stack/ports';
 import {
   installServices,

@@ -1,34 +1,165 @@
 /**
- * Operator CLI: `npm run cli -- <command>`. Uses the same configuration as the API and worker.
- *   apps create --name <name>          create an app and print its API key (shown once)
- *   apps key --app <app id>            add another API key to an app (shown once)
- *   apps keys --app <app id>           list an app's keys; apps revoke-key <key id> revokes one
- *   vault reencrypt                    re-seal credentials and webhook secrets with the first CREDENTIALS_KEYS key
- *   links list --app <app id> [--status <status>]
- *   links recheck <link id>            ask a link to check its permissions again now
+ * Operator CLI: `npm run cli -- <command>`. Uses the configuration `npm start` uses (the embedded stack's
+ * addresses and its development key in `.data/`, unless the environment says otherwise). The commands are one
+ * table below; the usage text is derived from it.
  */
 import { parseArgs } from 'node:util';
 import { Client, Connection } from '@temporalio/client';
+import { LinkService } from '../app/link-service';
 import { loadConfigOrExit } from '../config/load';
-import { LINK_STATUSES, type LinkStatus } from '../links/model';
+import type { Config } from '../config/schema';
+import { LINK_STATUSES, type LinkStatus } from '../domain/link';
+import { localServiceEnv } from '../stack/local-env';
 import { AppStore } from '../store/apps';
+import { ConnectTokenStore } from '../store/connect-tokens';
 import { CredentialVault } from '../store/credential-vault';
-import { LinkStore, workflowIdFor } from '../store/links';
-import { connectMongo, ensureIndexes } from '../store/mongo';
+import { LinkStore } from '../store/links';
+import { connectMongo, type Mongo } from '../store/mongo';
 import { WebhookStore } from '../store/webhooks';
-import { recheckSignal } from '../workflows/messages';
 
-const USAGE = `Usage: npm run cli -- <command>
-  apps create --name <name>                 create an app; prints its API key once
-  apps key --app <app id>                   add an API key to an app; prints it once
-  apps keys --app <app id>                  list an app's API keys (prefixes, never the keys)
-  apps revoke-key <key id>                  revoke an API key at once
-  vault reencrypt                           re-encrypt every stored secret with the newest key
-  links list --app <app id> [--status <s>]  list an app's links (newest first)
-  links recheck <link id>                   make a link check its Greenhouse permissions now`;
+interface Invocation {
+  config: Config;
+  mongo: Mongo;
+  arg?: string;
+  values: { name?: string; app?: string; status?: string };
+}
+
+interface Command {
+  /** The two words that name it, e.g. "apps create". */
+  name: string;
+  /** What follows the name in the usage line. */
+  args?: string;
+  summary: string;
+  run(call: Invocation): Promise<void>;
+}
+
+class UsageError extends Error {}
+const need = (ok: unknown, message: string): void => {
+  if (!ok) throw new UsageError(message);
+};
+
+/** A LinkService for one command: the application layer is the only way into a link's workflow. */
+async function withLinkService(call: Invocation, use: (service: LinkService) => Promise<void>) {
+  const connection = await Connection.connect({ address: call.config.TEMPORAL_ADDRESS });
+  try {
+    const { config, mongo } = call;
+    const service = new LinkService({
+      config,
+      temporal: new Client({ connection, namespace: config.TEMPORAL_NAMESPACE }),
+      links: new LinkStore(mongo.db),
+      tokens: new ConnectTokenStore(mongo.db),
+      vault: new CredentialVault(mongo.db, config.CREDENTIALS_KEYS),
+    });
+    await use(service);
+  } finally {
+    await connection.close();
+  }
+}
+
+const COMMANDS: Command[] = [
+  {
+    name: 'apps create',
+    args: '--name <name>',
+    summary: 'create an app; prints its API key once',
+    async run({ mongo, values }) {
+      const name = values.name?.trim();
+      need(name, 'apps create needs --name, e.g. --name Wintro');
+      const { app, apiKey } = await new AppStore(mongo.db).createApp(name as string);
+      console.log(`Created app ${app._id} (${app.name}).`);
+      console.log(`API key (shown once, store it now): ${apiKey}`);
+    },
+  },
+  {
+    name: 'apps key',
+    args: '--app <app id>',
+    summary: 'add an API key to an app; prints it once',
+    async run({ mongo, values }) {
+      const apps = new AppStore(mongo.db);
+      const app = values.app ? await apps.findApp(values.app) : null;
+      need(app, `apps key needs --app with an existing app id${values.app ? ` (no app ${values.app})` : ''}`);
+      const id = app?._id as string;
+      console.log(`API key for ${id} (shown once): ${await apps.createKey(id)}`);
+    },
+  },
+  {
+    name: 'apps keys',
+    args: '--app <app id>',
+    summary: "list an app's API keys (prefixes, never the keys)",
+    async run({ mongo, values }) {
+      need(values.app, 'apps keys needs --app <app id>');
+      const keys = await new AppStore(mongo.db).listKeys(values.app as string);
+      for (const k of keys) {
+        const state = k.revokedAt ? `revoked ${k.revokedAt.toISOString()}` : 'active';
+        console.log(`${k._id}  ${k.prefix}…  created ${k.createdAt.toISOString()}  ${state}`);
+      }
+      console.log(`${keys.length} key(s)`);
+    },
+  },
+  {
+    name: 'apps revoke-key',
+    args: '<key id>',
+    summary: 'revoke an API key at once',
+    async run({ mongo, arg }) {
+      need(arg, 'apps revoke-key needs a key id (see apps keys --app <app id>)');
+      const key = await new AppStore(mongo.db).revokeKey(arg as string);
+      need(key, `No API key ${arg}`);
+      if (key)
+        console.log(`Revoked ${key._id} (${key.prefix}…) of app ${key.appId}; it no longer authenticates.`);
+    },
+  },
+  {
+    name: 'vault reencrypt',
+    summary: 're-encrypt every stored secret with the newest key',
+    async run({ config, mongo }) {
+      const vault = new CredentialVault(mongo.db, config.CREDENTIALS_KEYS);
+      console.log(`Re-encrypting with key "${vault.primaryKeyId}" (the first in CREDENTIALS_KEYS)…`);
+      const credentials = await vault.reencrypt((n) => console.log(`  credentials: ${n} checked…`));
+      console.log(`Credentials: ${credentials.updated} of ${credentials.total} re-encrypted.`);
+      const secrets = await new WebhookStore(mongo.db, config.CREDENTIALS_KEYS).reencrypt();
+      console.log(`Webhook signing secrets: ${secrets.updated} of ${secrets.total} endpoints re-encrypted.`);
+      console.log('Older keys can now be removed from CREDENTIALS_KEYS.');
+    },
+  },
+  {
+    name: 'links list',
+    args: '--app <app id> [--status <status>]',
+    summary: "list an app's links (newest first)",
+    async run({ mongo, values }) {
+      need(values.app, 'links list needs --app <app id>');
+      const status = values.status as LinkStatus | undefined;
+      need(!status || LINK_STATUSES.includes(status), `--status must be one of: ${LINK_STATUSES.join(', ')}`);
+      const rows = await new LinkStore(mongo.db).list(values.app as string, status ? { status } : {}, 100);
+      for (const l of rows) {
+        console.log(
+          `${l._id}  ${l.status.padEnd(20)}  ${l.organization.name}  ${l.requester.email}  ${l.updatedAt.toISOString()}`,
+        );
+      }
+      console.log(`${rows.length} link(s)`);
+    },
+  },
+  {
+    name: 'links recheck',
+    args: '<link id>',
+    summary: 'make a link check its Greenhouse permissions now',
+    async run(call) {
+      need(call.arg, 'links recheck needs a link id');
+      const link = await new LinkStore(call.mongo.db).findById(call.arg as string);
+      need(link, `No link ${call.arg}`);
+      if (!link) return;
+      await withLinkService(call, (service) => service.recheck(link._id, 'operator'));
+      console.log(`Re-check requested for ${link._id} (status ${link.status}).`);
+    },
+  },
+];
+
+const usage = () => {
+  const lines = COMMANDS.map((c) => [`${c.name}${c.args ? ` ${c.args}` : ''}`, c.summary]);
+  const width = Math.max(...lines.map(([left]) => (left as string).length)) + 2;
+  return `Usage: npm run cli -- <command>\n${lines.map(([left, right]) => `  ${(left as string).padEnd(width)}${right}`).join('\n')}`;
+};
 
 function fail(message: string): never {
-  console.error(`${message}\n\n${USAGE}`);
+  console.error(`${message}\n\n${usage()}`);
   process.exit(2);
 }
 
@@ -37,73 +168,17 @@ async function main() {
     allowPositionals: true,
     options: { name: { type: 'string' }, app: { type: 'string' }, status: { type: 'string' } },
   });
-  const [group, command, arg] = positionals;
-  if (!group || !command) fail('Missing command.');
-  const config = loadConfigOrExit();
+  const [group, word, arg] = positionals;
+  if (!group || !word) fail('Missing command.');
+  const command = COMMANDS.find((c) => c.name === `${group} ${word}`);
+  if (!command) fail(`Unknown command: ${positionals.join(' ')}`);
+  const config = loadConfigOrExit(localServiceEnv(process.env, { createDevKey: false }));
   const mongo = await connectMongo(config.MONGODB_URI, config.MONGODB_DB);
   try {
-    await ensureIndexes(mongo.db);
-    const apps = new AppStore(mongo.db);
-    if (group === 'apps' && command === 'create') {
-      const name = values.name?.trim();
-      if (!name) fail('apps create needs --name, e.g. --name Wintro');
-      const { app, apiKey } = await apps.createApp(name);
-      console.log(`Created app ${app._id} (${app.name}).`);
-      console.log(`API key (shown once, store it now): ${apiKey}`);
-    } else if (group === 'apps' && command === 'key') {
-      const app = values.app ? await apps.findApp(values.app) : null;
-      if (!app)
-        fail(`apps key needs --app with an existing app id${values.app ? ` (no app ${values.app})` : ''}`);
-      console.log(`API key for ${app._id} (shown once): ${await apps.createKey(app._id)}`);
-    } else if (group === 'apps' && command === 'keys') {
-      if (!values.app) fail('apps keys needs --app <app id>');
-      const keys = await apps.listKeys(values.app);
-      for (const k of keys) {
-        console.log(
-          `${k._id}  ${k.prefix}…  created ${k.createdAt.toISOString()}  ${k.revokedAt ? `revoked ${k.revokedAt.toISOString()}` : 'active'}`,
-        );
-      }
-      console.log(`${keys.length} key(s)`);
-    } else if (group === 'apps' && command === 'revoke-key') {
-      if (!arg) fail('apps revoke-key needs a key id (see apps keys --app <app id>)');
-      const key = await apps.revokeKey(arg);
-      if (!key) fail(`No API key ${arg}`);
-      console.log(`Revoked ${key._id} (${key.prefix}…) of app ${key.appId}; it no longer authenticates.`);
-    } else if (group === 'vault' && command === 'reencrypt') {
-      const vault = new CredentialVault(mongo.db, config.CREDENTIALS_KEYS);
-      console.log(`Re-encrypting with key "${vault.primaryKeyId}" (the first in CREDENTIALS_KEYS)…`);
-      const credentials = await vault.reencrypt((n) => console.log(`  credentials: ${n} checked…`));
-      console.log(`Credentials: ${credentials.updated} of ${credentials.total} re-encrypted.`);
-      const secrets = await new WebhookStore(mongo.db, config.CREDENTIALS_KEYS).reencrypt();
-      console.log(`Webhook signing secrets: ${secrets.updated} of ${secrets.total} endpoints re-encrypted.`);
-      console.log('Older keys can now be removed from CREDENTIALS_KEYS.');
-    } else if (group === 'links' && command === 'list') {
-      if (!values.app) fail('links list needs --app <app id>');
-      const status = values.status as LinkStatus | undefined;
-      if (status && !LINK_STATUSES.includes(status))
-        fail(`--status must be one of: ${LINK_STATUSES.join(', ')}`);
-      const rows = await new LinkStore(mongo.db).list(values.app, status ? { status } : {}, 100);
-      for (const l of rows) {
-        console.log(
-          `${l._id}  ${l.status.padEnd(20)}  ${l.organization.name}  ${l.requester.email}  ${l.updatedAt.toISOString()}`,
-        );
-      }
-      console.log(`${rows.length} link(s)`);
-    } else if (group === 'links' && command === 'recheck') {
-      if (!arg) fail('links recheck needs a link id');
-      const link = await new LinkStore(mongo.db).findById(arg);
-      if (!link) fail(`No link ${arg}`);
-      const connection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
-      try {
-        const client = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
-        await client.workflow.getHandle(workflowIdFor(link._id)).signal(recheckSignal, { by: 'operator' });
-      } finally {
-        await connection.close();
-      }
-      console.log(`Re-check requested for ${link._id} (status ${link.status}).`);
-    } else {
-      fail(`Unknown command: ${positionals.join(' ')}`);
-    }
+    await command.run({ config, mongo, arg, values });
+  } catch (error) {
+    if (error instanceof UsageError) fail(error.message);
+    throw error;
   } finally {
     await mongo.close();
   }

@@ -1,11 +1,11 @@
 import { setMaxListeners } from 'node:events';
 import { Agent, type Dispatcher, request } from 'undici';
+import type { ProbeOutcome, ScopeResult } from '../domain/probe';
 import { budgetedGet } from './budgeted-get';
 import { getScope, type ScopeDefinition } from './catalog';
 import { asObject, readJson } from './http';
-import type { ProbeOutcome, ScopeResult } from './probe-result';
 import { RateBudget, type RateBudgetStats } from './rate-budget';
-import { classifySiteAdmin } from './site-admin';
+import { classifySiteAdmin, type Introspection, type ListProbe } from './site-admin';
 import { type AccessToken, basicAuth, type HarvestCredentials, TokenMinter } from './token-minter';
 
 export type { HarvestCredentials } from './token-minter';
@@ -21,25 +21,6 @@ export interface HarvestClientOptions {
   maxRetryAfterMs?: number;
   /** Attempts per scope for transient failures (network, 5xx, 429). */
   maxAttempts?: number;
-}
-
-/** What one list call answered, before the Site Admin rule is applied. */
-export interface ListProbe {
-  scope: string;
-  checkedAt: string;
-  httpStatus?: number;
-  message?: string;
-  /** Items in a 2xx list body. */
-  count?: number;
-  /** The body of `GET /v3/users`, to learn whether the acting user is a Site Admin. */
-  users?: unknown[];
-}
-
-/** Token introspection, when Greenhouse offers it: the granted scopes and, if present, the user's role. */
-export interface Introspection {
-  scopes: Set<string>;
-  sub?: string;
-  siteAdmin?: boolean;
 }
 
 export function createHarvestAgent(): Agent {

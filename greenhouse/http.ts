@@ -1,5 +1,5 @@
 import type { Dispatcher } from 'undici';
-import type { UnavailableReason } from './probe-result';
+import type { UnavailableReason } from '../domain/probe';
 
 export type Headers = Dispatcher.ResponseData['headers'];
 

@@ -1,8 +1,8 @@
 import type { Dispatcher } from 'undici';
+import type { ProbeOutcome, ScopeResult } from '../domain/probe';
 import { budgetedGet } from './budgeted-get';
 import { createHarvestAgent } from './harvest-client';
 import { LEGACY_V1_PERMISSIONS } from './legacy-v1-catalog';
-import type { ProbeOutcome, ScopeResult } from './probe-result';
 import { RateBudget } from './rate-budget';
 import { basicAuth } from './token-minter';
 

@@ -1,5 +1,23 @@
-import type { Introspection, ListProbe } from './harvest-client';
-import type { ScopeResult } from './probe-result';
+import type { ScopeResult } from '../domain/probe';
+
+/** What one list call answered, before the Site Admin rule is applied. */
+export interface ListProbe {
+  scope: string;
+  checkedAt: string;
+  httpStatus?: number;
+  message?: string;
+  /** Items in a 2xx list body. */
+  count?: number;
+  /** The body of `GET /v3/users`, to learn whether the acting user is a Site Admin. */
+  users?: unknown[];
+}
+
+/** Token introspection, when Greenhouse offers it: the granted scopes and, if present, the user's role. */
+export interface Introspection {
+  scopes: Set<string>;
+  sub?: string;
+  siteAdmin?: boolean;
+}
 
 /**
  * Whether the acting user is a Site Admin, as far as the evidence tells: introspection's role claim first,

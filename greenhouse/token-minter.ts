@@ -1,6 +1,6 @@
 import { type Dispatcher, request } from 'undici';
+import type { CredentialProblem, ProbeOutcome } from '../domain/probe';
 import { asObject, classifyNetworkError, delay, messageOf, readJson, retryAfterMs } from './http';
-import type { CredentialProblem, ProbeOutcome } from './probe-result';
 
 export interface HarvestCredentials {
   clientId: string;

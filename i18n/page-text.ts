@@ -1,7 +1,6 @@
-import type { LinkStatus } from '../links/model';
+import type { ClosedStatus, LinkStatus } from '../domain/link';
+import type { ChecklistStatus } from '../domain/probe';
 import type { Locale } from './locale';
-
-type ScopeStatus = 'granted' | 'missing' | 'needs_site_admin' | 'unknown' | 'not_checked';
 
 /** Every sentence of the hosted pages, per language. Greenhouse's own UI labels stay as Greenhouse shows them. */
 export interface PageText {
@@ -13,7 +12,7 @@ export interface PageText {
   requesterNote: string;
   status: Record<LinkStatus, string>;
   missingCount: (n: number) => string;
-  scopeStatus: Record<ScopeStatus, string>;
+  scopeStatus: Record<ChecklistStatus, string>;
   credentialProblem: (problem: string, message: string) => string;
   prerequisitesTitle: string;
   prerequisites: string[];
@@ -60,8 +59,8 @@ export interface PageText {
   notAdminSubmit: string;
   linkedTitle: (org: string) => string;
   linkedText: (app: string) => string;
-  closedTitle: Record<'expired' | 'cancelled' | 'failed', string>;
-  closedText: Record<'expired' | 'cancelled' | 'failed', (requester: string) => string>;
+  closedTitle: Record<ClosedStatus, string>;
+  closedText: Record<ClosedStatus, (requester: string) => string>;
   invalidTitle: string;
   invalidText: string;
   errorSummary: string;
@@ -92,7 +91,6 @@ const en: PageText = {
     linked: 'Connected. All required permissions are granted.',
     expired: 'This link has expired.',
     cancelled: 'This link was cancelled.',
-    failed: 'This link could not be completed.',
   },
   missingCount: (n) => `${n} permission${n === 1 ? '' : 's'} missing`,
   scopeStatus: {
@@ -175,13 +173,11 @@ const en: PageText = {
   closedTitle: {
     expired: 'This link has expired',
     cancelled: 'This link was cancelled',
-    failed: 'This link could not be completed',
   },
   closedText: {
     expired: (r) => `It was not completed in time. Ask ${r} or the app that sent it for a new link.`,
     cancelled: (r) =>
       `The app that started it cancelled it. Ask ${r} or the app for a new link if you still need one.`,
-    failed: (r) => `Something went wrong on our side. Ask ${r} or the app for a new link.`,
   },
   invalidTitle: 'This link is not valid',
   invalidText:
@@ -225,7 +221,6 @@ const de: PageText = {
     linked: 'Verbunden. Alle nötigen Berechtigungen sind erteilt.',
     expired: 'Dieser Link ist abgelaufen.',
     cancelled: 'Dieser Link wurde storniert.',
-    failed: 'Dieser Link konnte nicht abgeschlossen werden.',
   },
   missingCount: (n) => `${n} Berechtigung${n === 1 ? '' : 'en'} fehlen`,
   scopeStatus: {
@@ -310,14 +305,12 @@ const de: PageText = {
   closedTitle: {
     expired: 'Dieser Link ist abgelaufen',
     cancelled: 'Dieser Link wurde storniert',
-    failed: 'Dieser Link konnte nicht abgeschlossen werden',
   },
   closedText: {
     expired: (r) =>
       `Er wurde nicht rechtzeitig abgeschlossen. Bitten Sie ${r} oder die App, die ihn gesendet hat, um einen neuen Link.`,
     cancelled: (r) =>
       `Die App, die ihn gestartet hat, hat ihn storniert. Bitten Sie ${r} oder die App um einen neuen Link, falls Sie ihn noch brauchen.`,
-    failed: (r) => `Bei uns ist etwas schiefgegangen. Bitten Sie ${r} oder die App um einen neuen Link.`,
   },
   invalidTitle: 'Dieser Link ist nicht gültig',
   invalidText:

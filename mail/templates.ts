@@ -1,8 +1,8 @@
+import type { EmailKind, Person } from '../domain/link';
 import { findScope, MANAGE_SCOPES_PATH } from '../greenhouse/catalog';
 import { EMAIL_TEXT, type EmailText } from '../i18n/email-text';
 import { isLocale } from '../i18n/locale';
 import { escapeHtml } from '../lib/escape-html';
-import type { EmailKind, Person } from '../links/model';
 
 export interface RenderedEmail {
   subject: string;

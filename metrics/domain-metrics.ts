@@ -1,5 +1,5 @@
 import type { Db } from 'mongodb';
-import { LINK_STATUSES } from '../links/model';
+import { LINK_STATUSES } from '../domain/link';
 import { CounterStore } from '../store/counters';
 
 interface Family {

@@ -3,12 +3,12 @@
  * and the Greenhouse simulator unless TEMPORAL_ADDRESS / MONGODB_URI / SMTP_URL / GREENHOUSE_*_URL point
  * elsewhere, then the worker and the API, and prints what a newcomer needs. Ctrl-C stops everything.
  */
-import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { ConfigError, loadConfig } from '../config/load';
 import { DEMO } from '../greenhouse/simulator/state';
 import { ensureDemo } from './demo';
+import { dataDirOf, embeddedServices, localPorts, localServiceEnv, type PortSetting } from './local-env';
 import { isPortFree } from './ports';
 import { type ManagedProcess, startProcess } from './process';
 import {
@@ -21,81 +21,110 @@ import {
 } from './services';
 
 const env = process.env;
-const dataDir = path.resolve(env.GREENLINK_DATA_DIR ?? path.join(ROOT, '.data'));
+const dataDir = dataDirOf(env);
 const logDir = path.join(dataDir, 'logs');
 const say = (line: string) => console.log(`[greenlink] ${line}`);
-
-const port = (name: string, fallback: number) => Number(env[name] ?? fallback);
-const ports = {
-  api: { port: port('PORT', 3000), what: 'API', variable: 'PORT' },
-  temporal: {
-    port: port('TEMPORAL_PORT', 7233),
-    what: 'Temporal',
-    variable: 'TEMPORAL_PORT (or TEMPORAL_ADDRESS)',
-  },
-  temporalUi: { port: port('TEMPORAL_UI_PORT', 8233), what: 'Temporal UI', variable: 'TEMPORAL_UI_PORT' },
-  mongo: {
-    port: port('FERRETDB_PORT', 27017),
-    what: 'FerretDB (MongoDB)',
-    variable: 'FERRETDB_PORT (or MONGODB_URI)',
-  },
-  smtp: {
-    port: port('MAILPIT_SMTP_PORT', 1025),
-    what: 'Mailpit SMTP',
-    variable: 'MAILPIT_SMTP_PORT (or SMTP_URL)',
-  },
-  mailUi: { port: port('MAILPIT_UI_PORT', 8025), what: 'Mailpit UI', variable: 'MAILPIT_UI_PORT' },
-  simulator: { port: port('SIMULATOR_PORT', 4010), what: 'Greenhouse simulator', variable: 'SIMULATOR_PORT' },
-};
-const embedded = {
-  temporal: !env.TEMPORAL_ADDRESS,
-  mongo: !env.MONGODB_URI,
-  smtp: !env.SMTP_URL,
-  simulator: !env.GREENHOUSE_AUTH_URL && !env.GREENHOUSE_HARVEST_URL,
-};
-
-/** A development-only encryption key kept in the data folder, so stored credentials survive a restart. */
-function devCredentialsKeys(): string {
-  const file = path.join(dataDir, 'dev-credentials-key');
-  if (!existsSync(file)) writeFileSync(file, `dev:${randomBytes(32).toString('base64')}\n`, { mode: 0o600 });
-  return readFileSync(file, 'utf8').trim();
-}
+const ports = localPorts(env);
+const embedded = embeddedServices(env);
 
 async function main() {
   mkdirSync(logDir, { recursive: true });
-  const simulatorUrl = `http://127.0.0.1:${ports.simulator.port}`;
-  const serviceEnv: NodeJS.ProcessEnv = {
-    ...env,
-    PORT: String(ports.api.port),
-    TEMPORAL_ADDRESS: env.TEMPORAL_ADDRESS || `127.0.0.1:${ports.temporal.port}`,
-    MONGODB_URI: env.MONGODB_URI || `mongodb://127.0.0.1:${ports.mongo.port}/`,
-    SMTP_URL: env.SMTP_URL || `smtp://127.0.0.1:${ports.smtp.port}`,
-    GREENHOUSE_AUTH_URL: env.GREENHOUSE_AUTH_URL || simulatorUrl,
-    GREENHOUSE_HARVEST_URL: env.GREENHOUSE_HARVEST_URL || simulatorUrl,
-    CREDENTIALS_KEYS: env.CREDENTIALS_KEYS || devCredentialsKeys(),
-  };
+  const serviceEnv = localServiceEnv(env, { createDevKey: true });
   // Validate everything before starting anything: one clear line per problem.
   const config = loadConfig(serviceEnv);
+  const simulatorUrl = `http://127.0.0.1:${ports.simulator.port}`;
 
-  const needed = [
-    ports.api,
-    ...(embedded.temporal ? [ports.temporal, ports.temporalUi] : []),
-    ...(embedded.mongo ? [ports.mongo] : []),
-    ...(embedded.smtp ? [ports.smtp, ports.mailUi] : []),
-    ...(embedded.simulator ? [ports.simulator] : []),
+  const tsx = (entry: string, name: string, ready: { port: number } | { logLine: RegExp }, extraEnv = {}) =>
+    startProcess({
+      name,
+      command: process.execPath,
+      args: ['--import', 'tsx', path.join(ROOT, entry)],
+      env: { ...serviceEnv, ...extraEnv },
+      logFile: path.join(logDir, `${name}.log`),
+      ready,
+    });
+
+  /** Everything `npm start` runs, in start order; the embedded services only when their address is unset. */
+  const services: {
+    label: string;
+    embedded: boolean;
+    ports: PortSetting[];
+    tool?: ServiceTool;
+    start: () => Promise<ManagedProcess>;
+  }[] = [
+    {
+      label: `Temporal dev server on ${ports.temporal.port}`,
+      embedded: embedded.temporal,
+      ports: [ports.temporal, ports.temporalUi],
+      tool: 'temporal',
+      start: async () =>
+        (
+          await startTemporal({
+            port: ports.temporal.port,
+            uiPort: ports.temporalUi.port,
+            dbFile: path.join(dataDir, 'temporal.sqlite'),
+            logDir,
+          })
+        ).proc,
+    },
+    {
+      label: `FerretDB on ${ports.mongo.port}`,
+      embedded: embedded.mongo,
+      ports: [ports.mongo],
+      tool: 'ferretdb',
+      start: async () =>
+        (await startFerretDb({ port: ports.mongo.port, dir: path.join(dataDir, 'ferretdb'), logDir })).proc,
+    },
+    {
+      label: `Mailpit on ${ports.smtp.port} (UI ${ports.mailUi.port})`,
+      embedded: embedded.smtp,
+      ports: [ports.smtp, ports.mailUi],
+      tool: 'mailpit',
+      start: async () =>
+        (
+          await startMailpit({
+            smtpPort: ports.smtp.port,
+            httpPort: ports.mailUi.port,
+            dbFile: path.join(dataDir, 'mailpit.db'),
+            logDir,
+          })
+        ).proc,
+    },
+    {
+      label: `Greenhouse simulator on ${ports.simulator.port}`,
+      embedded: embedded.simulator,
+      ports: [ports.simulator],
+      start: () =>
+        tsx(
+          'greenhouse/simulator/main.ts',
+          'simulator',
+          { port: ports.simulator.port },
+          { SIMULATOR_PORT: String(ports.simulator.port) },
+        ),
+    },
+    {
+      label: 'worker (bundling workflow code)',
+      embedded: true,
+      ports: [],
+      start: () => tsx('worker/main.ts', 'worker', { logLine: /worker started/ }),
+    },
+    {
+      label: `API on ${ports.api.port}`,
+      embedded: true,
+      ports: [ports.api],
+      start: () => tsx('api/main.ts', 'api', { port: ports.api.port }),
+    },
   ];
-  const taken = [];
-  for (const p of needed) if (!(await isPortFree(p.port, '0.0.0.0'))) taken.push(p);
+  const toStart = services.filter((s) => s.embedded);
+
+  const taken: PortSetting[] = [];
+  for (const p of toStart.flatMap((s) => s.ports)) if (!(await isPortFree(p.port, '0.0.0.0'))) taken.push(p);
   if (taken.length > 0) {
     for (const p of taken)
       console.error(`Port ${p.port} (${p.what}) is in use: set ${p.variable} to change it.`);
     process.exit(2);
   }
-
-  const tools = (['temporal', 'ferretdb', 'mailpit'] as const).filter(
-    (t: ServiceTool) => embedded[t === 'ferretdb' ? 'mongo' : t === 'mailpit' ? 'smtp' : 'temporal'],
-  );
-  installServices([...tools]);
+  installServices(toStart.flatMap((s) => (s.tool ? [s.tool] : [])));
 
   const running: ManagedProcess[] = [];
   let stopping = false;
@@ -109,82 +138,22 @@ async function main() {
   };
   process.on('SIGINT', () => void stopAll(0));
   process.on('SIGTERM', () => void stopAll(0));
-  const track = async (label: string, start: () => Promise<ManagedProcess>) => {
-    const began = Date.now();
-    say(`starting ${label} ...`);
-    const proc = await start();
-    running.push(proc);
-    proc.exited.then((code) => {
-      if (stopping) return;
-      console.error(
-        `[greenlink] ${proc.name} exited unexpectedly (code ${code}). Last output:\n${proc.logTail()}`,
-      );
-      void stopAll(1);
-    });
-    say(`${label} ready (${((Date.now() - began) / 1000).toFixed(1)}s)`);
-  };
-  const tsx = (entry: string, name: string, ready: { port: number } | { logLine: RegExp }, extraEnv = {}) =>
-    startProcess({
-      name,
-      command: process.execPath,
-      args: ['--import', 'tsx', path.join(ROOT, entry)],
-      env: { ...serviceEnv, ...extraEnv },
-      logFile: path.join(logDir, `${name}.log`),
-      ready,
-    });
 
   try {
-    if (embedded.temporal) {
-      await track(
-        `Temporal dev server on ${ports.temporal.port}`,
-        async () =>
-          (
-            await startTemporal({
-              port: ports.temporal.port,
-              uiPort: ports.temporalUi.port,
-              dbFile: path.join(dataDir, 'temporal.sqlite'),
-              logDir,
-            })
-          ).proc,
-      );
+    for (const service of toStart) {
+      const began = Date.now();
+      say(`starting ${service.label} ...`);
+      const proc = await service.start();
+      running.push(proc);
+      proc.exited.then((code) => {
+        if (stopping) return;
+        console.error(
+          `[greenlink] ${proc.name} exited unexpectedly (code ${code}). Last output:\n${proc.logTail()}`,
+        );
+        void stopAll(1);
+      });
+      say(`${service.label} ready (${((Date.now() - began) / 1000).toFixed(1)}s)`);
     }
-    if (embedded.mongo) {
-      await track(
-        `FerretDB on ${ports.mongo.port}`,
-        async () =>
-          (await startFerretDb({ port: ports.mongo.port, dir: path.join(dataDir, 'ferretdb'), logDir })).proc,
-      );
-    }
-    if (embedded.smtp) {
-      await track(
-        `Mailpit on ${ports.smtp.port} (UI ${ports.mailUi.port})`,
-        async () =>
-          (
-            await startMailpit({
-              smtpPort: ports.smtp.port,
-              httpPort: ports.mailUi.port,
-              dbFile: path.join(dataDir, 'mailpit.db'),
-              logDir,
-            })
-          ).proc,
-      );
-    }
-    if (embedded.simulator) {
-      await track(`Greenhouse simulator on ${ports.simulator.port}`, () =>
-        tsx(
-          'greenhouse/simulator/main.ts',
-          'simulator',
-          { port: ports.simulator.port },
-          {
-            SIMULATOR_PORT: String(ports.simulator.port),
-          },
-        ),
-      );
-    }
-    await track('worker (bundling workflow code)', () =>
-      tsx('worker/main.ts', 'worker', { logLine: /worker started/ }),
-    );
-    await track(`API on ${ports.api.port}`, () => tsx('api/main.ts', 'api', { port: ports.api.port }));
   } catch (error) {
     console.error(`[greenlink] ${(error as Error).message}`);
     await stopAll(1);

@@ -1,14 +1,13 @@
 import type { Db } from 'mongodb';
+import type { Role } from '../domain/link';
 import { retryBusy } from './busy-retry';
 import { hashSecret, newSecret } from './ids';
-
-export type TokenPurpose = 'requester' | 'admin';
 
 export interface ConnectTokenDoc {
   _id: string; // the hash
   hash: string;
   linkId: string;
-  purpose: TokenPurpose;
+  purpose: Role;
   createdAt: Date;
   expiresAt: Date;
   revokedAt: Date | null;
@@ -22,11 +21,7 @@ export class ConnectTokenStore {
     return this.db.collection<ConnectTokenDoc>('connect_tokens');
   }
 
-  async issue(
-    linkId: string,
-    purpose: TokenPurpose,
-    ttlMs: number,
-  ): Promise<{ token: string; expiresAt: Date }> {
+  async issue(linkId: string, purpose: Role, ttlMs: number): Promise<{ token: string; expiresAt: Date }> {
     const token = newSecret();
     const hash = hashSecret(token);
     const expiresAt = new Date(Date.now() + ttlMs);
@@ -36,7 +31,7 @@ export class ConnectTokenStore {
   }
 
   /** Revokes every live token of one purpose for a link (a replaced connect URL stops working). */
-  async revokeAll(linkId: string, purpose: TokenPurpose): Promise<void> {
+  async revokeAll(linkId: string, purpose: Role): Promise<void> {
     await retryBusy(() =>
       this.tokens.updateMany({ linkId, purpose, revokedAt: null }, { $set: { revokedAt: new Date() } }),
     );

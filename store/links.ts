@@ -1,5 +1,5 @@
 import type { Db, Filter } from 'mongodb';
-import type { LinkEvent, LinkSnapshot, LinkStatus, Person } from '../links/model';
+import type { LinkEvent, LinkSnapshot, LinkStatus, Person } from '../domain/link';
 import { retryBusy } from './busy-retry';
 
 export interface LinkDoc extends LinkSnapshot {

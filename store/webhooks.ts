@@ -1,5 +1,5 @@
 import type { Db } from 'mongodb';
-import type { WebhookEventType } from '../links/model';
+import type { WebhookEventType } from '../domain/link';
 import { retryBusy } from './busy-retry';
 import { newId } from './ids';
 import { Keyring, type Sealed, type VaultKey } from './keyring';

@@ -52,5 +52,3 @@ export async function postWebhook(post: WebhookPost): Promise<WebhookOutcome> {
     return { kind: 'failed', attempt: { at: new Date(), error: message, durationMs: Date.now() - started } };
   }
 }
-
-export const DELIVERY_STATUS = { delivered: 'delivered', gone: 'endpoint_gone', failed: 'pending' } as const;

@@ -13,6 +13,7 @@ import { LegacyV1Client } from '../greenhouse/legacy-v1-client';
 import { createSmtpMailer } from '../mail/mailer';
 import { AppStore } from '../store/apps';
 import { ConnectTokenStore } from '../store/connect-tokens';
+import { ConnectUrls } from '../store/connect-urls';
 import { CounterStore } from '../store/counters';
 import { CredentialVault } from '../store/credential-vault';
 import { EmailLog } from '../store/email-log';
@@ -63,8 +64,7 @@ export async function createWorker(
     mailer,
     emailLog: new EmailLog(mongo.db),
     webhooks: new WebhookStore(mongo.db, config.CREDENTIALS_KEYS),
-    tokens: new ConnectTokenStore(mongo.db),
-    publicUrl: config.PUBLIC_URL,
+    connectUrls: new ConnectUrls(new ConnectTokenStore(mongo.db), config.PUBLIC_URL),
     emailTokenTtlMs: config.EMAIL_TOKEN_TTL,
     apps: new AppStore(mongo.db),
   });

@@ -4,24 +4,15 @@ import {
   condition,
   continueAsNew,
   log,
+  patched,
   proxyActivities,
   setHandler,
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
-import type { ProbeOutcome, ScopeResult } from '../greenhouse/probe-result';
-import {
-  type Assignee,
-  type EmailKind,
-  initialSnapshot,
-  type LinkSnapshot,
-  type LinkWorkflowInput,
-  missingScopes,
-  type ResumeState,
-  TERMINAL_STATUSES,
-  type WebhookEventType,
-} from '../links/model';
+import type { LinkSnapshot, Role } from '../domain/link';
+import type { ProbeOutcome } from '../domain/probe';
 import {
   cancelSignal,
   type HandOffInput,
@@ -31,8 +22,9 @@ import {
   stateQuery,
   submitCredentialsUpdate,
 } from './messages';
-import { nextReminderAt, nextReprobeAt } from './schedule';
 import { LinkStatusKey } from './search-attributes';
+import { initialState, type LinkState, type LinkWorkflowInput } from './state';
+import * as transition from './transitions';
 
 const { persistLink } = proxyActivities<Activities>({
   startToCloseTimeout: '30 seconds',
@@ -53,45 +45,33 @@ const { deliverWebhook } = proxyActivities<Activities>({
   retry: { initialInterval: '10 seconds', backoffCoefficient: 2, maximumInterval: '6 hours' },
 });
 
-/** A probe done this recently counts as "right before" a reminder. */
-const FRESH_PROBE_MS = 60_000;
+/**
+ * Probes queue behind each other and an outcome counts only for the credentials still current. Runs that
+ * started before this change keep the old behaviour (a shared wake-up, last outcome wins) so they replay.
+ */
+const SERIAL_PROBES_PATCH = 'serial-probes-current-credentials';
+
+export type { LinkWorkflowInput } from './state';
 
 /**
- * One Greenhouse link, from "waiting for credentials" to linked, expired or cancelled. The workflow only
- * decides; activities do the I/O. Emails and webhooks run in the background (idempotent per key), so an
- * SMTP or webhook outage never holds up a probe. To change this code while links are running, guard the
- * new behaviour with `patched('<change-id>')` and keep the old branch until no run needs it.
+ * One Greenhouse link, from "waiting for credentials" to linked, expired or cancelled. This function is wiring:
+ * handlers record intent, the loop below turns intent and timers into transitions (`transitions.ts`, pure),
+ * and each transition's effects become activities. Emails and webhooks run in the background (idempotent per
+ * key), so an SMTP or webhook outage never holds up a probe. To change behaviour while links are running,
+ * guard it with `patched('<change-id>')` and keep the old branch until no run needs it.
  */
 export async function linkWorkflow(input: LinkWorkflowInput): Promise<LinkSnapshot> {
   const { linkId, schedule } = input;
-  const r: ResumeState | undefined = input.resume;
-  const snap: LinkSnapshot = r?.snapshot ?? initialSnapshot(input.admin);
-  let credentialRef = r?.credentialRef;
-  const expiresAt = r?.expiresAt ?? Date.now() + schedule.expiryMs;
-  let reminderBase = r?.reminderBase;
-  let reminderIndex = r?.reminderIndex ?? 0;
-  let lastProbeAt = r?.lastProbeAt ?? Date.now();
-  let quietProbes = r?.quietProbes ?? 0;
-  let emailsSent = r?.emailsSent ?? 0;
+  let state: LinkState = input.resume ?? initialState(input, Date.now());
 
+  // Intent recorded by signal handlers, acted on by the loop in order. Never carried across runs: the loop
+  // consumes all of it before it continues as new.
   let recheckRequested = false;
-  let probing = false;
   let cancelReason: string | undefined;
   let handOff: HandOffInput | undefined;
-  let reassignTo: Assignee | undefined;
+  let reassignTo: Role | undefined;
+
   const pending = new Set<Promise<void>>();
-  const isTerminal = () => TERMINAL_STATUSES.includes(snap.status);
-
-  let publishedStatus = r ? snap.status : undefined;
-  const persist = async (type: string, data?: Record<string, unknown>) => {
-    snap.seq++;
-    if (input.publishStatus !== false && snap.status !== publishedStatus) {
-      upsertSearchAttributes([{ key: LinkStatusKey, value: snap.status }]);
-      publishedStatus = snap.status;
-    }
-    await persistLink({ linkId, snapshot: { ...snap }, event: { type, at: new Date().toISOString(), data } });
-  };
-
   /** Emails and webhooks go on while the link keeps working; the run ends only when they are done. */
   const background = (work: Promise<unknown>, what: string) => {
     const tracked: Promise<void> = work
@@ -104,86 +84,53 @@ export async function linkWorkflow(input: LinkWorkflowInput): Promise<LinkSnapsh
     while (pending.size > 0) await Promise.all([...pending]);
   };
 
-  const email = (kind: EmailKind, to: Assignee) => {
-    const person = to === 'admin' ? snap.admin : input.requester;
-    if (!person) return;
-    background(
-      sendLinkEmail({
-        linkId,
-        kind,
-        sequence: emailsSent++,
-        to: person.email,
-        purpose: to,
-        organizationName: input.organizationName,
-        locale: input.locale,
-        requester: input.requester,
-        note: snap.admin?.note,
-        missingScopes: missingScopes(snap),
-        appId: input.appId,
-        ...(kind === 'reminder' || kind === 'setup_reminder' ? { reminderNumber: snap.remindersSent } : {}),
-      }),
-      `email ${kind}`,
-    );
-  };
-
-  const webhook = (type: WebhookEventType) => {
-    background(
-      deliverWebhook({
-        appId: input.appId,
-        linkId,
-        eventId: `evt_${linkId}_${snap.seq}`,
-        type,
-        occurredAt: new Date().toISOString(),
-        data: { status: snap.status, assignee: snap.assignee, missing: missingScopes(snap) },
-      }),
-      `webhook ${type}`,
-    );
-  };
-
-  const definitelyMissing = () =>
-    (snap.lastProbe?.results ?? []).filter((x) => x.status === 'missing' || x.status === 'needs_site_admin');
-
-  const apply = async (outcome: ProbeOutcome) => {
-    if (isTerminal() || cancelReason !== undefined) return;
-    lastProbeAt = Date.now();
-    if (outcome.kind === 'credential_error') {
-      snap.status = 'awaiting_credentials';
-      snap.credentialProblem = { problem: outcome.problem, message: outcome.message, at: outcome.checkedAt };
-      credentialRef = undefined;
-      await persist('credentials_rejected', { problem: outcome.problem });
-      return;
+  let publishedStatus = input.resume ? state.snapshot.status : undefined;
+  const perform = async (effects: transition.Effect[]) => {
+    for (const effect of effects) {
+      if (effect.kind === 'persist') {
+        const { snapshot, event } = effect;
+        if (input.publishStatus !== false && snapshot.status !== publishedStatus) {
+          upsertSearchAttributes([{ key: LinkStatusKey, value: snapshot.status }]);
+          publishedStatus = snapshot.status;
+        }
+        await persistLink({ linkId, snapshot, event: { ...event, at: new Date().toISOString() } });
+      } else if (effect.kind === 'email') {
+        const { role, ...email } = effect.email;
+        background(
+          sendLinkEmail({
+            linkId,
+            ...email,
+            purpose: role,
+            organizationName: input.organizationName,
+            locale: input.locale,
+            requester: input.requester,
+            appId: input.appId,
+          }),
+          `email ${email.kind}`,
+        );
+      } else {
+        const { kind: _kind, ...webhook } = effect;
+        background(
+          deliverWebhook({ appId: input.appId, linkId, ...webhook, occurredAt: new Date().toISOString() }),
+          `webhook ${webhook.type}`,
+        );
+      }
     }
-    const results: ScopeResult[] =
-      outcome.kind === 'probed'
-        ? outcome.results
-        : input.requiredScopes.map((scope) => ({
-            scope,
-            status: 'unknown',
-            evidence: { checkedAt: outcome.checkedAt, message: outcome.message },
-          }));
-    const before = missingScopes(snap).join(' ');
-    const wasWaiting = snap.status === 'awaiting_permissions';
-    snap.lastProbe = { checkedAt: outcome.checkedAt, results };
-    snap.credentialProblem = null;
-    const missing = missingScopes(snap);
-    if (missing.length === 0) {
-      snap.status = 'linked';
-      await persist('linked');
-      webhook('link.linked');
-      email('linked', 'requester');
-      if (snap.assignee === 'admin') email('linked', 'admin');
-      return;
-    }
-    snap.status = 'awaiting_permissions';
-    reminderBase ??= Date.now();
-    await persist('probed', { missing });
-    if (!wasWaiting || before !== missing.join(' ')) webhook('link.permissions_missing');
+  };
+  const step = async ({ state: next, effects }: transition.Step) => {
+    state = next;
+    await perform(effects);
   };
 
-  /** At most one probe runs at a time; a caller waits for the running one to finish first. */
-  const probe = async () => {
-    await condition(() => !probing);
-    if (!credentialRef || isTerminal()) return;
+  let probing = false;
+  let queuedProbes = 0;
+  let queue: Promise<void> = Promise.resolve();
+  let serialProbes: boolean | undefined;
+  const busy = () => probing || queuedProbes > 0;
+
+  const runProbe = async (serial: boolean) => {
+    const credentialRef = state.credentialRef;
+    if (!credentialRef || transition.isTerminal(state)) return;
     probing = true;
     try {
       let outcome: ProbeOutcome;
@@ -198,26 +145,38 @@ export async function linkWorkflow(input: LinkWorkflowInput): Promise<LinkSnapsh
           message: 'the probe failed; it will be retried',
         };
       }
-      await apply(outcome);
+      if (cancelReason !== undefined) return; // cancelled meanwhile: the outcome has no effect
+      const probedRef = serial ? credentialRef : undefined;
+      await step(transition.applyProbeOutcome(state, input, outcome, Date.now(), probedRef));
     } finally {
       probing = false;
     }
   };
 
-  setHandler(stateQuery, () => snap);
+  /** At most one probe runs at a time; later callers queue behind it, in order. */
+  const probe = async () => {
+    serialProbes ??= patched(SERIAL_PROBES_PATCH);
+    if (!serialProbes) {
+      await condition(() => !probing);
+      return runProbe(false);
+    }
+    queuedProbes++;
+    const turn = queue.then(() => runProbe(true)).finally(() => queuedProbes--);
+    queue = turn.catch(() => undefined);
+    return turn;
+  };
+
+  setHandler(stateQuery, () => state.snapshot);
   setHandler(
     submitCredentialsUpdate,
-    async ({ credentialRef: ref }) => {
-      credentialRef = ref;
-      snap.status = 'verifying';
-      snap.credentialProblem = null;
-      quietProbes = 0;
-      await persist('credentials_submitted');
+    async ({ credentialRef }) => {
+      await step(transition.submitCredentials(state, input, credentialRef));
       await probe();
+      const { snapshot } = state;
       return {
-        status: snap.status,
-        results: snap.credentialProblem ? [] : (snap.lastProbe?.results ?? []),
-        credentialProblem: snap.credentialProblem,
+        status: snapshot.status,
+        results: snapshot.credentialProblem ? [] : (snapshot.lastProbe?.results ?? []),
+        credentialProblem: snapshot.credentialProblem,
       };
     },
     {
@@ -228,7 +187,9 @@ export async function linkWorkflow(input: LinkWorkflowInput): Promise<LinkSnapsh
             'InvalidArgument',
           );
         }
-        if (isTerminal()) throw ApplicationFailure.nonRetryable(`the link is ${snap.status}`, 'LinkClosed');
+        if (transition.isTerminal(state)) {
+          throw ApplicationFailure.nonRetryable(`the link is ${state.snapshot.status}`, 'LinkClosed');
+        }
       },
     },
   );
@@ -246,67 +207,38 @@ export async function linkWorkflow(input: LinkWorkflowInput): Promise<LinkSnapsh
     cancelReason ??= reason;
   });
 
-  if (!r) await persist('started', { requiredScopes: input.requiredScopes });
+  if (!input.resume) await step(transition.started(state, input));
 
   for (;;) {
-    if (snap.status === 'linked') break;
+    if (state.snapshot.status === 'linked') break;
     if (cancelReason !== undefined) {
-      await condition(() => !probing); // a probe in flight ends without effect (apply ignores it)
-      snap.status = 'cancelled';
-      await persist('cancelled', { reason: cancelReason });
-      webhook('link.cancelled');
+      await condition(() => !busy()); // a probe in flight ends without effect
+      await step(transition.cancel(state, input, cancelReason));
       break;
     }
-    if (Date.now() >= expiresAt) {
-      snap.status = 'expired';
-      await persist('expired');
-      webhook('link.expired');
-      email('expired', 'requester');
-      if (snap.assignee === 'admin') email('expired', 'admin');
+    if (Date.now() >= state.expiresAt) {
+      await step(transition.expire(state, input));
       break;
     }
     if (handOff) {
-      const { admin, note, by } = handOff;
+      const request = handOff;
       handOff = undefined;
-      snap.admin = { ...admin, ...(note ? { note } : {}) };
-      snap.assignee = 'admin';
-      reminderBase = Date.now();
-      reminderIndex = 1; // the invitation itself is the "at once" message
-      email('handoff', 'admin');
-      await persist('handed_off', { by });
-      webhook('link.handed_off');
+      await step(transition.handOff(state, input, request, Date.now()));
       continue;
     }
     if (reassignTo) {
       const to = reassignTo;
       reassignTo = undefined;
-      if (to !== snap.assignee && (to === 'requester' || snap.admin)) {
-        snap.assignee = to;
-        reminderBase = Date.now();
-        reminderIndex = 0;
-        await persist('reassigned', { to });
-      }
+      await step(transition.reassign(state, input, to, Date.now()));
       continue;
     }
-    const reminderAt =
-      reminderBase === undefined ? undefined : nextReminderAt(schedule, reminderBase, reminderIndex);
-    if (reminderAt !== undefined && Date.now() >= reminderAt && !probing) {
-      if (snap.status === 'awaiting_permissions' && Date.now() - lastProbeAt > FRESH_PROBE_MS) {
-        await probe(); // never nag about something already fixed
-        continue;
-      }
-      reminderIndex++;
-      const kind: EmailKind | undefined =
-        snap.status === 'awaiting_permissions' && definitelyMissing().length > 0
-          ? 'reminder'
-          : snap.status === 'awaiting_credentials' && reminderBase !== undefined
-            ? 'setup_reminder'
-            : undefined;
-      if (kind) {
-        snap.remindersSent++;
-        email(kind, snap.assignee);
-        await persist('reminder_sent', { kind, to: snap.assignee, number: snap.remindersSent });
-      }
+    const reminder = busy() ? 'not_due' : transition.reminderDue(state, schedule, Date.now());
+    if (reminder === 'reprobe_first') {
+      await probe();
+      continue;
+    }
+    if (reminder === 'send') {
+      await step(transition.sendReminder(state, input));
       continue;
     }
     if (recheckRequested) {
@@ -318,43 +250,27 @@ export async function linkWorkflow(input: LinkWorkflowInput): Promise<LinkSnapsh
       // History grows with every probe and reminder; start a fresh run carrying the state.
       await condition(allHandlersFinished);
       await drain();
-      const resume: ResumeState = {
-        snapshot: snap,
-        credentialRef,
-        expiresAt,
-        reminderBase,
-        reminderIndex,
-        lastProbeAt,
-        quietProbes,
-        emailsSent,
-      };
-      return continueAsNew<typeof linkWorkflow>({ ...input, resume });
+      return continueAsNew<typeof linkWorkflow>({ ...input, resume: state });
     }
 
-    const reprobeAt =
-      snap.status === 'awaiting_permissions' ? nextReprobeAt(schedule, lastProbeAt, quietProbes) : undefined;
-    const wakeAt = Math.min(
-      expiresAt,
-      reminderAt !== undefined && !probing ? reminderAt : Number.POSITIVE_INFINITY,
-      reprobeAt ?? Number.POSITIVE_INFINITY,
-    );
-    const seenSeq = snap.seq;
+    const { wakeAt, reprobeAt } = transition.nextWake(state, schedule, busy());
+    const seenSeq = state.snapshot.seq;
     const woken = await condition(
       () =>
         recheckRequested ||
         cancelReason !== undefined ||
         handOff !== undefined ||
         reassignTo !== undefined ||
-        (snap.seq !== seenSeq && !probing),
+        (state.snapshot.seq !== seenSeq && !busy()),
       Math.max(1, wakeAt - Date.now()),
     );
     if (!woken && reprobeAt !== undefined && Date.now() >= reprobeAt) {
-      quietProbes++;
+      state = transition.countQuietProbe(state);
       await probe();
     }
   }
   // Finish what is in flight: an Update still returning its result, emails and webhooks.
   await condition(allHandlersFinished);
   await drain();
-  return snap;
+  return state.snapshot;
 }

@@ -1,5 +1,5 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
-import type { Assignee, LinkSnapshot, Person, SubmitCredentialsResult } from '../links/model';
+import type { LinkSnapshot, Person, Role, SubmitCredentialsResult } from '../domain/link';
 
 /** Only a reference to the encrypted record crosses into the workflow, never the secret. */
 export interface SubmitCredentialsInput {
@@ -20,6 +20,6 @@ export const recheckSignal = defineSignal<[{ by: string }]>('recheck');
 /** The requester hands the setup to their Greenhouse admin (at any stage). */
 export const handOffSignal = defineSignal<[HandOffInput]>('handOff');
 /** "I'm not the admin": back to the requester (or to the admin again). */
-export const reassignSignal = defineSignal<[{ to: Assignee; by: string }]>('reassign');
+export const reassignSignal = defineSignal<[{ to: Role; by: string }]>('reassign');
 export const cancelSignal = defineSignal<[{ reason: string }]>('cancel');
 export const stateQuery = defineQuery<LinkSnapshot>('state');

@@ -1,4 +1,4 @@
-import type { LinkSchedule } from '../links/model';
+import type { LinkSchedule } from '../domain/link';
 
 /** When the next reminder is due, or undefined when the schedule is used up. */
 export function nextReminderAt(schedule: LinkSchedule, missingSince: number, remindersSent: number) {

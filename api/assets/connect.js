@@ -34,7 +34,7 @@
     });
   }
 
-  const TERMINAL = ['linked', 'expired', 'cancelled', 'failed'];
+  const TERMINAL = ['linked', 'expired', 'cancelled'];
   const live = document.getElementById('status');
   const url = live?.getAttribute('data-status-url');
   if (!live || !url) return;

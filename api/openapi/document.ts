@@ -3,7 +3,7 @@
  * response schemas in ./response-schemas. The operation table below is the one place paths are described.
  */
 import { z } from 'zod';
-import { WEBHOOK_EVENTS } from '../../links/model';
+import { WEBHOOK_EVENTS } from '../../domain/link';
 import {
   cancelLinkBody,
   createLinkBodySchema,

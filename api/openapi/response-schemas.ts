@@ -1,6 +1,7 @@
 /** The JSON the API answers with, as zod schemas: the OpenAPI document is generated from these. */
 import { z } from 'zod';
-import { LINK_STATUSES, WEBHOOK_EVENTS } from '../../links/model';
+import { LINK_STATUSES, WEBHOOK_EVENTS } from '../../domain/link';
+import { CHECKLIST_STATUSES } from '../../domain/probe';
 
 const isoTime = z.iso.datetime({ offset: true });
 const person = z.object({ email: z.string(), name: z.string().optional() });
@@ -23,7 +24,7 @@ export const linkSchema = z
       z.object({
         scope: z.string(),
         label: z.string(),
-        status: z.enum(['granted', 'missing', 'needs_site_admin', 'unknown', 'not_checked']),
+        status: z.enum(CHECKLIST_STATUSES),
         evidence: z
           .object({
             httpStatus: z.number().int().optional(),

@@ -1,13 +1,11 @@
+import { type ClosedStatus, isTerminalStatus, type Role } from '../../domain/link';
 import { getScope, MANAGE_SCOPES_PATH } from '../../greenhouse/catalog';
 import { LEGACY_V1_RETIRED_NOTICE } from '../../greenhouse/legacy-v1-catalog';
 import type { Locale } from '../../i18n/locale';
 import { PAGE_TEXT, type PageText } from '../../i18n/page-text';
-import { TERMINAL_STATUSES } from '../../links/model';
 import type { LinkDoc } from '../../store/links';
 import type { FieldError } from '../problem';
 import { escapeHtml, layout } from './html';
-
-export type Purpose = 'requester' | 'admin';
 
 /** A form the server refused: which one, why (per field), and what to show again (never a secret). */
 export interface FormErrors {
@@ -19,7 +17,8 @@ export interface FormErrors {
 export interface ConnectView {
   link: LinkDoc;
   token: string;
-  purpose: Purpose;
+  /** Whom the token is for: the requester's page or the admin's. */
+  role: Role;
   appName: string;
   locale: Locale;
   legacyV1Enabled: boolean;
@@ -181,7 +180,7 @@ function notAdminSection(v: ConnectView, t: PageText, base: string): string {
 
 function guide(v: ConnectView, t: PageText): string {
   // The admin was asked because they are the admin: finding one or handing off is the requester's concern.
-  const forRequester = v.purpose === 'requester';
+  const forRequester = v.role === 'requester';
   return `<section aria-labelledby="prereq-title">
 <h2 id="prereq-title">${html(t.prerequisitesTitle)}</h2>${list(forRequester ? t.prerequisites : t.prerequisites.slice(0, 1), 'ul')}
 <h3>${html(t.checkAccessTitle)}</h3>${list(t.checkAccess, 'ol')}${
@@ -209,9 +208,9 @@ export function connectPage(v: ConnectView): string {
   const base = `/connect/${html(encodeURIComponent(v.token))}`;
   const { link } = v;
   const org = link.organization.name;
-  if (TERMINAL_STATUSES.includes(link.status)) return closedPage(v);
+  if (isTerminalStatus(link.status)) return closedPage(v);
   const intro =
-    v.purpose === 'admin'
+    v.role === 'admin'
       ? `<p>${html(t.adminIntro(who(link.requester), v.appName, org))}</p>${link.admin?.note ? `<p>${html(t.requesterNote)}</p><blockquote>${html(link.admin.note)}</blockquote>` : ''}`
       : `<p>${html(t.intro(v.appName, org))}</p>`;
   const problem = link.credentialProblem
@@ -234,7 +233,7 @@ ${statusBanner(v, t)}
 ${v.notice ? `<p class="banner" role="status">${html(t.notice[v.notice](who(link.requester)))}</p>` : ''}
 ${problem}
 ${body}
-${v.purpose === 'admin' ? notAdminSection(v, t, base) : handOffSection(v, t, base)}`,
+${v.role === 'admin' ? notAdminSection(v, t, base) : handOffSection(v, t, base)}`,
     {
       locale: v.locale,
       path: `/connect/${encodeURIComponent(v.token)}`,
@@ -245,7 +244,7 @@ ${v.purpose === 'admin' ? notAdminSection(v, t, base) : handOffSection(v, t, bas
   );
 }
 
-/** Linked, expired, cancelled or failed: what happened and what to do next. Linked keeps updating nothing. */
+/** Linked, expired or cancelled: what happened and what to do next. Linked keeps updating nothing. */
 function closedPage(v: ConnectView): string {
   const t = PAGE_TEXT[v.locale];
   const { link } = v;
@@ -259,7 +258,7 @@ ${checklist(v, t)}`,
       { locale: v.locale, path },
     );
   }
-  const status = link.status as 'expired' | 'cancelled' | 'failed';
+  const status = link.status as ClosedStatus;
   return layout(
     t.closedTitle[status],
     `<h1>${html(t.closedTitle[status])}</h1>

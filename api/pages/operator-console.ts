@@ -1,5 +1,5 @@
-import { LINK_STATUSES } from '../../links/model';
-import type { TimelineEntry } from '../../links/service';
+import type { TimelineEntry } from '../../app/link-service';
+import { LINK_STATUSES } from '../../domain/link';
 import type { LinkDoc } from '../../store/links';
 import { escapeHtml as html, layout } from './html';
 

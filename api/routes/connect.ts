@@ -1,11 +1,9 @@
 import express, { type NextFunction, type Request, type Response, Router } from 'express';
 import type { ZodError } from 'zod';
+import type { LinkService } from '../../app/link-service';
 import { isLocale, pickLocale } from '../../i18n/locale';
 import { PAGE_TEXT } from '../../i18n/page-text';
-import type { LinkService } from '../../links/service';
 import type { AppStore } from '../../store/apps';
-import type { ConnectTokenStore } from '../../store/connect-tokens';
-import type { LinkStore } from '../../store/links';
 import type { CsrfGuard } from '../csrf';
 import { linkResource } from '../link-resource';
 import { connectPage, type FormErrors, invalidTokenPage, messagePage } from '../pages/connect-page';
@@ -20,8 +18,6 @@ const NOTICES = ['handoff', 'recheck', 'not_admin'] as const;
 type Notice = (typeof NOTICES)[number];
 
 export function connectRouter(deps: {
-  tokens: ConnectTokenStore;
-  links: LinkStore;
   apps: AppStore;
   service: LinkService;
   legacyV1Enabled: boolean;
@@ -40,9 +36,8 @@ export function connectRouter(deps: {
   /** The link behind a token; unknown, expired and revoked tokens all answer the same 404. */
   const resolve = async (req: Request, res: Response) => {
     const token = String(req.params.token);
-    const found = await deps.tokens.resolve(token);
-    const link = found && (await deps.links.findById(found.linkId));
-    if (!found || !link) {
+    const found = await deps.service.openConnectToken(token);
+    if (!found) {
       if (wantsJson(req)) sendProblem(res, problems.notFound('This connect link'));
       else
         res
@@ -52,14 +47,15 @@ export function connectRouter(deps: {
       return undefined;
     }
     if (req.method === 'POST' && !wantsJson(req) && !deps.csrf.accepts(req, token)) {
-      const t = PAGE_TEXT[localeOf(req, link.locale)];
+      const locale = localeOf(req, found.link.locale);
+      const t = PAGE_TEXT[locale];
       res
         .status(403)
         .type('html')
-        .send(messagePage(localeOf(req, link.locale), t.forbiddenTitle, t.forbiddenText));
+        .send(messagePage(locale, t.forbiddenTitle, t.forbiddenText));
       return undefined;
     }
-    return { link, token, purpose: found.purpose };
+    return { ...found, token };
   };
 
   const render = async (
@@ -135,7 +131,7 @@ export function connectRouter(deps: {
   router.post('/:token/recheck', async (req, res) => {
     const found = await resolve(req, res);
     if (!found) return;
-    await deps.service.recheck(found.link._id, found.purpose);
+    await deps.service.recheck(found.link._id, found.role);
     if (wantsJson(req)) return void res.status(202).json({ recheck: 'requested' });
     back(req, res, 'recheck');
   });
@@ -146,7 +142,7 @@ export function connectRouter(deps: {
     const parsed = handOffBody.safeParse(req.body ?? {});
     if (!parsed.success) return refuse(req, res, found, 'handoff', parsed.error);
     const { note, ...admin } = parsed.data;
-    await deps.service.handOff(found.link._id, admin, note, found.purpose);
+    await deps.service.handOff(found.link._id, admin, note, found.role);
     if (wantsJson(req)) return void res.status(202).json({ handOff: 'requested' });
     back(req, res, 'handoff');
   });
@@ -155,7 +151,7 @@ export function connectRouter(deps: {
   router.post('/:token/not-admin', async (req, res) => {
     const found = await resolve(req, res);
     if (!found) return;
-    if (found.purpose !== 'admin') throw problems.conflict("only the admin's link can send the setup back");
+    if (found.role !== 'admin') throw problems.conflict("only the admin's link can send the setup back");
     await deps.service.reassign(found.link._id, 'requester', 'admin');
     if (wantsJson(req)) return void res.status(202).json({ reassign: 'requested' });
     back(req, res, 'not_admin');

@@ -1,5 +1,5 @@
 import { Router } from 'express';
-import type { LinkService } from '../../links/service';
+import type { LinkService } from '../../app/link-service';
 import type { LinkStore } from '../../store/links';
 import { callingApp } from '../auth';
 import { encodeCursor } from '../cursor';

@@ -1,7 +1,7 @@
 import { timingSafeEqual } from 'node:crypto';
 import { type NextFunction, type Request, type Response, Router } from 'express';
-import { LINK_STATUSES } from '../../links/model';
-import type { LinkService } from '../../links/service';
+import type { LinkService } from '../../app/link-service';
+import { LINK_STATUSES } from '../../domain/link';
 import type { LinkStore } from '../../store/links';
 import { linkResource } from '../link-resource';
 import { consoleLinkPage, consoleListPage } from '../pages/operator-console';

@@ -1,6 +1,6 @@
 import { Router } from 'express';
 import type { WebhookDeliveryDoc, WebhookEndpointDoc, WebhookStore } from '../../store/webhooks';
-import { DELIVERY_STATUS, postWebhook } from '../../webhooks/post-webhook';
+import { deliverToEndpoint } from '../../webhooks/deliver';
 import { newWebhookSecret } from '../../webhooks/standard-webhooks';
 import { callingApp } from '../auth';
 import { fromZod, problems } from '../problem';
@@ -114,20 +114,7 @@ export function webhookEndpointsRouter(deps: { webhooks: WebhookStore }) {
     if (!delivery || delivery.endpointId !== endpoint._id) {
       throw problems.notFound(`Delivery ${req.params.deliveryId}`);
     }
-    const outcome = await postWebhook({
-      url: endpoint.url,
-      secrets: deps.webhooks.secretsOf(endpoint),
-      eventId: delivery.eventId,
-      body: delivery.payload,
-    });
-    // A replay that fails leaves a delivered event delivered: it is the receiver's copy that matters.
-    const status = delivery.status === 'delivered' ? 'delivered' : DELIVERY_STATUS[outcome.kind];
-    const { eventId, endpointId, linkId, type, payload } = delivery;
-    await deps.webhooks.recordAttempt(
-      { eventId, endpointId, appId, linkId, type, payload },
-      outcome.attempt,
-      status,
-    );
+    await deliverToEndpoint(deps.webhooks, endpoint, delivery, { previous: delivery.status });
     res.json(deliveryResource((await deps.webhooks.findDelivery(appId, delivery._id)) as WebhookDeliveryDoc));
   });
 

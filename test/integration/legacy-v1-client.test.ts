@@ -1,7 +1,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { ProbeOutcome } from '../../domain/probe';
 import { BUILT_IN_PERMISSION_SETS } from '../../greenhouse/catalog';
 import { LegacyV1Client } from '../../greenhouse/legacy-v1-client';
-import type { ProbeOutcome } from '../../greenhouse/probe-result';
 import { noFaults } from '../../greenhouse/simulator/faults';
 import { type RunningSimulator, startSimulator } from '../../greenhouse/simulator/server';
 import { DEMO } from '../../greenhouse/simulator/state';

@@ -1,10 +1,10 @@
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { inject } from 'vitest';
+import { LinkService, type NewLink } from '../../app/link-service';
 import type { Config } from '../../config/schema';
+import type { LinkSchedule } from '../../domain/link';
 import { BUILT_IN_PERMISSION_SETS } from '../../greenhouse/catalog';
 import { type RunningSimulator, startSimulator } from '../../greenhouse/simulator/server';
-import type { LinkSchedule } from '../../links/model';
-import { LinkService, type NewLink } from '../../links/service';
 import { TIME_SKIPPING_SERVER } from '../../stack/services';
 import { AppStore } from '../../store/apps';
 import { ConnectTokenStore } from '../../store/connect-tokens';

@@ -1,10 +1,19 @@
 import { type Client, WorkflowIdConflictPolicy, WorkflowNotFoundError } from '@temporalio/client';
 import type { Config } from '../config/schema';
+import {
+  initialSnapshot,
+  type LinkSchedule,
+  type Person,
+  type Role,
+  type SubmitCredentialsResult,
+  workflowIdFor,
+} from '../domain/link';
 import type { GreenhouseCredential } from '../greenhouse/credentials';
 import type { ConnectTokenStore } from '../store/connect-tokens';
+import { ConnectUrls } from '../store/connect-urls';
 import type { CredentialVault } from '../store/credential-vault';
 import { newId } from '../store/ids';
-import { type LinkDoc, type LinkStore, workflowIdFor } from '../store/links';
+import type { LinkDoc, LinkStore } from '../store/links';
 import { linkWorkflow } from '../workflows/link';
 import {
   cancelSignal,
@@ -13,13 +22,7 @@ import {
   recheckSignal,
   submitCredentialsUpdate,
 } from '../workflows/messages';
-import {
-  initialSnapshot,
-  type LinkSchedule,
-  type LinkWorkflowInput,
-  type Person,
-  type SubmitCredentialsResult,
-} from './model';
+import type { LinkWorkflowInput } from '../workflows/state';
 import { readWorkflowHistory, type WorkflowHistoryEntry } from './workflow-history';
 
 export interface NewLink {
@@ -43,16 +46,23 @@ export interface LinkServiceDeps {
   publishStatus?: boolean;
 }
 
-/** The link's use cases, shared by the integrator API, the connect pages and the CLI. */
+/**
+ * The link's use cases, shared by the integrator API, the connect pages, the operator console and the CLI: the
+ * one place that talks to a link's workflow (Temporal client side).
+ */
 export class LinkService {
-  constructor(private readonly deps: LinkServiceDeps) {}
+  private readonly connectUrls: ConnectUrls;
+
+  constructor(private readonly deps: LinkServiceDeps) {
+    this.connectUrls = new ConnectUrls(deps.tokens, deps.config.PUBLIC_URL);
+  }
 
   private handle(linkId: string) {
     return this.deps.temporal.workflow.getHandle(workflowIdFor(linkId));
   }
 
   async create(appId: string, input: NewLink) {
-    const { config, links, tokens, temporal } = this.deps;
+    const { config, links, temporal } = this.deps;
     const id = newId('lnk');
     const requiredScopes = [...(config.permissionSets[input.permissionSet] ?? [])];
     const now = new Date();
@@ -94,23 +104,28 @@ export class LinkService {
       await links.remove(id); // no workflow, no link: the caller may simply retry
       throw error;
     }
-    const { token, expiresAt } = await tokens.issue(id, 'requester', config.CONNECT_TOKEN_TTL);
-    return { link: doc, connectUrl: this.connectUrl(token), connectUrlExpiresAt: expiresAt };
+    const { url, expiresAt } = await this.connectUrls.mint(id, 'requester', config.CONNECT_TOKEN_TTL);
+    return { link: doc, connectUrl: url, connectUrlExpiresAt: expiresAt };
   }
 
   /** A fresh requester connect URL; earlier requester URLs stop working. */
   async newConnectUrl(linkId: string) {
-    await this.deps.tokens.revokeAll(linkId, 'requester');
-    const { token, expiresAt } = await this.deps.tokens.issue(
+    const { url, expiresAt } = await this.connectUrls.replace(
       linkId,
       'requester',
       this.deps.config.CONNECT_TOKEN_TTL,
     );
-    return { connectUrl: this.connectUrl(token), connectUrlExpiresAt: expiresAt };
+    return { connectUrl: url, connectUrlExpiresAt: expiresAt };
   }
 
-  connectUrl(token: string): string {
-    return `${this.deps.config.PUBLIC_URL}/connect/${token}`;
+  /**
+   * The link a connect URL's token opens, and whom it is for. Unknown, expired and revoked tokens, and tokens
+   * of a deleted link, all resolve to undefined: they look the same from outside.
+   */
+  async openConnectToken(token: string): Promise<{ link: LinkDoc; role: Role } | undefined> {
+    const found = await this.deps.tokens.resolve(token);
+    const link = found && (await this.deps.links.findById(found.linkId));
+    return found && link ? { link, role: found.purpose } : undefined;
   }
 
   /** Encrypts the credentials, then hands the workflow only the record id and waits for the probe. */
@@ -133,7 +148,7 @@ export class LinkService {
     await this.handle(linkId).signal(handOffSignal, { admin, ...(note ? { note } : {}), by });
   }
 
-  async reassign(linkId: string, to: 'requester' | 'admin', by: string): Promise<void> {
+  async reassign(linkId: string, to: Role, by: string): Promise<void> {
     await this.handle(linkId).signal(reassignSignal, { to, by });
   }
 

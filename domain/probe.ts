@@ -1,5 +1,9 @@
 /** What a probe found out, in plain data: crosses the workflow boundary, the API and the pages. */
-export type ScopeStatus = 'granted' | 'missing' | 'needs_site_admin' | 'unknown';
+export const SCOPE_STATUSES = ['granted', 'missing', 'needs_site_admin', 'unknown'] as const;
+export type ScopeStatus = (typeof SCOPE_STATUSES)[number];
+/** A scope on a checklist: one of the probe's answers, or not checked yet (no probe has run). */
+export const CHECKLIST_STATUSES = [...SCOPE_STATUSES, 'not_checked'] as const;
+export type ChecklistStatus = (typeof CHECKLIST_STATUSES)[number];
 
 export interface ScopeEvidence {
   httpStatus?: number;

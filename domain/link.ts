@@ -1,8 +1,8 @@
 /**
- * The link's shape shared by the workflow, the activities and the API. Plain types and pure functions only:
- * workflow code imports this file, so it must stay free of I/O and Node built-ins.
+ * A link in Greenlink's own words: its statuses, the people on it, its schedule, the snapshot every layer reads.
+ * Plain types and pure functions only: workflow code imports this file.
  */
-import type { CredentialProblem, ScopeResult } from '../greenhouse/probe-result';
+import type { CredentialProblem, ScopeResult } from './probe';
 
 export const LINK_STATUSES = [
   'awaiting_credentials',
@@ -11,18 +11,31 @@ export const LINK_STATUSES = [
   'linked',
   'expired',
   'cancelled',
-  'failed',
 ] as const;
 export type LinkStatus = (typeof LINK_STATUSES)[number];
 
-export const TERMINAL_STATUSES: readonly LinkStatus[] = ['linked', 'expired', 'cancelled', 'failed'];
+export const TERMINAL_STATUSES = ['linked', 'expired', 'cancelled'] as const satisfies readonly LinkStatus[];
+export type TerminalStatus = (typeof TERMINAL_STATUSES)[number];
+/** How a link ends without being linked. */
+export type ClosedStatus = Exclude<TerminalStatus, 'linked'>;
+
+export const isTerminalStatus = (status: LinkStatus): status is TerminalStatus =>
+  (TERMINAL_STATUSES as readonly LinkStatus[]).includes(status);
+
+/** One workflow per link; its id is derived, so every layer finds it from the link id alone. */
+export const workflowIdFor = (linkId: string) => `link-${linkId}`;
 
 export interface Person {
   email: string;
   name?: string;
 }
 
-export type Assignee = 'requester' | 'admin';
+/**
+ * The two people a link can be waiting on: the requester who started it, or the Greenhouse admin it was handed
+ * to. The same word names who a link is assigned to, whom an email goes to and whom a connect URL is for.
+ */
+export const ROLES = ['requester', 'admin'] as const;
+export type Role = (typeof ROLES)[number];
 
 /** Timings of one link, in milliseconds; defaults come from configuration. */
 export interface LinkSchedule {
@@ -45,43 +58,15 @@ export type WebhookEventType = (typeof WEBHOOK_EVENTS)[number];
 
 export type EmailKind = 'reminder' | 'setup_reminder' | 'handoff' | 'linked' | 'expired';
 
-export interface LinkWorkflowInput {
-  linkId: string;
-  appId: string;
-  requiredScopes: string[];
-  requester: Person;
-  admin?: Person;
-  organizationName: string;
-  locale: string;
-  schedule: LinkSchedule;
-  /** Upsert the LinkStatus search attribute (off only on servers that cannot register one). */
-  publishStatus?: boolean;
-  /** Set by continue-as-new: where the previous run left off. */
-  resume?: ResumeState;
-}
-
 export interface LinkSnapshot {
   status: LinkStatus;
-  assignee: Assignee;
+  assignee: Role;
   admin: (Person & { note?: string }) | null;
   lastProbe: { checkedAt: string; results: ScopeResult[] } | null;
   credentialProblem: { problem: CredentialProblem; message: string; at: string } | null;
   remindersSent: number;
   /** Increases with each change, so a late write of an older snapshot never wins. */
   seq: number;
-}
-
-/** Workflow-internal progress that must survive continue-as-new. Holds no secret: a credential reference. */
-export interface ResumeState {
-  snapshot: LinkSnapshot;
-  credentialRef?: string;
-  expiresAt: number;
-  /** When the current assignee's reminder schedule began, and how many of its offsets are used. */
-  reminderBase?: number;
-  reminderIndex: number;
-  lastProbeAt: number;
-  quietProbes: number;
-  emailsSent: number;
 }
 
 /** A new link's state, before anything has happened. */
