@@ -1,9 +1,10 @@
-import { Context } from '@temporalio/activity';
+import { ApplicationFailure, Context } from '@temporalio/activity';
+import { linkIdOf } from '../domain/link';
 import type { ProbeOutcome } from '../domain/probe';
 import type { HarvestClient } from '../greenhouse/harvest-client';
 import type { LegacyV1Client } from '../greenhouse/legacy-v1-client';
 import type { CounterStore } from '../store/counters';
-import type { CredentialVault } from '../store/credential-vault';
+import { CredentialOwnerError, type CredentialVault } from '../store/credential-vault';
 
 export interface ProbeDeps {
   vault: CredentialVault;
@@ -20,7 +21,13 @@ export interface ProbeInput {
 /** Decrypts the credentials here, inside the activity, so they never enter workflow history. */
 export function createProbeActivity({ vault, harvest, legacyV1, counters }: ProbeDeps) {
   const probe = async (input: ProbeInput): Promise<ProbeOutcome> => {
-    const credential = await vault.load(input.credentialRef);
+    // The asking link is the workflow's own id, never an input: a reference cannot borrow another link's record.
+    const linkId = linkIdOf(Context.current().info.workflowExecution?.workflowId ?? '');
+    const credential = await vault.load(input.credentialRef, linkId).catch((error: Error) => {
+      if (error instanceof CredentialOwnerError)
+        throw ApplicationFailure.nonRetryable(error.message, error.name);
+      throw error;
+    });
     const signal = Context.current().cancellationSignal;
     if (credential.type === 'legacy_v1')
       return legacyV1.probe(credential.apiKey, input.requiredScopes, signal);

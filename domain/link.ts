@@ -24,6 +24,7 @@ export const isTerminalStatus = (status: LinkStatus): status is TerminalStatus =
 
 /** One workflow per link; its id is derived, so every layer finds it from the link id alone. */
 export const workflowIdFor = (linkId: string) => `link-${linkId}`;
+export const linkIdOf = (workflowId: string) => workflowId.replace(/^link-/, '');
 
 export interface Person {
   email: string;

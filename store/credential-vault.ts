@@ -15,6 +15,10 @@ export interface CredentialDoc extends Sealed {
   createdAt: Date;
 }
 
+export class CredentialOwnerError extends Error {
+  override name = 'CredentialOwnerError';
+}
+
 /**
  * Greenhouse credentials encrypted with AES-256-GCM under the CREDENTIALS_KEYS keyring, bound to their link.
  * The workflow only ever sees the record id.
@@ -46,10 +50,17 @@ export class CredentialVault {
     return doc._id;
   }
 
-  async load(credentialRef: string): Promise<GreenhouseCredential> {
+  /**
+   * The credentials of `linkId`. A record of another link is refused outright (and could not be opened: the
+   * link it was sealed for is its authenticated data), so a reference can never lend one link another's access.
+   */
+  async load(credentialRef: string, linkId: string): Promise<GreenhouseCredential> {
     const doc = await this.records.findOne({ _id: credentialRef });
     if (!doc) throw new Error(`credential record ${credentialRef} not found`);
-    return JSON.parse(this.keyring.open(doc, doc.linkId, `credential ${doc._id}`)) as GreenhouseCredential;
+    if (doc.linkId !== linkId) {
+      throw new CredentialOwnerError(`credential record ${credentialRef} does not belong to link ${linkId}`);
+    }
+    return JSON.parse(this.keyring.open(doc, linkId, `credential ${doc._id}`)) as GreenhouseCredential;
   }
 
   /** Re-seals every record not under the newest key (after a rotation); returns counts for the operator. */

@@ -95,7 +95,7 @@ describe('operator CLI (npm run cli)', () => {
     try {
       const record = await mongo.db.collection('credentials').findOne({ linkId: link.json.id });
       expect(record?.keyId).toBe('next');
-      const credential = await new CredentialVault(mongo.db, newOnly).load(String(record?._id));
+      const credential = await new CredentialVault(mongo.db, newOnly).load(String(record?._id), link.json.id);
       expect(credential).toMatchObject({ type: 'harvest_v3', clientSecret: 'rotate-me-secret' });
       const webhooks = new WebhookStore(mongo.db, newOnly);
       const doc = await webhooks.find(await appIdOf(mongo.db, stack.apiKey), endpoint.json.id);

@@ -273,6 +273,31 @@ describe('link lifecycle on the time-skipping test server', () => {
     }
   });
 
+  it('wrong credentials, then the right ones while the first probe is still slow: the link ends linked', async () => {
+    const credential = h.sim.state.addCredential({ scopes: ATS_READ });
+    const { id } = await h.createLink();
+    const submit = (clientSecret: string) =>
+      h.service.submitCredentials(id, { type: 'harvest_v3', clientId: credential.clientId, clientSecret });
+    h.sim.state.faults = { ...noFaults(), target: 'token', latencyMs: 3_000 };
+    try {
+      const wrong = submit('a-mistyped-secret');
+      // The first probe is under way (its token call takes 3 s) when the corrected secret arrives.
+      await h.waitForLink(id, (l) => l.status === 'verifying');
+      await pause(1_000);
+      const right = await submit(credential.clientSecret);
+      expect(right.status).toBe('linked');
+      expect(right.credentialProblem).toBeNull();
+      await wrong; // its outcome belonged to replaced credentials: ignored, not applied
+    } finally {
+      h.sim.state.faults = noFaults();
+    }
+    const link = await h.waitForLink(id, (l) => l.status === 'linked');
+    expect(link.credentialProblem).toBeNull();
+    const events = (await h.links.timeline(id)).map((e) => e.type);
+    expect(events).not.toContain('credentials_rejected');
+    expect(events.filter((e) => e === 'credentials_submitted')).toHaveLength(2);
+  });
+
   it('a worker stopped while a link waits loses nothing: its replacement acts on what arrived meanwhile', async () => {
     const { credential, submit } = partial(h);
     const { id } = await h.createLink({ reminderOffsetsMs: [0, DAY], reprobeIntervalsMs: [40 * DAY] });
