@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { parseDuration } from '../config/duration';
+import { durationSchema } from '../config/duration';
 import { LINK_STATUSES, WEBHOOK_EVENTS } from '../domain/link';
 import { LEGACY_V1_RETIRED_NOTICE } from '../greenhouse/legacy-v1-catalog';
 import { LOCALES } from '../i18n/locale';
@@ -13,34 +13,22 @@ z.config({
 
 const email = z.email({ message: 'must be an email address' });
 
-const durationText = z
-  .string()
-  .regex(/^\d+(\.\d+)?(ms|s|m|h|d)?$/, 'must be a duration like 0, 90s, 10m, 6h or 30d')
-  .transform((text, ctx) => {
-    const ms = parseDuration(text);
-    if (ms === undefined) {
-      ctx.addIssue({ code: 'custom', message: `"${text}" is not a duration like 0, 90s, 10m, 6h or 30d` });
-      return z.NEVER;
-    }
-    return ms;
-  });
-
 /** Per-link timing, e.g. { "reminders": ["0", "1d", "3d"], "reprobes": ["10m", "6h"], "expiresIn": "14d" }. */
 const linkScheduleBody = z
   .object({
     reminders: z
-      .array(durationText)
+      .array(durationSchema)
       .max(20)
       .refine(
         (list) => list.every((v, i) => i === 0 || v > (list[i - 1] as number)),
         'must be in increasing order',
       ),
     reprobes: z
-      .array(durationText)
+      .array(durationSchema)
       .min(1)
       .max(20)
       .refine((list) => list.every((v) => v >= 60_000), 'each must be at least 1m'),
-    expiresIn: durationText.refine(
+    expiresIn: durationSchema.refine(
       (v) => v >= 3_600_000 && v <= 90 * 86_400_000,
       'must be between 1h and 90d',
     ),

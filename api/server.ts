@@ -7,12 +7,15 @@ import type { Config } from '../config/schema';
 import { createLogger, type Logger } from '../logging/logger';
 import { renderDomainMetrics } from '../metrics/domain-metrics';
 import { AppStore } from '../store/apps';
+import { ensureIndexes } from '../store/collections';
 import { ConnectTokenStore } from '../store/connect-tokens';
+import { CounterStore } from '../store/counters';
 import { CredentialVault } from '../store/credential-vault';
+import { EmailLog } from '../store/email-log';
 import { IdempotencyStore } from '../store/idempotency';
 import type { VaultKey } from '../store/keyring';
 import { LinkStore } from '../store/links';
-import { connectMongo, ensureIndexes } from '../store/mongo';
+import { connectMongo } from '../store/mongo';
 import { WebhookStore } from '../store/webhooks';
 import { createApiApp } from './create-app';
 import { CsrfGuard } from './csrf';
@@ -61,12 +64,19 @@ export async function startApi(
     tokens,
     vault: new CredentialVault(mongo.db, config.CREDENTIALS_KEYS),
   });
+  const webhooks = new WebhookStore(mongo.db, config.CREDENTIALS_KEYS);
+  const metricsSources = {
+    links,
+    webhooks,
+    counters: new CounterStore(mongo.db),
+    emailLog: new EmailLog(mongo.db),
+  };
   const app = createApiApp({
     apps: new AppStore(mongo.db),
     links,
     tokens,
     service,
-    webhooks: new WebhookStore(mongo.db, config.CREDENTIALS_KEYS),
+    webhooks,
     idempotency,
     permissionSets: config.permissionSets,
     legacyV1Enabled: config.GREENHOUSE_LEGACY_V1,
@@ -80,7 +90,7 @@ export async function startApi(
       await withTimeout(mongo.db.command({ ping: 1 }), 'MongoDB');
       await withTimeout(connection.healthService.check({}), 'Temporal');
     },
-    domainMetrics: () => renderDomainMetrics(mongo.db),
+    domainMetrics: () => renderDomainMetrics(metricsSources),
   });
   const idempotencySweep = setInterval(() => void idempotency.purgeExpired().catch(() => {}), 3_600_000);
   idempotencySweep.unref();

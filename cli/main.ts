@@ -11,6 +11,7 @@ import type { Config } from '../config/schema';
 import { LINK_STATUSES, type LinkStatus } from '../domain/link';
 import { localServiceEnv } from '../stack/local-env';
 import { AppStore } from '../store/apps';
+import { ensureIndexes } from '../store/collections';
 import { ConnectTokenStore } from '../store/connect-tokens';
 import { CredentialVault } from '../store/credential-vault';
 import { LinkStore } from '../store/links';
@@ -175,6 +176,7 @@ async function main() {
   const config = loadConfigOrExit(localServiceEnv(process.env, { createDevKey: false }));
   const mongo = await connectMongo(config.MONGODB_URI, config.MONGODB_DB);
   try {
+    await ensureIndexes(mongo.db);
     await command.run({ config, mongo, arg, values });
   } catch (error) {
     if (error instanceof UsageError) fail(error.message);

@@ -1,29 +1,5 @@
 import { z } from 'zod';
-import { parseDuration } from './duration';
-
-/** One duration, e.g. "30d". */
-const duration = z.string().transform((text, ctx) => {
-  const ms = parseDuration(text);
-  if (ms === undefined) {
-    ctx.addIssue({ code: 'custom', message: `"${text}" is not a duration like 500ms, 90s, 10m, 6h or 30d` });
-    return z.NEVER;
-  }
-  return ms;
-});
-
-/** A comma-separated list of durations, e.g. "0,1d,3d". */
-const durationList = z.string().transform((text, ctx) => {
-  const out: number[] = [];
-  for (const part of text.split(',')) {
-    const ms = parseDuration(part);
-    if (ms === undefined) {
-      ctx.addIssue({ code: 'custom', message: `"${part.trim()}" is not a duration like 0, 1d or 6h` });
-      return z.NEVER;
-    }
-    out.push(ms);
-  }
-  return out;
-});
+import { durationListSchema, durationSchema, parseDuration } from './duration';
 
 const url = (protocols: string[], example: string) =>
   z.string().refine(
@@ -112,11 +88,11 @@ export const envSchema = z.object({
         .filter(Boolean),
     )
     .default([]),
-  REMINDER_SCHEDULE: durationList.default([0, 86_400_000, 3 * 86_400_000, 7 * 86_400_000, 14 * 86_400_000]),
-  REPROBE_SCHEDULE: durationList.default([600_000, 3_600_000, 6 * 3_600_000]),
-  LINK_EXPIRY: duration.default(30 * 86_400_000),
-  CONNECT_TOKEN_TTL: duration.default(7 * 86_400_000),
-  EMAIL_TOKEN_TTL: duration.default(72 * 3_600_000),
+  REMINDER_SCHEDULE: durationListSchema.default([0, 86_400_000, 3 * 86_400_000, 7 * 86_400_000, 14 * 86_400_000]),
+  REPROBE_SCHEDULE: durationListSchema.default([600_000, 3_600_000, 6 * 3_600_000]),
+  LINK_EXPIRY: durationSchema.default(30 * 86_400_000),
+  CONNECT_TOKEN_TTL: durationSchema.default(7 * 86_400_000),
+  EMAIL_TOKEN_TTL: durationSchema.default(72 * 3_600_000),
   /** Per app, on the integrator API. */
   API_RATE_LIMIT: rateLimit.default({ max: 600, windowMs: 60_000 }),
   /**

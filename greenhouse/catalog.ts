@@ -1,6 +1,6 @@
 /**
  * The Harvest v3 permission catalog: every scope Greenlink can require, the label Greenhouse shows for it,
- * how Greenlink checks it without side effects, and how an admin grants it. Pure data, no I/O, so the
+ * and how Greenlink checks it without side effects (how an admin grants it: MANAGE_SCOPES_PATH and the label). Pure data, no I/O, so the
  * workflow bundle, the API pages and the simulator all read the same table.
  */
 export type ScopeAccess = 'read' | 'write';
@@ -18,8 +18,6 @@ export interface ScopeDefinition {
   label: string;
   group: string;
   probe: ScopeProbe;
-  /** What an admin clicks to grant it. */
-  fix: string;
 }
 
 export const MANAGE_SCOPES_PATH =
@@ -33,7 +31,6 @@ const scope = (resource: string, action: string, group: string, label: string): 
     label: `${group} > ${label}`,
     group,
     probe: access === 'read' ? { kind: 'list', path: `/v3/${resource}` } : { kind: 'introspection' },
-    fix: `In Greenhouse: ${MANAGE_SCOPES_PATH} → tick "${group} > ${label}" → Save.`,
   };
 };
 

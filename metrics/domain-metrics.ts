@@ -1,6 +1,8 @@
-import type { Db } from 'mongodb';
 import { LINK_STATUSES } from '../domain/link';
-import { CounterStore } from '../store/counters';
+import type { CounterStore } from '../store/counters';
+import type { EmailLog } from '../store/email-log';
+import type { LinkStore } from '../store/links';
+import type { WebhookStore } from '../store/webhooks';
 
 interface Family {
   name: string;
@@ -21,49 +23,52 @@ const render = (f: Family) =>
     }),
   ].join('\n');
 
-const grouped = async (db: Db, collection: string, pipeline: object[]) =>
-  (await db.collection(collection).aggregate<{ _id: string; n: number }>(pipeline).toArray()).filter(
-    (row) => typeof row._id === 'string',
-  );
+export interface MetricsSources {
+  links: LinkStore;
+  counters: CounterStore;
+  emailLog: EmailLog;
+  webhooks: WebhookStore;
+}
+
+const samples = (label: string, counts: Map<string, number>) =>
+  [...counts].map(([value, n]) => ({ labels: { [label]: value }, value: n }));
 
 /**
- * Link, probe, email and webhook figures read from MongoDB at scrape time: the worker does the work, the
- * database is what every replica agrees on.
+ * Link, probe, email and webhook figures read from MongoDB at scrape time, through the stores: the worker does
+ * the work, the database is what every replica agrees on.
  */
-export async function renderDomainMetrics(db: Db): Promise<string> {
+export async function renderDomainMetrics(from: MetricsSources): Promise<string> {
   // Independent reads: one round trip's worth of scrape time, not four.
-  const [links, counters, emails, attempts] = await Promise.all([
-    grouped(db, 'links', [{ $group: { _id: '$status', n: { $sum: 1 } } }]),
-    new CounterStore(db).all(),
-    grouped(db, 'email_log', [{ $match: { status: 'sent' } }, { $group: { _id: '$kind', n: { $sum: 1 } } }]),
-    grouped(db, 'webhook_deliveries', [{ $group: { _id: '$status', n: { $sum: '$attemptCount' } } }]),
+  const [links, probes, emails, attempts] = await Promise.all([
+    from.links.countByStatus(),
+    from.counters.byLabel('probes'),
+    from.emailLog.sentByKind(),
+    from.webhooks.attemptsByStatus(),
   ]);
-  const byStatus = new Map(links.map((r) => [r._id, r.n]));
-  const probes = counters.filter((c) => c.name === 'probes');
   return [
     render({
       name: 'greenlink_links',
       help: 'Links by status.',
       type: 'gauge',
-      samples: LINK_STATUSES.map((status) => ({ labels: { status }, value: byStatus.get(status) ?? 0 })),
+      samples: LINK_STATUSES.map((status) => ({ labels: { status }, value: links.get(status) ?? 0 })),
     }),
     render({
       name: 'greenlink_probes_total',
       help: 'Greenhouse permission probes by outcome.',
       type: 'counter',
-      samples: probes.map((p) => ({ labels: { outcome: p.label }, value: p.value })),
+      samples: samples('outcome', probes),
     }),
     render({
       name: 'greenlink_emails_sent_total',
       help: 'Emails sent by kind (reminders, hand-offs, confirmations, expiry notices).',
       type: 'counter',
-      samples: emails.map((e) => ({ labels: { kind: e._id }, value: e.n })),
+      samples: samples('kind', emails),
     }),
     render({
       name: 'greenlink_webhook_attempts_total',
       help: 'Webhook delivery attempts by the state their delivery is in now.',
       type: 'counter',
-      samples: attempts.map((a) => ({ labels: { delivery_status: a._id }, value: a.n })),
+      samples: samples('delivery_status', attempts),
     }),
   ].join('\n');
 }

@@ -1,4 +1,5 @@
 import type { Db } from 'mongodb';
+import { COLLECTIONS } from './collections';
 import { hashSecret, newId, newSecret } from './ids';
 
 export interface AppDoc {
@@ -21,11 +22,11 @@ export class AppStore {
   constructor(private readonly db: Db) {}
 
   private get apps() {
-    return this.db.collection<AppDoc>('apps');
+    return this.db.collection<AppDoc>(COLLECTIONS.apps.name);
   }
 
   private get keys() {
-    return this.db.collection<ApiKeyDoc>('api_keys');
+    return this.db.collection<ApiKeyDoc>(COLLECTIONS.apiKeys.name);
   }
 
   async createApp(name: string): Promise<{ app: AppDoc; apiKey: string }> {

@@ -1,6 +1,7 @@
 import type { Db } from 'mongodb';
 import type { Role } from '../domain/link';
 import { retryBusy } from './busy-retry';
+import { COLLECTIONS } from './collections';
 import { hashSecret, newSecret } from './ids';
 
 export interface ConnectTokenDoc {
@@ -18,7 +19,7 @@ export class ConnectTokenStore {
   constructor(private readonly db: Db) {}
 
   private get tokens() {
-    return this.db.collection<ConnectTokenDoc>('connect_tokens');
+    return this.db.collection<ConnectTokenDoc>(COLLECTIONS.connectTokens.name);
   }
 
   async issue(linkId: string, purpose: Role, ttlMs: number): Promise<{ token: string; expiresAt: Date }> {

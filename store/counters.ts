@@ -1,4 +1,5 @@
 import type { Db } from 'mongodb';
+import { COLLECTIONS } from './collections';
 
 export interface CounterDoc {
   _id: string; // name:label
@@ -15,7 +16,7 @@ export class CounterStore {
   constructor(private readonly db: Db) {}
 
   private get counters() {
-    return this.db.collection<CounterDoc>('counters');
+    return this.db.collection<CounterDoc>(COLLECTIONS.counters.name);
   }
 
   async increment(name: string, label: string): Promise<void> {
@@ -26,7 +27,8 @@ export class CounterStore {
     );
   }
 
-  all(): Promise<CounterDoc[]> {
-    return this.counters.find({}).toArray();
+  /** One counter's value per label. */
+  async byLabel(name: string): Promise<Map<string, number>> {
+    return new Map((await this.counters.find({ name }).toArray()).map((c) => [c.label, c.value]));
   }
 }

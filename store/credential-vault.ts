@@ -1,6 +1,7 @@
 import type { Db } from 'mongodb';
 import { credentialHint, type GreenhouseCredential } from '../greenhouse/credentials';
 import { retryBusy } from './busy-retry';
+import { COLLECTIONS } from './collections';
 import { newId } from './ids';
 import { Keyring, type Sealed, type VaultKey } from './keyring';
 
@@ -34,7 +35,7 @@ export class CredentialVault {
   }
 
   private get records() {
-    return this.db.collection<CredentialDoc>('credentials');
+    return this.db.collection<CredentialDoc>(COLLECTIONS.credentials.name);
   }
 
   async store(linkId: string, credential: GreenhouseCredential): Promise<string> {

@@ -1,4 +1,5 @@
 import type { Db } from 'mongodb';
+import { COLLECTIONS, countsBy } from './collections';
 
 export interface EmailLogDoc {
   _id: string; // the idempotency key
@@ -16,7 +17,7 @@ export class EmailLog {
   constructor(private readonly db: Db) {}
 
   private get log() {
-    return this.db.collection<EmailLogDoc>('email_log');
+    return this.db.collection<EmailLogDoc>(COLLECTIONS.emailLog.name);
   }
 
   /** Returns false when this key was already sent. */
@@ -45,6 +46,18 @@ export class EmailLog {
 
   async markSent(key: string): Promise<void> {
     await this.log.updateOne({ _id: key }, { $set: { status: 'sent', sentAt: new Date() } });
+  }
+
+  /** Emails sent so far, by kind (for metrics). */
+  sentByKind(): Promise<Map<string, number>> {
+    return countsBy(
+      this.log
+        .aggregate<{ _id: unknown; n: number }>([
+          { $match: { status: 'sent' } },
+          { $group: { _id: '$kind', n: { $sum: 1 } } },
+        ])
+        .toArray(),
+    );
   }
 
   async findByLink(linkId: string): Promise<EmailLogDoc[]> {

@@ -1,5 +1,6 @@
 import type { Db } from 'mongodb';
 import { retryBusy } from './busy-retry';
+import { COLLECTIONS } from './collections';
 
 export interface IdempotencyDoc {
   _id: string; // appId:key
@@ -24,7 +25,7 @@ export class IdempotencyStore {
   ) {}
 
   private get keys() {
-    return this.db.collection<IdempotencyDoc>('idempotency_keys');
+    return this.db.collection<IdempotencyDoc>(COLLECTIONS.idempotencyKeys.name);
   }
 
   async claim(id: string, requestHash: string): Promise<Claim> {

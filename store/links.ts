@@ -1,6 +1,7 @@
 import type { Db, Filter } from 'mongodb';
 import type { LinkEvent, LinkSnapshot, LinkStatus, Person } from '../domain/link';
 import { retryBusy } from './busy-retry';
+import { COLLECTIONS, countsBy } from './collections';
 
 export interface LinkDoc extends LinkSnapshot {
   _id: string;
@@ -34,11 +35,11 @@ export class LinkStore {
   constructor(private readonly db: Db) {}
 
   private get links() {
-    return this.db.collection<LinkDoc>('links');
+    return this.db.collection<LinkDoc>(COLLECTIONS.links.name);
   }
 
   private get events() {
-    return this.db.collection<LinkEventDoc>('link_events');
+    return this.db.collection<LinkEventDoc>(COLLECTIONS.linkEvents.name);
   }
 
   async insert(doc: LinkDoc): Promise<void> {
@@ -107,6 +108,15 @@ export class LinkStore {
         { _id: linkId, seq: { $lt: snapshot.seq } },
         { $set: { ...snapshot, updatedAt: new Date() } },
       ),
+    );
+  }
+
+  /** How many links are in each status, across apps (for metrics). */
+  countByStatus(): Promise<Map<string, number>> {
+    return countsBy(
+      this.links
+        .aggregate<{ _id: unknown; n: number }>([{ $group: { _id: '$status', n: { $sum: 1 } } }])
+        .toArray(),
     );
   }
 

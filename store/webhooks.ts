@@ -1,6 +1,7 @@
 import type { Db } from 'mongodb';
 import type { WebhookEventType } from '../domain/link';
 import { retryBusy } from './busy-retry';
+import { COLLECTIONS, countsBy } from './collections';
 import { newId } from './ids';
 import { Keyring, type Sealed, type VaultKey } from './keyring';
 
@@ -54,11 +55,11 @@ export class WebhookStore {
   }
 
   private get endpoints() {
-    return this.db.collection<WebhookEndpointDoc>('webhook_endpoints');
+    return this.db.collection<WebhookEndpointDoc>(COLLECTIONS.webhookEndpoints.name);
   }
 
   private get deliveries() {
-    return this.db.collection<WebhookDeliveryDoc>('webhook_deliveries');
+    return this.db.collection<WebhookDeliveryDoc>(COLLECTIONS.webhookDeliveries.name);
   }
 
   async create(
@@ -202,8 +203,15 @@ export class WebhookStore {
     );
   }
 
-  deliveriesForLink(linkId: string) {
-    return this.deliveries.find({ linkId }).toArray();
+  /** Delivery attempts so far, by the status their delivery is in now (for metrics). */
+  attemptsByStatus(): Promise<Map<string, number>> {
+    return countsBy(
+      this.deliveries
+        .aggregate<{ _id: unknown; n: number }>([
+          { $group: { _id: '$status', n: { $sum: '$attemptCount' } } },
+        ])
+        .toArray(),
+    );
   }
 
   /** An endpoint's deliveries, newest event first; `failedOnly` keeps those that never got a 2xx. */

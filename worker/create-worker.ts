@@ -12,13 +12,14 @@ import { HarvestClient } from '../greenhouse/harvest-client';
 import { LegacyV1Client } from '../greenhouse/legacy-v1-client';
 import { createSmtpMailer } from '../mail/mailer';
 import { AppStore } from '../store/apps';
+import { ensureIndexes } from '../store/collections';
 import { ConnectTokenStore } from '../store/connect-tokens';
 import { ConnectUrls } from '../store/connect-urls';
 import { CounterStore } from '../store/counters';
 import { CredentialVault } from '../store/credential-vault';
 import { EmailLog } from '../store/email-log';
 import { LinkStore } from '../store/links';
-import { connectMongo, ensureIndexes } from '../store/mongo';
+import { connectMongo } from '../store/mongo';
 import { WebhookStore } from '../store/webhooks';
 import { workflowSource } from './workflow-source';
 
