@@ -88,7 +88,13 @@ export const envSchema = z.object({
         .filter(Boolean),
     )
     .default([]),
-  REMINDER_SCHEDULE: durationListSchema.default([0, 86_400_000, 3 * 86_400_000, 7 * 86_400_000, 14 * 86_400_000]),
+  REMINDER_SCHEDULE: durationListSchema.default([
+    0,
+    86_400_000,
+    3 * 86_400_000,
+    7 * 86_400_000,
+    14 * 86_400_000,
+  ]),
   REPROBE_SCHEDULE: durationListSchema.default([600_000, 3_600_000, 6 * 3_600_000]),
   LINK_EXPIRY: durationSchema.default(30 * 86_400_000),
   CONNECT_TOKEN_TTL: durationSchema.default(7 * 86_400_000),
