@@ -4,6 +4,7 @@ import { LINK_STATUSES, WEBHOOK_EVENTS } from '../domain/link';
 import { LEGACY_V1_RETIRED_NOTICE } from '../greenhouse/legacy-v1-catalog';
 import { LOCALES } from '../i18n/locale';
 import { decodeCursor } from './cursor';
+import { emailAddress, formSchema } from './forms';
 
 // A missing field says so plainly, instead of zod's "Invalid input: expected object, received undefined".
 z.config({
@@ -11,7 +12,7 @@ z.config({
     issue.code === 'invalid_type' && issue.input === undefined ? 'is required' : undefined,
 });
 
-const email = z.email({ message: 'must be an email address' });
+const email = emailAddress;
 
 /** Per-link timing, e.g. { "reminders": ["0", "1d", "3d"], "reprobes": ["10m", "6h"], "expiresIn": "14d" }. */
 const linkScheduleBody = z
@@ -87,22 +88,12 @@ export const listLinksQuery = z.object({
 });
 
 /** Harvest v3 client credentials as pasted from Greenhouse's Dev Center. */
-const harvestV3Body = z
-  .object({
-    clientId: z.string({ message: 'is required' }).trim().min(1, 'is required').max(200, 'is too long'),
-    clientSecret: z.string({ message: 'is required' }).trim().min(1, 'is required').max(500, 'is too long'),
-    userId: z
-      .string()
-      .trim()
-      .regex(/^\d*$/, 'must be the numeric Greenhouse user id')
-      .optional()
-      .transform((v) => (v ? v : undefined)),
-  })
-  .transform((v) => ({ type: 'harvest_v3' as const, ...v }));
+const harvestV3Body = formSchema('credentials').transform((v) => ({ type: 'harvest_v3' as const, ...v }));
 
-const legacyV1Body = z
-  .object({ apiKey: z.string().trim().min(1, 'is required').max(200, 'is too long') })
-  .transform((v) => ({ type: 'legacy_v1' as const, apiKey: v.apiKey }));
+const legacyV1Body = formSchema('legacy').transform((v) => ({
+  type: 'legacy_v1' as const,
+  apiKey: v.apiKey,
+}));
 
 const legacyDisabledBody = z
   .object({ apiKey: z.unknown() })
@@ -127,21 +118,7 @@ export function credentialsBodySchema(legacyV1Enabled: boolean) {
   };
 }
 
-export const handOffBody = z.object({
-  email,
-  name: z
-    .string()
-    .trim()
-    .max(200)
-    .optional()
-    .transform((v) => v || undefined),
-  note: z
-    .string()
-    .trim()
-    .max(1000)
-    .optional()
-    .transform((v) => v || undefined),
-});
+export const handOffBody = formSchema('handoff');
 
 export const createWebhookEndpointBody = z
   .object({

@@ -2,6 +2,9 @@ import type { ClosedStatus, LinkStatus } from '../domain/link';
 import type { ChecklistStatus } from '../domain/probe';
 import type { Locale } from './locale';
 
+/** The fields of the connect page's forms (their table is api/forms.ts). */
+export type FormFieldName = 'clientId' | 'clientSecret' | 'userId' | 'apiKey' | 'email' | 'name' | 'note';
+
 /** Every sentence of the hosted pages, per language. Greenhouse's own UI labels stay as Greenhouse shows them. */
 export interface PageText {
   languageName: string;
@@ -71,7 +74,7 @@ export interface PageText {
   optional: string;
   notice: Record<'handoff' | 'recheck' | 'not_admin', (requester: string) => string>;
   /** Shown next to a field the form rejected (the field names are the form's). */
-  fieldError: Record<'clientId' | 'clientSecret' | 'userId' | 'apiKey' | 'email' | 'name' | 'note', string>;
+  fieldError: Record<FormFieldName, string>;
 }
 
 const en: PageText = {

@@ -2,14 +2,15 @@ import { type ClosedStatus, isTerminalStatus, type Role } from '../../domain/lin
 import { getScope, MANAGE_SCOPES_PATH } from '../../greenhouse/catalog';
 import { LEGACY_V1_RETIRED_NOTICE } from '../../greenhouse/legacy-v1-catalog';
 import type { Locale } from '../../i18n/locale';
-import { PAGE_TEXT, type PageText } from '../../i18n/page-text';
+import { type FormFieldName, PAGE_TEXT, type PageText } from '../../i18n/page-text';
 import type { LinkDoc } from '../../store/links';
+import { FORM_FIELDS, FORMS, type FormField, type FormName } from '../forms';
 import type { FieldError } from '../problem';
 import { escapeHtml, layout } from './html';
 
 /** A form the server refused: which one, why (per field), and what to show again (never a secret). */
 export interface FormErrors {
-  form: 'credentials' | 'handoff' | 'legacy';
+  form: FormName;
   fields: FieldError[];
   values: Record<string, string>;
 }
@@ -70,52 +71,47 @@ function statusBanner(v: ConnectView, t: PageText): string {
  data-checked="${html(link.lastProbe?.checkedAt ?? '')}">${html(headline)}${html(checked)}</div>`;
 }
 
-/** A labelled input with its hint and, when the server refused it, its error (linked by aria-describedby). */
+/** A labelled input (from the form table) with its hint and, when the server refused it, its error. */
 function field(
   t: PageText,
   errors: FormErrors | undefined,
-  form: FormErrors['form'],
-  o: {
-    id: string;
-    name: keyof PageText['fieldError'];
-    label: string;
-    hint?: string;
-    type?: string;
-    required?: boolean;
-    extra?: string;
-  },
+  form: FormName,
+  f: FormField,
+  hint?: string,
 ): string {
-  const error = errors?.form === form ? errors.fields.find((f) => f.field === o.name) : undefined;
-  const value = errors?.form === form && o.type !== 'password' ? (errors.values[o.name] ?? '') : '';
-  const describedBy = [o.hint ? `${o.id}-hint` : '', error ? `${o.id}-error` : ''].filter(Boolean).join(' ');
-  return `<label for="${o.id}">${html(o.label)}${o.required ? '' : ` <span class="hint inline">(${html(t.optional)})</span>`}
-${o.hint ? `<span class="hint" id="${o.id}-hint">${html(o.hint)}</span>` : ''}
-${error ? `<span class="field-error" id="${o.id}-error">${html(t.fieldError[o.name] ?? error.message)}</span>` : ''}</label>
-<input id="${o.id}" name="${o.name}" type="${o.type ?? 'text'}" value="${html(value)}"${o.required ? ' required' : ''}${describedBy ? ` aria-describedby="${describedBy}"` : ''}${error ? ' aria-invalid="true"' : ''} ${o.extra ?? 'autocomplete="off"'}>`;
+  const error = errors?.form === form ? errors.fields.find((e) => e.field === f.name) : undefined;
+  const value = errors?.form === form && f.type !== 'password' ? (errors.values[f.name] ?? '') : '';
+  const hintText = hint ?? (f.hint ? t[f.hint] : undefined);
+  const describedBy = [hintText ? `${f.id}-hint` : '', error ? `${f.id}-error` : '']
+    .filter(Boolean)
+    .join(' ');
+  return `<label for="${f.id}">${html(t[f.label])}${f.required ? '' : ` <span class="hint inline">(${html(t.optional)})</span>`}
+${hintText ? `<span class="hint" id="${f.id}-hint">${html(hintText)}</span>` : ''}
+${error ? `<span class="field-error" id="${f.id}-error">${html(t.fieldError[f.name] ?? error.message)}</span>` : ''}</label>
+<input id="${f.id}" name="${f.name}" type="${f.type}" value="${html(value)}"${f.required ? ' required' : ''}${describedBy ? ` aria-describedby="${describedBy}"` : ''}${error ? ' aria-invalid="true"' : ''} ${f.attributes ?? 'autocomplete="off"'}>`;
 }
+
+/** Every field of one form, in table order; `hints` replaces a field's hint where the page knows more. */
+const fields = (
+  v: ConnectView,
+  t: PageText,
+  form: FormName,
+  hints: Partial<Record<FormFieldName, string>> = {},
+) => FORMS[form].map((name) => field(t, v.errors, form, FORM_FIELDS[name], hints[name])).join('\n');
 
 /** A language picked with ?lang= survives the form's post and redirect. */
 const keepLang = (v: ConnectView) => (v.chosenLang ? `?lang=${v.chosenLang}` : '');
 
 const csrfField = (v: ConnectView) => `<input type="hidden" name="_csrf" value="${html(v.csrf)}">`;
 
-function errorSummary(v: ConnectView, t: PageText, form: FormErrors['form']): string {
+function errorSummary(v: ConnectView, t: PageText, form: FormName): string {
   if (v.errors?.form !== form) return '';
   // Each entry names the field as its label does and links to it (the GOV.UK error summary pattern).
-  const fields: Record<string, { id: string; label: string }> = {
-    clientId: { id: 'clientId', label: t.clientId },
-    clientSecret: { id: 'clientSecret', label: t.clientSecret },
-    userId: { id: 'userId', label: t.userId },
-    apiKey: { id: 'apiKey', label: t.legacyKey },
-    email: { id: 'adminEmail', label: t.adminEmail },
-    name: { id: 'adminName', label: t.adminName },
-    note: { id: 'note', label: t.note },
-  };
   const items = v.errors.fields.map((f) => {
-    const target = fields[f.field];
-    const message = t.fieldError[f.field as keyof PageText['fieldError']] ?? f.message;
+    const target = FORM_FIELDS[f.field as FormFieldName] as FormField | undefined;
+    const message = target ? t.fieldError[target.name] : f.message;
     return target
-      ? `<li><a href="#${target.id}">${html(target.label)}: ${html(message)}</a></li>`
+      ? `<li><a href="#${target.id}">${html(t[target.label])}: ${html(message)}</a></li>`
       : `<li>${html(`${f.field}: ${message}`)}</li>`;
   });
   return `<div class="alert" role="alert" tabindex="-1" id="${form}-errors"><strong>${html(t.errorSummary)}</strong><ul>${items.join('')}</ul></div>`;
@@ -128,9 +124,7 @@ function credentialsForm(v: ConnectView, t: PageText, base: string): string {
 ${errorSummary(v, t, 'credentials')}
 <form method="post" action="${base}/credentials${keepLang(v)}" id="credentials">
 ${csrfField(v)}
-${field(t, v.errors, 'credentials', { id: 'clientId', name: 'clientId', label: t.clientId, hint: t.clientIdHint, required: true })}
-${field(t, v.errors, 'credentials', { id: 'clientSecret', name: 'clientSecret', label: t.clientSecret, hint: t.clientSecretHint, type: 'password', required: true })}
-${field(t, v.errors, 'credentials', { id: 'userId', name: 'userId', label: t.userId, hint: writes ? `${t.userIdHint} ${t.prerequisitesWrite}` : t.userIdHint, extra: 'inputmode="numeric" autocomplete="off"' })}
+${fields(v, t, 'credentials', writes ? { userId: `${t.userIdHint} ${t.prerequisitesWrite}` } : {})}
 <button type="submit">${html(t.submit)}</button>
 </form>
 ${v.legacyV1Enabled ? legacyForm(v, t, base) : ''}
@@ -144,7 +138,7 @@ function legacyForm(v: ConnectView, t: PageText, base: string): string {
 ${errorSummary(v, t, 'legacy')}
 <form method="post" action="${base}/credentials${keepLang(v)}">
 ${csrfField(v)}
-${field(t, v.errors, 'legacy', { id: 'apiKey', name: 'apiKey', label: t.legacyKey, type: 'password', required: true })}
+${fields(v, t, 'legacy')}
 <button type="submit">${html(t.legacySubmit)}</button>
 </form></details>`;
 }
@@ -164,9 +158,7 @@ ${admin ? `<p class="banner" role="status">${html(t.handedOff(admin.email))}</p>
 ${errorSummary(v, t, 'handoff')}
 <form method="post" action="${base}/handoff${keepLang(v)}" id="handoff">
 ${csrfField(v)}
-${field(t, v.errors, 'handoff', { id: 'adminEmail', name: 'email', label: t.adminEmail, type: 'email', required: true, extra: 'autocomplete="email"' })}
-${field(t, v.errors, 'handoff', { id: 'adminName', name: 'name', label: t.adminName, extra: 'autocomplete="name"' })}
-${field(t, v.errors, 'handoff', { id: 'note', name: 'note', label: t.note })}
+${fields(v, t, 'handoff')}
 <button type="submit">${html(t.handOffSubmit)}</button>
 </form></section>`;
 }
