@@ -1,5 +1,7 @@
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import type { Db } from 'mongodb';
@@ -20,11 +22,12 @@ const appIdOf = async (db: Db, apiKey: string) =>
 
 describe('operator CLI (npm run cli)', () => {
   let stack: TestStack;
-  const cli = (...args: string[]) =>
+  const cliWith = (env: NodeJS.ProcessEnv, ...args: string[]) =>
     run(process.execPath, ['--import', 'tsx', path.join(ROOT, 'cli', 'main.ts'), ...args], {
       cwd: ROOT,
-      env: { ...process.env, ...configEnv(stack.config) },
+      env,
     }).catch((error: { code: number; stdout: string; stderr: string }) => error);
+  const cli = (...args: string[]) => cliWith({ ...process.env, ...configEnv(stack.config) }, ...args);
 
   beforeAll(async () => {
     stack = await startTestStack();
@@ -105,7 +108,30 @@ describe('operator CLI (npm run cli)', () => {
     }
   });
 
+  it("beside npm start, finds the embedded stack's development key in its data folder", async () => {
+    const dataDir = mkdtempSync(path.join(os.tmpdir(), 'greenlink-cli-'));
+    const { CREDENTIALS_KEYS: keys, ...withoutKeys } = { ...process.env, ...configEnv(stack.config) };
+    const env = { ...withoutKeys, GREENLINK_DATA_DIR: dataDir };
+    const refused = (await cliWith(env, 'apps', 'create', '--name', 'Wintro')) as {
+      code: number;
+      stderr: string;
+    };
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toContain('CREDENTIALS_KEYS is required');
+
+    writeFileSync(path.join(dataDir, 'dev-credentials-key'), `${keys}\n`); // what npm start leaves there
+    const created = await cliWith(env, 'apps', 'create', '--name', 'Wintro');
+    expect(created.stdout).toMatch(/API key \(shown once, store it now\): gl_key_/);
+    const appId = /Created app (\S+)/.exec(created.stdout)?.[1] as string;
+    expect((await cliWith(env, 'links', 'list', '--app', appId)).stdout).toContain('0 link(s)');
+  });
+
   it('explains bad usage and exits 2', async () => {
+    const help = (await cli('links', 'frobnicate')) as { code: number; stderr: string };
+    expect(help.code).toBe(2);
+    expect(help.stderr).toContain('Unknown command: links frobnicate');
+    for (const command of ['apps create --name <name>', 'links recheck <link id>', 'vault reencrypt'])
+      expect(help.stderr).toContain(command);
     const missing = (await cli('apps', 'create')) as { code: number; stderr: string };
     expect(missing.code).toBe(2);
     expect(missing.stderr).toContain('apps create needs --name');
