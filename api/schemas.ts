@@ -42,6 +42,11 @@ const linkScheduleBody = z
     ...(expiresIn ? { expiryMs: expiresIn } : {}),
   }));
 
+/** Metadata keys become MongoDB field names: no "." and no leading "$" (the database refuses them). */
+const METADATA_KEY_RULE = 'keys must be 1 to 40 characters, without "." or a leading "$"';
+// biome-ignore lint/suspicious/noControlCharactersInRegex: a NUL is what a BSON field name cannot hold
+const metadataKey = z.string().regex(/^(?!\$)[^.\u0000]{1,40}$/);
+
 /** The body of POST /v1/links; the permission sets are the deployment's (built-in plus configured). */
 export function createLinkBodySchema(permissionSets: Record<string, string[]>) {
   const names = Object.keys(permissionSets);
@@ -62,7 +67,12 @@ export function createLinkBodySchema(permissionSets: Record<string, string[]>) {
         .optional()
         .transform((v) => v ?? null),
       schedule: linkScheduleBody.optional(),
-      metadata: z.record(z.string(), z.string().max(500)).default({}),
+      metadata: z
+        .record(metadataKey, z.string().max(500), {
+          error: (issue) => (issue.code === 'invalid_key' ? METADATA_KEY_RULE : undefined),
+        })
+        .refine((m) => Object.keys(m).length <= 50, 'at most 50 keys')
+        .default({}),
     })
     .strict();
 }

@@ -25,6 +25,7 @@ import {
   TIME_SKIPPING_SERVER,
 } from '../stack/services';
 import { AppStore } from '../store/apps';
+import { COLLECTIONS } from '../store/collections';
 import { ConnectTokenStore } from '../store/connect-tokens';
 import { CredentialVault } from '../store/credential-vault';
 import { LinkStore } from '../store/links';
@@ -183,7 +184,7 @@ async function main() {
       );
     }
     for (;;) {
-      const done = await db.db.collection('link_events').countDocuments({ type: 'started' });
+      const done = await db.db.collection(COLLECTIONS.linkEvents.name).countDocuments({ type: 'started' });
       if (done >= 1_000) break;
       await new Promise((r) => setTimeout(r, 2_000));
     }

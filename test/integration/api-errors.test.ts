@@ -41,6 +41,22 @@ describe('integrator API errors and tenancy', () => {
     expect(list.json.data).toEqual([]);
   });
 
+  it('refuses metadata keys the database could not store, naming the key (schemathesis found a 500)', async () => {
+    const response = await http(stack.api.url, 'POST', '/v1/links', {
+      apiKey: stack.apiKey,
+      body: {
+        organization: { id: 'meta', name: 'Meta' },
+        requester: { email: 'meta@acme.example' },
+        metadata: { 'crm.id': '42', $where: 'x', fine: 'ok' },
+      },
+    });
+    expect(response.status).toBe(422);
+    expect(response.json.errors).toEqual([
+      { field: 'metadata.crm.id', message: 'keys must be 1 to 40 characters, without "." or a leading "$"' },
+      { field: 'metadata.$where', message: 'keys must be 1 to 40 characters, without "." or a leading "$"' },
+    ]);
+  });
+
   it('rejects malformed JSON clearly', async () => {
     const response = await fetch(`${stack.api.url}/v1/links`, {
       method: 'POST',

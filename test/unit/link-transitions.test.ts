@@ -48,6 +48,8 @@ const plan = (step: t.Step) =>
   );
 
 const submitted = (ref = 'cred_a') => t.submitCredentials(fresh(), link, ref).state;
+const handedToAda = () =>
+  t.handOff(fresh(), link, { admin: { email: 'ada@acme.example' }, by: 'requester' }, T0).state;
 
 describe('link transitions (pure, no server)', () => {
   it('a new link starts waiting for credentials and records that it started', () => {
@@ -144,12 +146,7 @@ describe('link transitions (pure, no server)', () => {
   it('reassigning changes nothing without an admin or when it is already theirs', () => {
     expect(t.reassign(fresh(), link, 'admin', T0).effects).toEqual([]);
     expect(t.reassign(fresh(), link, 'requester', T0).effects).toEqual([]);
-    const handed = t.handOff(
-      fresh(),
-      link,
-      { admin: { email: 'ada@acme.example' }, by: 'requester' },
-      T0,
-    ).state;
+    const handed = handedToAda();
     const back = t.reassign(handed, link, 'requester', T0 + 1);
     expect(back.state.snapshot.assignee).toBe('requester');
     expect(back.state.reminderIndex).toBe(0);
@@ -179,12 +176,7 @@ describe('link transitions (pure, no server)', () => {
 
   it('before credentials, only a handed-off link gets setup reminders', () => {
     expect(t.reminderDue(fresh(), link.schedule, T0 + 10 * DAY)).toBe('not_due');
-    const handed = t.handOff(
-      fresh(),
-      link,
-      { admin: { email: 'ada@acme.example' }, by: 'requester' },
-      T0,
-    ).state;
+    const handed = handedToAda();
     expect(t.reminderDue(handed, link.schedule, T0 + DAY)).toBe('send');
     expect(plan(t.sendReminder(handed, link))).toEqual([
       'email:setup_reminder:admin',
@@ -193,12 +185,7 @@ describe('link transitions (pure, no server)', () => {
   });
 
   it('linked and expired end the same way; the admin hears of it when the link was theirs', () => {
-    const handed = t.handOff(
-      fresh(),
-      link,
-      { admin: { email: 'ada@acme.example' }, by: 'requester' },
-      T0,
-    ).state;
+    const handed = handedToAda();
     const expired = t.expire(handed, link);
     expect(plan(expired)).toEqual([
       'persist:expired',
