@@ -29,8 +29,6 @@ export interface ListPosition {
   id: string;
 }
 
-export const workflowIdFor = (linkId: string) => `link-${linkId}`;
-
 export class LinkStore {
   constructor(private readonly db: Db) {}
 

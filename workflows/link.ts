@@ -51,8 +51,6 @@ const { deliverWebhook } = proxyActivities<Activities>({
  */
 const SERIAL_PROBES_PATCH = 'serial-probes-current-credentials';
 
-export type { LinkWorkflowInput } from './state';
-
 /**
  * One Greenhouse link, from "waiting for credentials" to linked, expired or cancelled. This function is wiring:
  * handlers record intent, the loop below turns intent and timers into transitions (`transitions.ts`, pure),

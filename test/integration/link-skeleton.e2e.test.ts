@@ -1,7 +1,7 @@
 import { Client, Connection } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { workflowIdFor } from '../../domain/link';
 import { BUILT_IN_PERMISSION_SETS } from '../../greenhouse/catalog';
-import { workflowIdFor } from '../../store/links';
 import { eventually, http } from '../support/http';
 import { waitForMessages } from '../support/mailpit';
 import { sim } from '../support/simulator';
