@@ -2,6 +2,7 @@ import path from 'node:path';
 import { WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import helmet from 'helmet';
+import type { LinkAccess } from '../app/link-access';
 import type { LinkService } from '../app/link-service';
 import type { Logger } from '../logging/logger';
 import { HttpHistogram } from '../metrics/http-histogram';
@@ -28,6 +29,7 @@ export interface ApiDeps {
   links: LinkStore;
   tokens: ConnectTokenStore;
   service: LinkService;
+  access: LinkAccess;
   webhooks: WebhookStore;
   idempotency: IdempotencyStore;
   permissionSets: Record<string, string[]>;

@@ -2,10 +2,14 @@ import { once } from 'node:events';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Client, Connection } from '@temporalio/client';
+import { LinkAccess } from '../app/link-access';
 import { LinkService } from '../app/link-service';
 import type { Config } from '../config/schema';
+import { createHarvestAgent } from '../greenhouse/harvest-client';
+import { TokenMinter } from '../greenhouse/token-minter';
 import { createLogger, type Logger } from '../logging/logger';
 import { renderDomainMetrics } from '../metrics/domain-metrics';
+import { AccessTokenStore } from '../store/access-tokens';
 import { AppStore } from '../store/apps';
 import { ensureIndexes } from '../store/collections';
 import { ConnectTokenStore } from '../store/connect-tokens';
@@ -57,14 +61,22 @@ export async function startApi(
   const links = new LinkStore(mongo.db);
   const idempotency = new IdempotencyStore(mongo.db);
   const tokens = new ConnectTokenStore(mongo.db);
+  const vault = new CredentialVault(mongo.db, config.CREDENTIALS_KEYS);
+  const harvestAgent = createHarvestAgent();
   const service = new LinkService({
     config,
     temporal,
     links,
     tokens,
-    vault: new CredentialVault(mongo.db, config.CREDENTIALS_KEYS),
+    vault,
   });
   const webhooks = new WebhookStore(mongo.db, config.CREDENTIALS_KEYS);
+  const access = new LinkAccess({
+    vault,
+    tokens: new AccessTokenStore(mongo.db, config.CREDENTIALS_KEYS),
+    minter: new TokenMinter(config.GREENHOUSE_AUTH_URL, harvestAgent, 30_000),
+    harvestUrl: config.GREENHOUSE_HARVEST_URL,
+  });
   const metricsSources = {
     links,
     webhooks,
@@ -76,6 +88,7 @@ export async function startApi(
     links,
     tokens,
     service,
+    access,
     webhooks,
     idempotency,
     permissionSets: config.permissionSets,
@@ -105,6 +118,7 @@ export async function startApi(
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await connection.close();
+      await harvestAgent.close();
       await mongo.close();
     },
   };

@@ -22,6 +22,11 @@ export type ClosedStatus = Exclude<TerminalStatus, 'linked'>;
 export const isTerminalStatus = (status: LinkStatus): status is TerminalStatus =>
   (TERMINAL_STATUSES as readonly LinkStatus[]).includes(status);
 
+/** Statuses in which the app may use the link (tokens, proxy). */
+export const USABLE_STATUSES = ['linked'] as const satisfies readonly LinkStatus[];
+export const isUsableStatus = (status: LinkStatus) =>
+  (USABLE_STATUSES as readonly LinkStatus[]).includes(status);
+
 /** One workflow per link; its id is derived, so every layer finds it from the link id alone. */
 export const workflowIdFor = (linkId: string) => `link-${linkId}`;
 export const linkIdOf = (workflowId: string) => workflowId.replace(/^link-/, '');

@@ -25,6 +25,8 @@ export const COLLECTIONS = {
   ]),
   idempotencyKeys: collection('idempotency_keys', [{ expiresAt: 1 }]),
   counters: collection('counters'),
+  accessTokens: collection('access_tokens'),
+  rateBudgets: collection('rate_budgets'),
 };
 
 export type CollectionKey = keyof typeof COLLECTIONS;

@@ -64,6 +64,12 @@ export class CredentialVault {
     return JSON.parse(this.keyring.open(doc, linkId, `credential ${doc._id}`)) as GreenhouseCredential;
   }
 
+  /** The newest credential record of a link (for links persisted before their reference was recorded). */
+  async latestRef(linkId: string): Promise<string | undefined> {
+    const [doc] = await this.records.find({ linkId }).sort({ createdAt: -1 }).limit(1).toArray();
+    return doc?._id;
+  }
+
   /** Re-seals every record not under the newest key (after a rotation); returns counts for the operator. */
   async reencrypt(onProgress?: (done: number) => void): Promise<{ updated: number; total: number }> {
     let updated = 0;

@@ -14,6 +14,8 @@ export interface LinkDoc extends LinkSnapshot {
   locale: string | null;
   metadata: Record<string, string>;
   workflowId: string;
+  /** The credential record the link checks now; absent on links persisted before it was recorded. */
+  credentialRef?: string | null;
   createdAt: Date;
   updatedAt: Date;
 }
@@ -88,7 +90,11 @@ export class LinkStore {
    * Applies a snapshot from the workflow and appends its event. Both writes are idempotent (by seq),
    * so a retried activity changes nothing twice, and an older snapshot never overwrites a newer one.
    */
-  async applySnapshot(linkId: string, snapshot: LinkSnapshot, event: LinkEvent): Promise<void> {
+  async applySnapshot(
+    linkId: string,
+    snapshot: LinkSnapshot & { credentialRef?: string | null },
+    event: LinkEvent,
+  ): Promise<void> {
     try {
       await retryBusy(() =>
         this.events.updateOne(

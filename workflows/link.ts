@@ -86,12 +86,17 @@ export async function linkWorkflow(input: LinkWorkflowInput): Promise<LinkSnapsh
   const perform = async (effects: transition.Effect[]) => {
     for (const effect of effects) {
       if (effect.kind === 'persist') {
-        const { snapshot, event } = effect;
+        const { snapshot, credentialRef, event } = effect;
         if (input.publishStatus !== false && snapshot.status !== publishedStatus) {
           upsertSearchAttributes([{ key: LinkStatusKey, value: snapshot.status }]);
           publishedStatus = snapshot.status;
         }
-        await persistLink({ linkId, snapshot, event: { ...event, at: new Date().toISOString() } });
+        await persistLink({
+          linkId,
+          snapshot,
+          credentialRef,
+          event: { ...event, at: new Date().toISOString() },
+        });
       } else if (effect.kind === 'email') {
         const { role, ...email } = effect.email;
         background(

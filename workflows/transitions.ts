@@ -38,7 +38,13 @@ export interface EmailEffect {
 }
 
 export type Effect =
-  | { kind: 'persist'; snapshot: LinkSnapshot; event: { type: string; data?: Record<string, unknown> } }
+  | {
+      kind: 'persist';
+      snapshot: LinkSnapshot;
+      /** The credential record the link checks now (a reference, no secret): what the API mints tokens from. */
+      credentialRef: string | null;
+      event: { type: string; data?: Record<string, unknown> };
+    }
   | { kind: 'email'; email: EmailEffect }
   | {
       kind: 'webhook';
@@ -77,6 +83,7 @@ class Change {
     this.effects.push({
       kind: 'persist',
       snapshot: { ...this.snap },
+      credentialRef: this.state.credentialRef ?? null,
       event: { type, ...(data ? { data } : {}) },
     });
   }

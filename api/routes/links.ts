@@ -1,4 +1,5 @@
 import { Router } from 'express';
+import type { LinkAccess } from '../../app/link-access';
 import type { LinkService } from '../../app/link-service';
 import type { LinkStore } from '../../store/links';
 import { callingApp } from '../auth';
@@ -6,10 +7,12 @@ import { encodeCursor } from '../cursor';
 import { linkResource } from '../link-resource';
 import { fromZod, problems } from '../problem';
 import { cancelLinkBody, createLinkBodySchema, listLinksQuery } from '../schemas';
+import { accessProblem } from './link-access';
 
 export function linksRouter(deps: {
   links: LinkStore;
   service: LinkService;
+  access: LinkAccess;
   permissionSets: Record<string, string[]>;
 }) {
   const router = Router();
@@ -77,6 +80,19 @@ export function linksRouter(deps: {
     if (!parsed.success) throw fromZod(parsed.error);
     await deps.service.cancel(link._id, parsed.data.reason ?? 'cancelled by the app');
     res.status(202).json({ id: link._id, cancel: 'requested' });
+  });
+
+  /** A Harvest bearer token for the link (cached and shared across replicas until shortly before expiry). */
+  router.post('/:id/access-token', async (req, res) => {
+    const link = await load(callingApp(res)._id, req.params.id);
+    try {
+      const token = await deps.access.accessToken(link);
+      res
+        .set('cache-control', 'no-store')
+        .json({ object: 'access_token', ...token, expiresAt: token.expiresAt.toISOString() });
+    } catch (error) {
+      throw accessProblem(error, res);
+    }
   });
 
   return router;

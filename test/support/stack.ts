@@ -1,9 +1,13 @@
 import { randomBytes } from 'node:crypto';
+import { mkdtempSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { inject } from 'vitest';
 import { type RunningApi, startApi } from '../../api/server';
 import { loadConfig } from '../../config/load';
 import type { Config } from '../../config/schema';
 import { freePort } from '../../stack/ports';
+import { startProcess } from '../../stack/process';
 import { AppStore } from '../../store/apps';
 import { connectMongo } from '../../store/mongo';
 import { createWorker, type RunningWorker } from '../../worker/create-worker';
@@ -55,6 +59,23 @@ export interface TestStack {
   apiKey: string;
   startWorker(): Promise<RunningWorker>;
   close(): Promise<void>;
+}
+
+/**
+ * A second API replica in its own process, on the same configuration (MongoDB, Temporal, keys) as `config`:
+ * what shares state across replicas must share it through the services, not through memory.
+ */
+export async function startApiProcess(config: Config): Promise<{ url: string; stop(): Promise<void> }> {
+  const port = await freePort();
+  const proc = await startProcess({
+    name: 'api-replica',
+    command: process.execPath,
+    args: ['--import', 'tsx', path.join(__dirname, '..', '..', 'api', 'main.ts')],
+    env: { ...configEnv(config), PORT: String(port) },
+    logFile: path.join(mkdtempSync(path.join(os.tmpdir(), 'greenlink-replica-')), 'api.log'),
+    ready: { port },
+  });
+  return { url: `http://127.0.0.1:${port}`, stop: () => proc.stop() };
 }
 
 /** API (real HTTP) + optionally an in-process worker, against the run's real services. */

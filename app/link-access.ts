@@ -1,0 +1,144 @@
+import { randomUUID } from 'node:crypto';
+import { isUsableStatus, type LinkStatus } from '../domain/link';
+import type { CredentialProblem } from '../domain/probe';
+import type { TokenMinter } from '../greenhouse/token-minter';
+import type { AccessTokenStore, CachedAccessToken } from '../store/access-tokens';
+import type { CredentialVault } from '../store/credential-vault';
+import type { LinkDoc } from '../store/links';
+
+/** Why a link cannot be used right now; the API turns each into a problem. */
+export type AccessRefusal =
+  | { kind: 'not_usable'; status: LinkStatus }
+  | { kind: 'legacy_credentials' }
+  | { kind: 'credentials_rejected'; problem: CredentialProblem; message: string }
+  | { kind: 'greenhouse_unavailable'; message: string; retryAfterSeconds: number };
+
+export class AccessRefused extends Error {
+  constructor(readonly refusal: AccessRefusal) {
+    super(`the link cannot be used: ${refusal.kind}`);
+    this.name = 'AccessRefused';
+  }
+}
+
+export interface IssuedAccessToken {
+  accessToken: string;
+  tokenType: 'Bearer';
+  expiresAt: Date;
+  /** The scopes the link's last check found granted. */
+  scopes: string[];
+  harvestBaseUrl: string;
+  userId?: string;
+}
+
+export interface LinkAccessDeps {
+  vault: CredentialVault;
+  tokens: AccessTokenStore;
+  minter: TokenMinter;
+  harvestUrl: string;
+  /** A cached token is handed out only while it has at least this long to live. */
+  marginMs?: number;
+  /** How long one replica's claim to mint holds if it dies mid-mint. */
+  mintLeaseMs?: number;
+}
+
+const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Using a linked account: Harvest access tokens minted from the stored credentials, cached in MongoDB and
+ * shared by every API replica until `marginMs` before expiry. Concurrent callers share one mint: within a
+ * process through one promise, across processes through a mint lease in MongoDB.
+ */
+export class LinkAccess {
+  private readonly holder = randomUUID();
+  private readonly minting = new Map<string, Promise<CachedAccessToken>>();
+  private readonly marginMs: number;
+  private readonly mintLeaseMs: number;
+
+  constructor(private readonly deps: LinkAccessDeps) {
+    this.marginMs = deps.marginMs ?? 5 * 60_000;
+    this.mintLeaseMs = deps.mintLeaseMs ?? 15_000;
+  }
+
+  async accessToken(link: LinkDoc): Promise<IssuedAccessToken> {
+    const token = await this.token(link);
+    return {
+      accessToken: token.accessToken,
+      tokenType: 'Bearer',
+      expiresAt: token.expiresAt,
+      scopes: (link.lastProbe?.results ?? []).filter((r) => r.status === 'granted').map((r) => r.scope),
+      harvestBaseUrl: this.deps.harvestUrl,
+      ...(token.userId ? { userId: token.userId } : {}),
+    };
+  }
+
+  /** A usable token for the link's current credentials: the cached one, or one fresh mint shared by all. */
+  async token(link: LinkDoc): Promise<CachedAccessToken> {
+    if (!isUsableStatus(link.status)) throw new AccessRefused({ kind: 'not_usable', status: link.status });
+    const credentialRef = link.credentialRef ?? (await this.deps.vault.latestRef(link._id));
+    if (!credentialRef) throw new AccessRefused({ kind: 'not_usable', status: link.status });
+    const cached = await this.deps.tokens.fresh(link._id, credentialRef, this.marginMs);
+    if (cached) return cached;
+    let shared = this.minting.get(link._id);
+    if (!shared) {
+      shared = this.mintOnce(link._id, credentialRef).finally(() => this.minting.delete(link._id));
+      this.minting.set(link._id, shared);
+    }
+    return shared;
+  }
+
+  /** Greenhouse refused the token: forget it, so the next caller mints a new one. */
+  async refused(link: LinkDoc): Promise<void> {
+    await this.deps.tokens.forget(link._id);
+  }
+
+  private async mintOnce(linkId: string, credentialRef: string): Promise<CachedAccessToken> {
+    const deadline = Date.now() + this.mintLeaseMs + 5_000;
+    while (Date.now() < deadline) {
+      if (await this.deps.tokens.claimMint(linkId, this.holder, this.mintLeaseMs)) {
+        try {
+          // Another replica may have finished its mint between our read and our claim.
+          const cached = await this.deps.tokens.fresh(linkId, credentialRef, this.marginMs);
+          if (cached) return cached;
+          const token = await this.mint(linkId, credentialRef);
+          await this.deps.tokens.save(linkId, token);
+          return token;
+        } finally {
+          await this.deps.tokens.release(linkId, this.holder);
+        }
+      }
+      await pause(50); // another replica is minting: its token lands in MongoDB
+      const cached = await this.deps.tokens.fresh(linkId, credentialRef, this.marginMs);
+      if (cached) return cached;
+    }
+    throw new AccessRefused({
+      kind: 'greenhouse_unavailable',
+      message: 'another request is still minting a token for this link',
+      retryAfterSeconds: 1,
+    });
+  }
+
+  private async mint(linkId: string, credentialRef: string): Promise<CachedAccessToken> {
+    const credential = await this.deps.vault.load(credentialRef, linkId);
+    if (credential.type !== 'harvest_v3') throw new AccessRefused({ kind: 'legacy_credentials' });
+    const { type: _type, ...credentials } = credential;
+    const minted = await this.deps.minter.mint(credentials);
+    if (minted.ok) {
+      return {
+        accessToken: minted.token.accessToken,
+        expiresAt: new Date(minted.token.expiresAt),
+        credentialRef,
+        ...(credentials.userId ? { userId: credentials.userId } : {}),
+      };
+    }
+    const { outcome } = minted;
+    if (outcome.kind === 'credential_error') {
+      throw new AccessRefused({
+        kind: 'credentials_rejected',
+        problem: outcome.problem,
+        message: outcome.message,
+      });
+    }
+    const message = outcome.kind === 'unavailable' ? outcome.message : 'Greenhouse did not issue a token';
+    throw new AccessRefused({ kind: 'greenhouse_unavailable', message, retryAfterSeconds: 5 });
+  }
+}
