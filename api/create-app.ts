@@ -3,6 +3,7 @@ import { WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/cl
 import express, { type NextFunction, type Request, type Response } from 'express';
 import helmet from 'helmet';
 import type { LinkAccess } from '../app/link-access';
+import type { LinkProxy } from '../app/link-proxy';
 import type { LinkService } from '../app/link-service';
 import type { Logger } from '../logging/logger';
 import { HttpHistogram } from '../metrics/http-histogram';
@@ -22,6 +23,7 @@ import { apiKeysRouter } from './routes/api-keys';
 import { connectRouter } from './routes/connect';
 import { linksRouter } from './routes/links';
 import { operatorRouter } from './routes/operator';
+import { proxyRouter } from './routes/proxy';
 import { webhookEndpointsRouter } from './routes/webhook-endpoints';
 
 export interface ApiDeps {
@@ -30,6 +32,7 @@ export interface ApiDeps {
   tokens: ConnectTokenStore;
   service: LinkService;
   access: LinkAccess;
+  proxy: LinkProxy;
   webhooks: WebhookStore;
   idempotency: IdempotencyStore;
   permissionSets: Record<string, string[]>;
@@ -77,6 +80,15 @@ export function createApiApp(deps: ApiDeps) {
       referrerPolicy: { policy: 'no-referrer' },
     }),
   );
+  const http = new HttpHistogram();
+  app.use(http.middleware());
+  // Harvest calls through a link keep their body as sent: before the JSON parser and its 64 kB limit.
+  app.use(
+    '/v1/links/:id/proxy',
+    requireAppKey(deps.apps),
+    rateLimiter(deps.limits.api, (_req, res) => callingApp(res)._id),
+    proxyRouter(deps),
+  );
   // The integrator API speaks JSON only.
   app.use('/v1', (req, _res, next) => {
     const hasBody = req.method === 'POST' && Number(req.get('content-length') ?? 0) > 0;
@@ -88,8 +100,6 @@ export function createApiApp(deps: ApiDeps) {
     next();
   });
   app.use(express.json({ limit: '64kb' }));
-  const http = new HttpHistogram();
-  app.use(http.middleware());
 
   // The pages' stylesheet and enhancement script: same origin, so the CSP needs no exception.
   app.use('/assets', express.static(path.join(__dirname, 'assets'), { index: false, maxAge: '1h' }));

@@ -14,6 +14,8 @@ export class Problem extends Error {
     readonly title: string,
     readonly detail?: string,
     readonly errors?: FieldError[],
+    /** Extension members (RFC 9457 §3.2) that say more about this kind of problem. */
+    readonly extensions?: Record<string, unknown>,
   ) {
     super(detail ?? title);
   }
@@ -53,6 +55,7 @@ export function sendProblem(res: Response, problem: Problem): void {
       status: problem.status,
       ...(problem.detail ? { detail: problem.detail } : {}),
       ...(problem.errors ? { errors: problem.errors } : {}),
+      ...problem.extensions,
     });
 }
 

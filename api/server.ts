@@ -3,6 +3,7 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Client, Connection } from '@temporalio/client';
 import { LinkAccess } from '../app/link-access';
+import { LinkProxy } from '../app/link-proxy';
 import { LinkService } from '../app/link-service';
 import type { Config } from '../config/schema';
 import { createHarvestAgent } from '../greenhouse/harvest-client';
@@ -20,6 +21,7 @@ import { IdempotencyStore } from '../store/idempotency';
 import type { VaultKey } from '../store/keyring';
 import { LinkStore } from '../store/links';
 import { connectMongo } from '../store/mongo';
+import { RateBudgetStore } from '../store/rate-budgets';
 import { WebhookStore } from '../store/webhooks';
 import { createApiApp } from './create-app';
 import { CsrfGuard } from './csrf';
@@ -77,6 +79,12 @@ export async function startApi(
     minter: new TokenMinter(config.GREENHOUSE_AUTH_URL, harvestAgent, 30_000),
     harvestUrl: config.GREENHOUSE_HARVEST_URL,
   });
+  const proxy = new LinkProxy({
+    access,
+    budgets: new RateBudgetStore(mongo.db),
+    harvestUrl: config.GREENHOUSE_HARVEST_URL,
+    dispatcher: harvestAgent,
+  });
   const metricsSources = {
     links,
     webhooks,
@@ -89,6 +97,7 @@ export async function startApi(
     tokens,
     service,
     access,
+    proxy,
     webhooks,
     idempotency,
     permissionSets: config.permissionSets,

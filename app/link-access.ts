@@ -127,6 +127,7 @@ export class LinkAccess {
         accessToken: minted.token.accessToken,
         expiresAt: new Date(minted.token.expiresAt),
         credentialRef,
+        account: credentials.clientId,
         ...(credentials.userId ? { userId: credentials.userId } : {}),
       };
     }

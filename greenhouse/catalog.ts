@@ -4,6 +4,20 @@
  * workflow bundle, the API pages and the simulator all read the same table.
  */
 export type ScopeAccess = 'read' | 'write';
+export type ScopeAction = 'list' | 'create' | 'update';
+
+/** Which Harvest v3 calls each action's scope allows: the method, and whether the path names one record. */
+const ACTION_ENDPOINTS: Record<ScopeAction, { method: string; item: boolean }[]> = {
+  list: [
+    { method: 'GET', item: false },
+    { method: 'GET', item: true },
+  ],
+  create: [{ method: 'POST', item: false }],
+  update: [
+    { method: 'PATCH', item: true },
+    { method: 'PUT', item: true },
+  ],
+};
 
 export type ScopeProbe =
   /** A harmless read: `GET <path>?per_page=1`. */
@@ -13,6 +27,9 @@ export type ScopeProbe =
 
 export interface ScopeDefinition {
   id: string;
+  /** `harvest:<resource>:<action>`: the v3 path segment and what the scope allows on it. */
+  resource: string;
+  action: ScopeAction;
   access: ScopeAccess;
   /** As shown in Greenhouse under Manage Scopes → Harvest. */
   label: string;
@@ -23,10 +40,12 @@ export interface ScopeDefinition {
 export const MANAGE_SCOPES_PATH =
   'Configure → Dev Center → API Credentials → your Harvest V3 (OAuth) credential → Settings → Manage Scopes → Harvest';
 
-const scope = (resource: string, action: string, group: string, label: string): ScopeDefinition => {
+const scope = (resource: string, action: ScopeAction, group: string, label: string): ScopeDefinition => {
   const access: ScopeAccess = action === 'list' ? 'read' : 'write';
   return {
     id: `harvest:${resource}:${action}`,
+    resource,
+    action,
     access,
     label: `${group} > ${label}`,
     group,
@@ -67,6 +86,21 @@ export function getScope(id: string): ScopeDefinition {
   const found = byId.get(id);
   if (!found) throw new Error(`Unknown Greenhouse scope ${id}`);
   return found;
+}
+
+/**
+ * The scope a Harvest v3 call needs, from its method and path (`/v3/<resource>` or `/v3/<resource>/<id>`), or
+ * undefined for a call outside the catalog.
+ */
+export function scopeForRequest(method: string, path: string): ScopeDefinition | undefined {
+  const match = /^\/v3\/([a-z_]+)(\/[^/]+)?\/?$/.exec(path);
+  if (!match) return undefined;
+  const [, resource, item] = match;
+  return SCOPES.find(
+    (s) =>
+      s.resource === resource &&
+      ACTION_ENDPOINTS[s.action].some((e) => e.method === method.toUpperCase() && e.item === Boolean(item)),
+  );
 }
 
 const ATS_READ = [

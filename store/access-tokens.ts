@@ -2,12 +2,15 @@ import type { Db } from 'mongodb';
 import { retryBusy } from './busy-retry';
 import { COLLECTIONS } from './collections';
 import { Keyring, type Sealed, type VaultKey } from './keyring';
+import { Leases } from './leases';
 
 export interface CachedAccessToken {
   accessToken: string;
   expiresAt: Date;
   /** The credential record it was minted from: a token of replaced credentials is never handed out. */
   credentialRef: string;
+  /** The Greenhouse account the token acts in (its client id): the key of the shared rate budget. */
+  account: string;
   userId?: string;
 }
 
@@ -17,23 +20,24 @@ interface AccessTokenDoc {
   /** The bearer token, encrypted like credentials, bound to the link. */
   sealed?: Sealed;
   expiresAt?: Date;
+  account?: string;
   userId?: string;
-  /** Who is minting right now, across every API replica, and until when that claim holds. */
-  mintLease?: { holder: string; until: Date } | null;
 }
 
 /**
  * Harvest access tokens shared by every API replica: one cached token per link, encrypted with the keyring,
- * and a mint lease so that many concurrent callers (in any process) cause one mint.
+ * and a mint claim (store/leases.ts) so that many concurrent callers, in any process, cause one mint.
  */
 export class AccessTokenStore {
   private readonly keyring: Keyring;
+  private readonly leases: Leases;
 
   constructor(
     private readonly db: Db,
     keys: readonly VaultKey[],
   ) {
     this.keyring = new Keyring(keys);
+    this.leases = new Leases(db);
   }
 
   private get tokens() {
@@ -47,31 +51,21 @@ export class AccessTokenStore {
     marginMs: number,
   ): Promise<CachedAccessToken | undefined> {
     const doc = await this.tokens.findOne({ _id: linkId, credentialRef });
-    if (!doc?.sealed || !doc.expiresAt || doc.expiresAt.getTime() - marginMs <= Date.now()) return undefined;
+    if (!doc?.sealed || !doc.expiresAt || !doc.account || doc.expiresAt.getTime() - marginMs <= Date.now()) {
+      return undefined;
+    }
     return {
       accessToken: this.keyring.open(doc.sealed, linkId, `access token of ${linkId}`),
       expiresAt: doc.expiresAt,
       credentialRef,
+      account: doc.account,
       ...(doc.userId ? { userId: doc.userId } : {}),
     };
   }
 
   /** Claims the right to mint for a link; false while another caller's claim holds. */
-  async claimMint(linkId: string, holder: string, leaseMs: number): Promise<boolean> {
-    const now = new Date();
-    try {
-      const result = await retryBusy(() =>
-        this.tokens.updateOne(
-          { _id: linkId, $or: [{ mintLease: null }, { 'mintLease.until': { $lte: now } }] },
-          { $set: { mintLease: { holder, until: new Date(now.getTime() + leaseMs) } } },
-          { upsert: true },
-        ),
-      );
-      return result.modifiedCount + result.upsertedCount === 1;
-    } catch (error) {
-      if ((error as { code?: number }).code === 11000) return false; // the document exists, claimed
-      throw error;
-    }
+  claimMint(linkId: string, holder: string, leaseMs: number): Promise<boolean> {
+    return this.leases.claim(`mint:${linkId}`, holder, leaseMs);
   }
 
   async save(linkId: string, token: CachedAccessToken): Promise<void> {
@@ -83,23 +77,26 @@ export class AccessTokenStore {
             credentialRef: token.credentialRef,
             sealed: this.keyring.seal(token.accessToken, linkId),
             expiresAt: token.expiresAt,
+            account: token.account,
             ...(token.userId ? { userId: token.userId } : {}),
           },
         },
+        { upsert: true },
       ),
     );
   }
 
-  async release(linkId: string, holder: string): Promise<void> {
-    await retryBusy(() =>
-      this.tokens.updateOne({ _id: linkId, 'mintLease.holder': holder }, { $set: { mintLease: null } }),
-    );
+  release(linkId: string, holder: string): Promise<void> {
+    return this.leases.release(`mint:${linkId}`, holder);
   }
 
   /** Forgets a link's token: Greenhouse refused it, or the link is gone. */
   async forget(linkId: string): Promise<void> {
     await retryBusy(() =>
-      this.tokens.updateOne({ _id: linkId }, { $unset: { sealed: '', expiresAt: '', credentialRef: '' } }),
+      this.tokens.updateOne(
+        { _id: linkId },
+        { $unset: { sealed: '', expiresAt: '', credentialRef: '', account: '' } },
+      ),
     );
   }
 }

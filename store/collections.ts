@@ -26,7 +26,9 @@ export const COLLECTIONS = {
   idempotencyKeys: collection('idempotency_keys', [{ expiresAt: 1 }]),
   counters: collection('counters'),
   accessTokens: collection('access_tokens'),
-  rateBudgets: collection('rate_budgets'),
+  rateWindows: collection('rate_windows'),
+  rateSlots: collection('rate_slots', [{ account: 1, resetAt: 1 }]),
+  leases: collection('leases'),
 };
 
 export type CollectionKey = keyof typeof COLLECTIONS;

@@ -1,5 +1,5 @@
 import express, { type Request, type Response, Router } from 'express';
-import { SCOPES } from '../catalog';
+import { SCOPES, scopeForRequest } from '../catalog';
 import type { FixedWindowLimiter } from './rate-limit';
 import { pageOf } from './records';
 import type { SimCredential, SimulatorState } from './state';
@@ -95,10 +95,11 @@ export function harvestRoutes(
     });
   });
 
-  router.get('/v3/:resource', (req: Request, res: Response) => {
-    const resource = String(req.params.resource);
-    // Greenhouse routes before it authenticates: an unknown path is a 404 even without a token.
-    if (!LIST_RESOURCES.has(resource)) return void res.status(404).json({ message: 'Resource not found' });
+  /**
+   * Greenhouse's order for a resource call: route, authenticate, count against the rate limit, check the
+   * scope. Answers and returns undefined when one of them refuses.
+   */
+  const authorize = (req: Request, res: Response, scope: string) => {
     if (state.faults.revokeTokensAfter > 0 && --state.faults.revokeTokensAfter === 0) state.tokens.clear();
     const bearer = req.headers.authorization?.startsWith('Bearer ') ? req.headers.authorization.slice(7) : '';
     const token = state.tokens.get(bearer);
@@ -112,24 +113,55 @@ export function harvestRoutes(
     const limited = limits.harvest.take(`harvest:${credential.clientId}`);
     res.set(limited.headers);
     if (!limited.allowed) return void res.status(429).json({ message: 'Too Many Requests' });
-
-    const scope = `harvest:${resource}:list`;
     if (!credential.scopes.has(scope)) {
       return void res.status(403).json({ message: 'Forbidden', errors: [`Missing scope ${scope}`] });
     }
-    const user = state.users.get(token.userId);
+    return { token, credential };
+  };
+
+  router.get('/v3/:resource', (req: Request, res: Response) => {
+    const resource = String(req.params.resource);
+    // Greenhouse routes before it authenticates: an unknown path is a 404 even without a token.
+    if (!LIST_RESOURCES.has(resource)) return void res.status(404).json({ message: 'Resource not found' });
+    const allowed = authorize(req, res, `harvest:${resource}:list`);
+    if (!allowed) return;
+    const user = state.users.get(allowed.token.userId);
     if (!user?.siteAdmin) {
       if (state.behaviour.nonAdminList === 'empty') return void res.json([]);
       return void res
         .status(403)
         .json({ message: 'Forbidden', errors: ['The acting user must be a Site Admin'] });
     }
-    const page = pageOf(req, resource, state, credential.organizationId, { cursorOnly: true });
+    const page = pageOf(req, resource, state, allowed.credential.organizationId, { cursorOnly: true });
     if ('error' in page)
       return void res.status(422).json({ message: 'Validation error', errors: [page.error] });
     if (page.next) res.set('link', `<${page.next}>; rel="next"`);
     res.json(page.items);
   });
+
+  /** The write endpoints of the catalog (create and update): what the proxy's write path is tested with. */
+  const write = (req: Request, res: Response) => {
+    const scope = scopeForRequest(req.method, req.path);
+    if (scope?.access !== 'write') return void res.status(404).json({ message: 'Resource not found' });
+    const allowed = authorize(req, res, scope.id);
+    if (!allowed) return;
+    const body = req.body as Record<string, unknown> | undefined;
+    if (!body || typeof body !== 'object' || Array.isArray(body) || Object.keys(body).length === 0) {
+      return void res.status(422).json({
+        message: 'Validation error',
+        errors: [{ message: 'a JSON object is required', field: 'body' }],
+      });
+    }
+    const record = state.write(scope.resource, allowed.credential.organizationId, allowed.token.userId, {
+      ...body,
+      ...(req.params.id ? { id: Number(req.params.id) } : {}),
+    });
+    res.status(scope.action === 'create' ? 201 : 200).json(record);
+  };
+  const json = express.json({ limit: '1mb' });
+  router.post('/v3/:resource', json, write);
+  router.patch('/v3/:resource/:id', json, write);
+  router.put('/v3/:resource/:id', json, write);
 
   return router;
 }

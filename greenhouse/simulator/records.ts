@@ -14,11 +14,13 @@ export function recordsFor(resource: string, state: SimulatorState, organization
         created_at: '2025-01-15T09:00:00Z',
       }));
   }
-  return Array.from({ length: 3 }, (_, i) => ({
+  const seeded = Array.from({ length: 3 }, (_, i) => ({
     id: organizationId * 1000 + i + 1,
     name: `${resource.replace(/_/g, ' ')} ${i + 1}`,
     created_at: `2025-0${i + 1}-01T12:00:00Z`,
   }));
+  const written = state.written.filter((w) => w.organizationId === organizationId && w.resource === resource);
+  return [...seeded, ...written.map((w) => w.record)];
 }
 
 /**

@@ -90,6 +90,8 @@ export class SimulatorState {
   legacyKeys = new Map<string, SimLegacyKey>();
   tokens = new Map<string, SimToken>();
   calls: SimCall[] = [];
+  /** Records created or updated through the write endpoints, per organization and resource. */
+  written: { organizationId: number; resource: string; record: Record<string, unknown> }[] = [];
   behaviour: SimBehaviour = defaultBehaviour();
   faults: SimFaults = noFaults();
   /** Fixed windows as Greenhouse documents them: 30 s on v3 (tests may shorten), 60 s tokens, 10 s v1. */
@@ -109,6 +111,25 @@ export class SimulatorState {
   };
   private nextId = 5000;
 
+  /** A create (no id) or an update (the id given) by the token's acting user; returns the stored record. */
+  write(resource: string, organizationId: number, userId: number, fields: Record<string, unknown>) {
+    const existing = this.written.find(
+      (w) => w.organizationId === organizationId && w.resource === resource && w.record.id === fields.id,
+    );
+    if (existing && fields.id !== undefined) {
+      Object.assign(existing.record, fields, { updated_at: new Date().toISOString() });
+      return existing.record;
+    }
+    const record = {
+      ...fields,
+      id: fields.id ?? this.nextId++,
+      created_by: userId,
+      created_at: new Date().toISOString(),
+    };
+    this.written.push({ organizationId, resource, record });
+    return record;
+  }
+
   constructor() {
     this.seedDemo();
   }
@@ -120,6 +141,7 @@ export class SimulatorState {
     this.legacyKeys.clear();
     this.tokens.clear();
     this.calls = [];
+    this.written = [];
     this.behaviour = defaultBehaviour();
     this.faults = noFaults();
     for (const limiter of Object.values(this.limits)) limiter.clear();

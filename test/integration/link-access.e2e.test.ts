@@ -1,61 +1,101 @@
+import { request as rawHttp } from 'node:http';
 import type { Db } from 'mongodb';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { BUILT_IN_PERMISSION_SETS } from '../../greenhouse/catalog';
+import { noFaults } from '../../greenhouse/simulator/faults';
+import { type RunningSimulator, startSimulator } from '../../greenhouse/simulator/server';
 import { connectMongo, type Mongo } from '../../store/mongo';
 import { eventually, http } from '../support/http';
-import { sim } from '../support/simulator';
 import { startApiProcess, startTestStack, type TestStack } from '../support/stack';
 
 const ATS_READ = BUILT_IN_PERMISSION_SETS.ats_read as string[];
+const WRITING = BUILT_IN_PERMISSION_SETS.candidate_source_writing as string[];
 
-describe('using a linked account: access tokens', () => {
+/** A request whose path reaches the server byte for byte (fetch would resolve dot segments first). */
+function rawGet(base: string, path: string, apiKey: string): Promise<{ status: number; body: string }> {
+  const { hostname, port } = new URL(base);
+  return new Promise((resolve, reject) => {
+    const req = rawHttp({
+      hostname,
+      port,
+      path,
+      method: 'GET',
+      headers: { authorization: `Bearer ${apiKey}` },
+    });
+    req.on('response', (res) => {
+      let body = '';
+      res.on('data', (c) => {
+        body += c;
+      });
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+describe('using a linked account: access tokens and the Harvest proxy', () => {
+  let sim: RunningSimulator;
   let stack: TestStack;
   let replica: { url: string; stop(): Promise<void> };
   let mongo: Mongo;
   let db: Db;
   beforeAll(async () => {
-    stack = await startTestStack();
+    // Its own simulator: these tests change rate limits and inject faults other files must not see.
+    sim = await startSimulator(0);
+    stack = await startTestStack({ env: { GREENHOUSE_AUTH_URL: sim.url, GREENHOUSE_HARVEST_URL: sim.url } });
     replica = await startApiProcess(stack.config);
     mongo = await connectMongo(stack.config.MONGODB_URI, stack.config.MONGODB_DB);
     db = mongo.db;
+  });
+  afterEach(() => {
+    sim.state.faults = noFaults();
   });
   afterAll(async () => {
     await replica?.stop();
     await mongo?.close();
     await stack?.close();
+    await sim?.close();
   });
 
-  const newLink = async () => {
-    const created = await http(stack.api.url, 'POST', '/v1/links', {
-      apiKey: stack.apiKey,
+  const api = (
+    method: string,
+    path: string,
+    options: { body?: unknown; headers?: Record<string, string> } = {},
+  ) => http(stack.api.url, method, path, { apiKey: stack.apiKey, ...options });
+  const newLink = async (permissionSet = 'ats_read') => {
+    const created = await api('POST', '/v1/links', {
       body: {
         organization: { id: `org-${Date.now()}`, name: 'Acme' },
         requester: { email: 'rita@acme.example' },
+        permissionSet,
       },
     });
     expect(created.status).toBe(201);
     return { id: created.json.id as string, connectPath: new URL(created.json.connectUrl).pathname };
   };
-  const linkedWith = async (scopes: string[]) => {
-    const link = await newLink();
-    const credential = await sim.createCredential(scopes);
+  const linkedWith = async (scopes: string[], permissionSet = 'ats_read') => {
+    const link = await newLink(permissionSet);
+    const credential = sim.state.addCredential({ scopes });
     const submitted = await http(stack.api.url, 'POST', `${link.connectPath}/credentials`, {
       body: { clientId: credential.clientId, clientSecret: credential.clientSecret },
     });
     expect(submitted.json.status).toBe('linked');
     await eventually(
-      async () =>
-        (await http(stack.api.url, 'GET', `/v1/links/${link.id}`, { apiKey: stack.apiKey })).json.status,
+      async () => (await api('GET', `/v1/links/${link.id}`)).json.status,
       (status) => status === 'linked',
     );
-    return { ...link, credential };
+    return { ...link, credential, proxy: `/v1/links/${link.id}/proxy` };
   };
-  const mintsBy = async (clientId: string) =>
-    (await sim.calls()).filter((c) => c.path === '/token' && c.clientId === clientId).length;
+  /** Calls since `mark` to one path, whoever made them (a fault the simulator injects names no client). */
+  const callsSince = (mark: number, method: string, path: string) =>
+    sim.state.calls.slice(mark).filter((c) => c.method === method && c.path.split('?')[0] === path);
+  const callsBy = (clientId: string, path?: string) =>
+    sim.state.calls.filter((c) => c.clientId === clientId && (path ? c.path.split('?')[0] === path : true));
 
-  it('50 concurrent calls on two API replicas share one mint, and the token works on Harvest', async () => {
+  it('50 concurrent token calls on two API replicas share one mint, and the token works on Harvest', async () => {
     const { id, credential } = await linkedWith(ATS_READ);
-    const before = await mintsBy(credential.clientId);
+    const before = callsBy(credential.clientId, '/token').length;
     const answers = await Promise.all(
       Array.from({ length: 50 }, (_, i) =>
         http(i % 2 ? replica.url : stack.api.url, 'POST', `/v1/links/${id}/access-token`, {
@@ -65,18 +105,18 @@ describe('using a linked account: access tokens', () => {
     );
     expect(answers.map((a) => a.status)).toEqual(Array(50).fill(200));
     expect(new Set(answers.map((a) => a.json.accessToken)).size).toBe(1);
-    expect(await mintsBy(credential.clientId)).toBe(before + 1);
+    expect(callsBy(credential.clientId, '/token').length).toBe(before + 1);
 
     const first = answers[0] as (typeof answers)[number];
     expect(first.headers.get('cache-control')).toBe('no-store');
     expect(first.json).toMatchObject({
       object: 'access_token',
       tokenType: 'Bearer',
-      harvestBaseUrl: stack.config.GREENHOUSE_HARVEST_URL,
+      harvestBaseUrl: sim.url,
     });
     expect([...first.json.scopes].sort()).toEqual([...ATS_READ].sort());
     expect(Date.parse(first.json.expiresAt)).toBeGreaterThan(Date.now() + 5 * 60_000);
-    const harvest = await fetch(`${stack.config.GREENHOUSE_HARVEST_URL}/v3/jobs?per_page=1`, {
+    const harvest = await fetch(`${sim.url}/v3/jobs?per_page=1`, {
       headers: { authorization: `Bearer ${first.json.accessToken}` },
     });
     expect(harvest.status).toBe(200);
@@ -87,18 +127,132 @@ describe('using a linked account: access tokens', () => {
     expect(stored).not.toContain(first.json.accessToken);
   });
 
-  it('a link that is not linked answers 409 naming its status; another app gets 404', async () => {
+  it('a link that is not linked answers 409 naming its status; an unknown link is a 404', async () => {
     const { id } = await newLink();
-    const refused = await http(stack.api.url, 'POST', `/v1/links/${id}/access-token`, {
-      apiKey: stack.apiKey,
+    for (const path of [`/v1/links/${id}/access-token`, `/v1/links/${id}/proxy/v3/jobs`]) {
+      const refused = await api(path.endsWith('token') ? 'POST' : 'GET', path);
+      expect(refused.status).toBe(409);
+      expect(refused.headers.get('content-type')).toContain('application/problem+json');
+      expect(refused.json.type).toMatch(/link_not_usable$/);
+      expect(refused.json.detail).toContain('awaiting_credentials');
+    }
+    expect((await api('POST', '/v1/links/lnk_nope/access-token')).status).toBe(404);
+    expect((await api('GET', '/v1/links/lnk_nope/proxy/v3/jobs')).status).toBe(404);
+  });
+
+  it('pages through candidates with Link headers rewritten to proxy URLs, never cached', async () => {
+    const { proxy } = await linkedWith(ATS_READ);
+    const first = await api('GET', `${proxy}/v3/candidates?per_page=2`);
+    expect(first.status).toBe(200);
+    expect(first.json).toHaveLength(2);
+    expect(first.headers.get('cache-control')).toBe('no-store');
+    expect(first.headers.get('x-ratelimit-limit')).toBe('75');
+    const next = /<([^>]+)>; rel="next"/.exec(first.headers.get('link') ?? '')?.[1] as string;
+    expect(next.startsWith(`${stack.config.PUBLIC_URL}${proxy}/v3/candidates?cursor=`)).toBe(true);
+    const second = await api('GET', new URL(next).pathname + new URL(next).search);
+    expect(second.status).toBe(200);
+    expect(second.json).toHaveLength(1);
+    expect(second.headers.get('link')).toBeNull(); // the last page
+  });
+
+  it('writes with Idempotency-Key (retried through a 503) and reads the record back', async () => {
+    const { proxy } = await linkedWith(WRITING, 'candidate_source_writing');
+    const mark = sim.state.calls.length;
+    sim.state.faults = { ...noFaults(), target: 'harvest', serverErrors: { count: 1, status: 503 } };
+    const created = await api('POST', `${proxy}/v3/candidates`, {
+      body: { first_name: 'Ada', last_name: 'Lovelace' },
+      headers: { 'idempotency-key': 'create-ada-1' },
     });
-    expect(refused.status).toBe(409);
-    expect(refused.headers.get('content-type')).toContain('application/problem+json');
-    expect(refused.json.type).toMatch(/link_not_usable$/);
-    expect(refused.json.detail).toContain('awaiting_credentials');
-    const other = await http(stack.api.url, 'POST', `/v1/links/lnk_nope/access-token`, {
-      apiKey: stack.apiKey,
+    expect(created.status).toBe(201);
+    expect(created.json).toMatchObject({ first_name: 'Ada', last_name: 'Lovelace' });
+    expect(callsSince(mark, 'POST', '/v3/candidates').map((c) => c.status)).toEqual([503, 201]);
+    const listed = await api('GET', `${proxy}/v3/candidates`);
+    expect(listed.json.map((c: { first_name?: string }) => c.first_name)).toContain('Ada');
+
+    // Without Idempotency-Key a failed write is not sent twice: the caller sees the 503.
+    const mark2 = sim.state.calls.length;
+    sim.state.faults = { ...noFaults(), target: 'harvest', serverErrors: { count: 1, status: 503 } };
+    const once = await api('POST', `${proxy}/v3/notes`, { body: { body: 'hello' } });
+    expect(once.status).toBe(503);
+    expect(callsSince(mark2, 'POST', '/v3/notes')).toHaveLength(1);
+  });
+
+  it('re-mints once on a 401 and waits out a 429 burst within the budget', async () => {
+    const { proxy, credential } = await linkedWith(ATS_READ);
+    expect((await api('GET', `${proxy}/v3/jobs`)).status).toBe(200);
+    const mints = callsBy(credential.clientId, '/token').length;
+    sim.state.faults = { ...noFaults(), revokeTokensAfter: 1 }; // Greenhouse forgets every token
+    expect((await api('GET', `${proxy}/v3/jobs`)).status).toBe(200);
+    expect(callsBy(credential.clientId, '/token').length).toBe(mints + 1);
+
+    const mark = sim.state.calls.length;
+    sim.state.faults = {
+      ...noFaults(),
+      target: 'harvest',
+      rateLimitBurst: { count: 2, retryAfterSeconds: 1 },
+    };
+    const started = Date.now();
+    const after429 = await api('GET', `${proxy}/v3/jobs`);
+    expect(after429.status).toBe(200);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(1_900); // honoured Retry-After twice
+    expect(callsSince(mark, 'GET', '/v3/jobs').map((c) => c.status)).toEqual([429, 429, 200]);
+  });
+
+  it('a 403 names the scope the call needs, its Greenhouse label and the fix', async () => {
+    const { proxy, credential } = await linkedWith(ATS_READ);
+    sim.state.credentials.get(credential.clientId)?.scopes.delete('harvest:offers:list');
+    const refused = await api('GET', `${proxy}/v3/offers`);
+    expect(refused.status).toBe(403);
+    expect(refused.json).toMatchObject({
+      type: expect.stringMatching(/missing_scope$/),
+      scope: 'harvest:offers:list',
+      label: 'Offers > List offers',
     });
-    expect(other.status).toBe(404);
+    expect(refused.json.detail).toContain('Manage Scopes');
+  });
+
+  it('refuses paths that leave Harvest v3, encoded ones included, before calling Greenhouse', async () => {
+    const { proxy, credential } = await linkedWith(ATS_READ);
+    const before = sim.state.calls.length;
+    for (const path of [
+      '/v3/../v1/users',
+      '/v3/%2e%2e/v1/users',
+      '/v3/%2E%2E%2Fv1%2Fusers',
+      '/v3/jobs%5c..%5cusers',
+      '/v1/users',
+      '/v3//jobs',
+      '/v3/./jobs',
+    ]) {
+      const answer = await rawGet(stack.api.url, `${proxy}${path}`, stack.apiKey);
+      expect({ path, status: answer.status }).toEqual({ path, status: 400 });
+      expect(JSON.parse(answer.body).type).toMatch(/invalid_proxy_path$/);
+    }
+    expect(sim.state.calls.slice(before).filter((c) => c.clientId === credential.clientId)).toEqual([]);
+  });
+
+  it('two API processes hammering one link share one rate budget: Greenhouse never answers 429', async () => {
+    const { proxy } = await linkedWith(ATS_READ);
+    sim.state.behaviour = { ...sim.state.behaviour, harvestRateLimit: 15, harvestWindowMs: 1_000 };
+    try {
+      const mark = sim.state.calls.length;
+      const calls = 90;
+      const started = Date.now();
+      const answers = await Promise.all(
+        Array.from({ length: calls }, (_, i) =>
+          http(i % 2 ? replica.url : stack.api.url, 'GET', `${proxy}/v3/jobs?per_page=1`, {
+            apiKey: stack.apiKey,
+          }),
+        ),
+      );
+      const seconds = (Date.now() - started) / 1000;
+      expect(answers.filter((a) => a.status !== 200).map((a) => a.status)).toEqual([]);
+      const statuses = callsSince(mark, 'GET', '/v3/jobs').map((c) => c.status);
+      expect(statuses.filter((s) => s === 429)).toEqual([]);
+      expect(statuses).toHaveLength(calls);
+      // 90 calls at 15 per 1 s window cannot finish in under 5 windows: the proxy waited for each.
+      expect(seconds).toBeGreaterThan(4);
+    } finally {
+      sim.state.behaviour = { ...sim.state.behaviour, harvestRateLimit: 75, harvestWindowMs: 30_000 };
+    }
   });
 });

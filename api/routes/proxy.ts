@@ -1,0 +1,128 @@
+import { once } from 'node:events';
+import { type Request, type Response, Router } from 'express';
+import type { LinkProxy, ProxyCall } from '../../app/link-proxy';
+import { MANAGE_SCOPES_PATH } from '../../greenhouse/catalog';
+import type { LinkStore } from '../../store/links';
+import { callingApp } from '../auth';
+import { Problem, problems } from '../problem';
+import { harvestPath } from '../proxy-path';
+import { accessProblem } from './link-access';
+
+const METHODS = new Set(['GET', 'POST', 'PUT', 'PATCH', 'DELETE']);
+/** Request bodies to Harvest are JSON records; an attachment's base64 content is the largest. */
+const MAX_REQUEST_BYTES = 10 * 1024 * 1024;
+/** One answer's ceiling (a 500-record page is far below it): beyond it the proxy cuts the stream. */
+const MAX_RESPONSE_BYTES = 50 * 1024 * 1024;
+const RATE_LIMIT_HEADER = 'greenlink-on-rate-limit';
+
+async function readBody(req: Request): Promise<Buffer | undefined> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > MAX_REQUEST_BYTES) {
+      throw new Problem(413, 'body_too_large', 'The body is too large', `at most ${MAX_REQUEST_BYTES} bytes`);
+    }
+    chunks.push(chunk as Buffer);
+  }
+  return size > 0 ? Buffer.concat(chunks) : undefined;
+}
+
+/** Streams Greenhouse's answer to the caller, cutting it off past the size limit. */
+async function stream(body: AsyncIterable<Buffer>, res: Response) {
+  let size = 0;
+  for await (const chunk of body) {
+    size += chunk.length;
+    if (size > MAX_RESPONSE_BYTES) {
+      res.destroy(new Error('the Greenhouse answer exceeds the proxy limit'));
+      return;
+    }
+    if (!res.write(chunk)) await once(res, 'drain');
+  }
+  res.end();
+}
+
+/**
+ * `/v1/links/:id/proxy/v3/<path>`: Harvest calls through a linked link. Mounted before the JSON body parser,
+ * so the body reaches Greenhouse as the caller sent it.
+ */
+export function proxyRouter(deps: { links: LinkStore; proxy: LinkProxy; publicUrl: string }) {
+  const router = Router({ mergeParams: true });
+
+  router.all('/*path', async (req: Request<{ id: string }>, res: Response) => {
+    res.set('cache-control', 'no-store');
+    if (!METHODS.has(req.method)) {
+      throw new Problem(
+        405,
+        'method_not_allowed',
+        'Method not allowed',
+        `the proxy forwards ${[...METHODS].join(', ')}`,
+      );
+    }
+    const link = await deps.links.findForApp(callingApp(res)._id, req.params.id);
+    if (!link) throw problems.notFound(`Link ${req.params.id}`);
+    const target = harvestPath(req.url);
+    if ('error' in target) {
+      throw new Problem(
+        400,
+        'invalid_proxy_path',
+        'The proxied path is not allowed',
+        `the path ${target.error}`,
+        [{ field: 'path', message: target.error }],
+      );
+    }
+    const onRateLimit = req.get(RATE_LIMIT_HEADER) ?? 'wait';
+    if (onRateLimit !== 'wait' && onRateLimit !== 'fail') {
+      throw problems.validation([
+        { field: `header.${RATE_LIMIT_HEADER}`, message: 'must be "wait" or "fail"' },
+      ]);
+    }
+    const call: ProxyCall = {
+      method: req.method,
+      ...target,
+      contentType: req.get('content-type'),
+      body: req.method === 'GET' ? undefined : await readBody(req),
+      retryWrites: Boolean(req.get('idempotency-key')),
+      onRateLimit,
+      proxyBase: `${deps.publicUrl}/v1/links/${encodeURIComponent(link._id)}/proxy`,
+    };
+    const result = await deps.proxy.forward(link, call).catch((error: unknown) => {
+      throw accessProblem(error, res);
+    });
+    switch (result.kind) {
+      case 'rate_limited':
+        res.set('retry-after', String(result.retryAfterSeconds));
+        throw new Problem(
+          429,
+          'greenhouse_rate_limited',
+          "Greenhouse's rate budget for this account is used up",
+          `retry in ${result.retryAfterSeconds} s, or send ${RATE_LIMIT_HEADER}: wait to have the proxy wait`,
+        );
+      case 'unreachable':
+        throw new Problem(502, 'greenhouse_unreachable', 'Greenhouse did not answer', result.message);
+      case 'forbidden': {
+        const { scope } = result;
+        throw new Problem(
+          403,
+          'missing_scope',
+          'Greenhouse refused the call: the credentials lack a permission',
+          scope
+            ? `this call needs ${scope.id} ("${scope.label}"). In Greenhouse: ${MANAGE_SCOPES_PATH} → tick "${scope.label}" → Save.`
+            : result.message,
+          undefined,
+          {
+            greenhouseMessage: result.message,
+            ...(scope
+              ? { scope: scope.id, label: scope.label, fix: `${MANAGE_SCOPES_PATH} → ${scope.label}` }
+              : {}),
+          },
+        );
+      }
+      case 'answered':
+        res.status(result.status).set(result.headers);
+        await stream(result.body, res);
+    }
+  });
+
+  return router;
+}
