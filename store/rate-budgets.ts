@@ -118,8 +118,8 @@ export class RateBudgetStore {
   }
 
   /** Greenhouse answered 429 without saying more: nothing is left until `until`. */
-  async exhausted(account: string, until: Date, learning = false): Promise<void> {
-    await this.record(account, { limit: 0, remaining: 0, resetAt: until }, learning);
+  async exhausted(account: string, until: Date): Promise<void> {
+    await this.record(account, { limit: 0, remaining: 0, resetAt: until }, false);
   }
 
   /** Learning a window and publishing a newer one take turns under this claim, so neither misses the other. */

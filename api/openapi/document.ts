@@ -37,7 +37,9 @@ const ERROR_TEXT: Record<number, string> = {
   415: 'Body is not JSON',
   422: 'Validation failed (each field named), or an Idempotency-Key reused with another body',
   429: 'Rate limit exceeded; see Retry-After',
-  503: 'A dependency (Temporal, MongoDB) is unreachable; try again',
+  403: 'Greenhouse refused the proxied call: the problem names the missing scope and its fix',
+  502: 'Greenhouse did not answer the proxied call',
+  503: 'A dependency (Temporal, MongoDB, Greenhouse) is unreachable; try again',
 };
 
 const empty = z.object({});
@@ -92,6 +94,31 @@ function operations(permissionSets: Record<string, string[]>): Operation[] {
       body: empty,
       ok: { status: 201, schema: responses.connectUrlSchema, description: 'The new URL' },
       errors: [400, 404, 415],
+    },
+    {
+      method: 'post',
+      path: '/v1/links/{id}/access-token',
+      tag: 'Links',
+      summary: 'A Harvest v3 bearer token for a linked link',
+      description:
+        'Minted from the stored credentials and cached (encrypted, shared by every replica) until 5 minutes before it expires, so many callers cause one mint. Call Greenhouse at `harvestBaseUrl` with it, or use the proxy. 409 when the link is not `linked` (the problem names its status).',
+      body: empty,
+      ok: {
+        status: 200,
+        schema: responses.accessTokenSchema,
+        description: 'The token (Cache-Control: no-store)',
+      },
+      errors: [400, 404, 409, 415, 503],
+    },
+    {
+      method: 'get',
+      path: '/v1/links/{id}/proxy/v3/{resource}',
+      tag: 'Links',
+      summary: 'Call Harvest v3 through the link (GET, POST, PUT, PATCH and DELETE alike)',
+      description:
+        "Forwards `/v3/<path>` to Greenhouse with a fresh token. One rate budget per Greenhouse account is shared by every caller: when it is used up the proxy waits for the window, or answers 429 at once with `Greenlink-On-Rate-Limit: fail`. A 401 re-mints once; 429 and 5xx are retried for GET, and for writes sent with `Idempotency-Key`. Pagination `Link` headers point back at the proxy. A 403 names the scope the call needs, its Greenhouse label and the fix. Paths that leave `/v3/` (dot segments, encoded or not) are a 400. Greenhouse's own status and JSON body are passed through otherwise.",
+      ok: { status: 200, description: "Greenhouse's answer, passed through (Cache-Control: no-store)" },
+      errors: [400, 403, 404, 409, 502, 503],
     },
     {
       method: 'post',

@@ -50,6 +50,18 @@ export const connectUrlSchema = z
   .object({ id: z.string(), connectUrl: z.url(), connectUrlExpiresAt: isoTime })
   .meta({ id: 'ConnectUrl' });
 
+export const accessTokenSchema = z
+  .object({
+    object: z.literal('access_token'),
+    accessToken: z.string(),
+    tokenType: z.literal('Bearer'),
+    expiresAt: isoTime,
+    scopes: z.array(z.string()),
+    harvestBaseUrl: z.url(),
+    userId: z.string().optional(),
+  })
+  .meta({ id: 'AccessToken' });
+
 export const linkListSchema = list(linkSchema).meta({ id: 'LinkList' });
 
 export const timelineSchema = list(
