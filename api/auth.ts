@@ -1,5 +1,5 @@
 import type { NextFunction, Request, Response } from 'express';
-import type { AppDoc, AppStore } from '../store/apps';
+import type { AppDoc, AppStore, Caller } from '../store/apps';
 
 /** What a request knows of its app: its id, the scope of every query. */
 export type CallingApp = Pick<AppDoc, '_id'>;
@@ -9,6 +9,7 @@ import { problems } from './problem';
 declare module 'express-serve-static-core' {
   interface Locals {
     app?: CallingApp;
+    key?: Caller['key'];
   }
 }
 
@@ -18,9 +19,10 @@ export function requireAppKey(apps: AppStore) {
     const header = req.headers.authorization ?? '';
     const match = /^Bearer\s+(\S+)$/i.exec(header);
     if (!match) return next(problems.unauthorized('Send your API key as "Authorization: Bearer <key>"'));
-    const app = await apps.authenticate(match[1] as string);
-    if (!app) return next(problems.unauthorized('The API key is not valid or has been revoked'));
-    res.locals.app = app;
+    const caller = await apps.authenticate(match[1] as string);
+    if (!caller) return next(problems.unauthorized('The API key is not valid or has been revoked'));
+    res.locals.app = caller.app;
+    res.locals.key = caller.key;
     next();
   };
 }
@@ -29,4 +31,10 @@ export function callingApp(res: Response): CallingApp {
   const app = res.locals.app;
   if (!app) throw new Error('requireAppKey must run before this handler');
   return app;
+}
+
+export function callingKey(res: Response): Caller['key'] {
+  const key = res.locals.key;
+  if (!key) throw new Error('requireAppKey must run before this handler');
+  return key;
 }

@@ -17,6 +17,7 @@ import type { CsrfGuard } from './csrf';
 import { idempotency } from './idempotency';
 import { renderDocsPage } from './openapi/docs-page';
 import { buildOpenApiDocument } from './openapi/document';
+import { requirePermission } from './permissions';
 import { Problem, problemHandler, problems } from './problem';
 import { type RateLimit, rateLimiter } from './rate-limit';
 import { apiKeysRouter } from './routes/api-keys';
@@ -86,6 +87,7 @@ export function createApiApp(deps: ApiDeps) {
   app.use(
     '/v1/links/:id/proxy',
     requireAppKey(deps.apps),
+    requirePermission(),
     rateLimiter(deps.limits.api, (_req, res) => callingApp(res)._id),
     proxyRouter(deps),
   );
@@ -124,6 +126,7 @@ export function createApiApp(deps: ApiDeps) {
   app.use(
     '/v1',
     requireAppKey(deps.apps),
+    requirePermission(),
     rateLimiter(deps.limits.api, (_req, res) => callingApp(res)._id),
     idempotency(deps.idempotency),
   );

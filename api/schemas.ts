@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { durationSchema } from '../config/duration';
+import { ALL_PERMISSIONS, type ApiPermission } from '../domain/api-permissions';
 import { LINK_STATUSES, WEBHOOK_EVENTS } from '../domain/link';
 import { LEGACY_V1_RETIRED_NOTICE } from '../greenhouse/legacy-v1-catalog';
 import { LOCALES } from '../i18n/locale';
@@ -152,5 +153,15 @@ export const listDeliveriesQuery = z.object({
   status: z.enum(['all', 'failed']).default('all'),
   limit: z.coerce.number().int().min(1).max(100).default(20),
 });
+
+export const createApiKeyBody = z
+  .object({
+    permissions: z
+      .array(z.enum(ALL_PERMISSIONS as [ApiPermission, ...ApiPermission[]]))
+      .min(1)
+      .transform((list) => [...new Set(list)])
+      .optional(),
+  })
+  .strict();
 
 export const cancelLinkBody = z.object({ reason: z.string().trim().min(1).max(500).optional() }).strict();

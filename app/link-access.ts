@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { isUsableStatus, type LinkStatus } from '../domain/link';
 import type { CredentialProblem } from '../domain/probe';
+import type { GreenhouseCredential } from '../greenhouse/credentials';
 import type { TokenMinter } from '../greenhouse/token-minter';
 import type { AccessTokenStore, CachedAccessToken } from '../store/access-tokens';
 import type { CredentialVault } from '../store/credential-vault';
@@ -84,6 +85,15 @@ export class LinkAccess {
       this.minting.set(link._id, shared);
     }
     return shared;
+  }
+
+  /** The stored credentials themselves, for an app allowed to export them (`credentials:read`). */
+  async credentials(link: LinkDoc): Promise<GreenhouseCredential> {
+    const credentialRef = link.credentialRef ?? (await this.deps.vault.latestRef(link._id));
+    if (!isUsableStatus(link.status) || !credentialRef) {
+      throw new AccessRefused({ kind: 'not_usable', status: link.status });
+    }
+    return this.deps.vault.load(credentialRef, link._id);
   }
 
   /** Greenhouse refused the token: forget it, so the next caller mints a new one. */

@@ -1,4 +1,5 @@
 import type { Db } from 'mongodb';
+import { type ApiPermission, DEFAULT_PERMISSIONS } from '../domain/api-permissions';
 import { COLLECTIONS } from './collections';
 import { hashSecret, newId, newSecret } from './ids';
 
@@ -16,6 +17,16 @@ export interface ApiKeyDoc {
   prefix: string;
   createdAt: Date;
   revokedAt: Date | null;
+  /** Absent on keys made before restricted keys existed: they have DEFAULT_PERMISSIONS. */
+  permissions?: ApiPermission[];
+  /** When the key last authenticated a call (to the minute). */
+  lastUsedAt?: Date;
+}
+
+/** Who is calling: the app (the scope of every query) and the key's permissions. */
+export interface Caller {
+  app: Pick<AppDoc, '_id'>;
+  key: { id: string; permissions: readonly ApiPermission[] };
 }
 
 export class AppStore {
@@ -37,10 +48,14 @@ export class AppStore {
 
   /** Returns the plaintext key once; only its hash is stored. */
   async createKey(appId: string, apiKey = newSecret('gl_key_')): Promise<string> {
-    return (await this.createKeyRecord(appId, apiKey)).apiKey;
+    return (await this.createKeyRecord(appId, DEFAULT_PERMISSIONS, apiKey)).apiKey;
   }
 
-  async createKeyRecord(appId: string, apiKey = newSecret('gl_key_')) {
+  async createKeyRecord(
+    appId: string,
+    permissions: readonly ApiPermission[] = DEFAULT_PERMISSIONS,
+    apiKey = newSecret('gl_key_'),
+  ) {
     const record: ApiKeyDoc = {
       _id: newId('key'),
       appId,
@@ -48,6 +63,7 @@ export class AppStore {
       prefix: apiKey.slice(0, 12),
       createdAt: new Date(),
       revokedAt: null,
+      permissions: [...permissions],
     };
     await this.keys.insertOne(record);
     return { record, apiKey };
@@ -69,13 +85,24 @@ export class AppStore {
     return key;
   }
 
-  /** One indexed read per request: the key names its app, so a request costs no second lookup. */
-  async authenticate(apiKey: string): Promise<Pick<AppDoc, '_id'> | null> {
+  /**
+   * One indexed read per request: the key names its app and its permissions, so a request costs no second
+   * lookup. `lastUsedAt` is written at most once a minute per key, off the request's path.
+   */
+  async authenticate(apiKey: string): Promise<Caller | null> {
     const key = await this.keys.findOne(
       { hash: hashSecret(apiKey), revokedAt: null },
-      { projection: { appId: 1 } },
+      { projection: { appId: 1, permissions: 1, lastUsedAt: 1 } },
     );
-    return key ? { _id: key.appId } : null;
+    if (!key) return null;
+    const now = new Date();
+    if (!key.lastUsedAt || now.getTime() - key.lastUsedAt.getTime() > 60_000) {
+      void this.keys.updateOne({ _id: key._id }, { $set: { lastUsedAt: now } }).catch(() => undefined);
+    }
+    return {
+      app: { _id: key.appId },
+      key: { id: key._id, permissions: key.permissions ?? DEFAULT_PERMISSIONS },
+    };
   }
 
   async findApp(appId: string): Promise<AppDoc | null> {

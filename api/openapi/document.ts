@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { WEBHOOK_EVENTS } from '../../domain/link';
 import {
   cancelLinkBody,
+  createApiKeyBody,
   createLinkBodySchema,
   createWebhookEndpointBody,
   listDeliveriesQuery,
@@ -37,7 +38,7 @@ const ERROR_TEXT: Record<number, string> = {
   415: 'Body is not JSON',
   422: 'Validation failed (each field named), or an Idempotency-Key reused with another body',
   429: 'Rate limit exceeded; see Retry-After',
-  403: 'Greenhouse refused the proxied call: the problem names the missing scope and its fix',
+  403: 'The API key lacks the permission this call needs (named in the problem); on the proxy, Greenhouse refused the call (the problem names the missing scope and its fix)',
   502: 'Greenhouse did not answer the proxied call',
   503: 'A dependency (Temporal, MongoDB, Greenhouse) is unreachable; try again',
 };
@@ -109,6 +110,16 @@ function operations(permissionSets: Record<string, string[]>): Operation[] {
         description: 'The token (Cache-Control: no-store)',
       },
       errors: [400, 404, 409, 415, 503],
+    },
+    {
+      method: 'get',
+      path: '/v1/links/{id}/credentials',
+      tag: 'Links',
+      summary: "Export the link's stored Greenhouse credentials",
+      description:
+        'Only for an API key with the `credentials:read` permission (not in a default key). Never cached.',
+      ok: { status: 200, schema: responses.credentialsSchema, description: 'The credentials' },
+      errors: [404, 409],
     },
     {
       method: 'get',
@@ -226,9 +237,11 @@ function operations(permissionSets: Record<string, string[]>): Operation[] {
       path: '/v1/api-keys',
       tag: 'API keys',
       summary: 'Create another API key (shown once), e.g. to rotate without downtime',
-      body: empty,
+      description:
+        "`permissions` restricts the new key (default: the caller's own); asking for one the caller lacks is a 403 naming it.",
+      body: createApiKeyBody,
       ok: { status: 201, schema: responses.createdApiKeySchema, description: 'The new key' },
-      errors: [400, 415],
+      errors: [400, 415, 422],
     },
     {
       method: 'delete',
@@ -306,7 +319,7 @@ export function buildOpenApiDocument(options: {
     // Any authenticated POST can meet a reused (422) or in-flight (409) Idempotency-Key.
     const idempotencyErrors = op.method === 'post' && !op.public ? [400, 409, 422] : [];
     const errorStatuses = [
-      ...new Set([...(op.public ? [] : [401, 429]), ...idempotencyErrors, ...(op.errors ?? [])]),
+      ...new Set([...(op.public ? [] : [401, 403, 429]), ...idempotencyErrors, ...(op.errors ?? [])]),
     ].sort();
     const problem = (status: number) => ({
       description: ERROR_TEXT[status] ?? 'Error',

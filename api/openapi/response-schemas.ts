@@ -1,5 +1,6 @@
 /** The JSON the API answers with, as zod schemas: the OpenAPI document is generated from these. */
 import { z } from 'zod';
+import { ALL_PERMISSIONS, type ApiPermission } from '../../domain/api-permissions';
 import { LINK_STATUSES, WEBHOOK_EVENTS } from '../../domain/link';
 import { CHECKLIST_STATUSES } from '../../domain/probe';
 
@@ -89,8 +90,22 @@ export const apiKeySchema = z
     prefix: z.string(),
     createdAt: isoTime,
     revokedAt: isoTime.nullable(),
+    permissions: z.array(z.enum(ALL_PERMISSIONS as [ApiPermission, ...ApiPermission[]])),
+    lastUsedAt: isoTime.nullable(),
   })
   .meta({ id: 'ApiKey' });
+
+export const credentialsSchema = z
+  .object({
+    object: z.literal('credentials'),
+    id: z.string(),
+    type: z.enum(['harvest_v3', 'legacy_v1']),
+    clientId: z.string().optional(),
+    clientSecret: z.string().optional(),
+    userId: z.string().optional(),
+    apiKey: z.string().optional(),
+  })
+  .meta({ id: 'Credentials' });
 
 export const createdApiKeySchema = apiKeySchema.extend({ key: z.string() }).meta({ id: 'CreatedApiKey' });
 export const apiKeyListSchema = list(apiKeySchema).meta({ id: 'ApiKeyList' });
@@ -143,6 +158,13 @@ export const problemSchema = z
     status: z.number().int(),
     detail: z.string().optional(),
     errors: z.array(z.object({ field: z.string(), message: z.string() })).optional(),
+    /** missing_permission: the API key permission the call needs. */
+    permission: z.enum(ALL_PERMISSIONS as [ApiPermission, ...ApiPermission[]]).optional(),
+    /** missing_scope (proxy): the Greenhouse scope the call needs, its label, the fix, Greenhouse's words. */
+    scope: z.string().optional(),
+    label: z.string().optional(),
+    fix: z.string().optional(),
+    greenhouseMessage: z.string().optional(),
   })
   .meta({ id: 'Problem' });
 

@@ -1,7 +1,10 @@
 import { Router } from 'express';
+import { DEFAULT_PERMISSIONS } from '../../domain/api-permissions';
 import type { ApiKeyDoc, AppStore } from '../../store/apps';
-import { callingApp } from '../auth';
-import { problems } from '../problem';
+import { callingApp, callingKey } from '../auth';
+import { missingPermission } from '../permissions';
+import { fromZod, problems } from '../problem';
+import { createApiKeyBody } from '../schemas';
 
 export const apiKeyResource = (k: ApiKeyDoc) => ({
   object: 'api_key',
@@ -9,6 +12,8 @@ export const apiKeyResource = (k: ApiKeyDoc) => ({
   prefix: k.prefix,
   createdAt: k.createdAt.toISOString(),
   revokedAt: k.revokedAt ? k.revokedAt.toISOString() : null,
+  permissions: k.permissions ?? [...DEFAULT_PERMISSIONS],
+  lastUsedAt: k.lastUsedAt ? k.lastUsedAt.toISOString() : null,
 });
 
 /** The calling app's API keys: several at once, so a key rotates without downtime; the key itself shows once. */
@@ -19,8 +24,15 @@ export function apiKeysRouter(deps: { apps: AppStore }) {
     res.json({ object: 'list', data: (await deps.apps.listKeys(callingApp(res)._id)).map(apiKeyResource) });
   });
 
-  router.post('/', async (_req, res) => {
-    const { record, apiKey } = await deps.apps.createKeyRecord(callingApp(res)._id);
+  /** A new key has the permissions asked for (default: the caller's), never one the caller lacks. */
+  router.post('/', async (req, res) => {
+    const parsed = createApiKeyBody.safeParse(req.body ?? {});
+    if (!parsed.success) throw fromZod(parsed.error);
+    const own = callingKey(res).permissions;
+    const wanted = parsed.data.permissions ?? own;
+    const beyond = wanted.find((p) => !own.includes(p));
+    if (beyond) throw missingPermission(beyond);
+    const { record, apiKey } = await deps.apps.createKeyRecord(callingApp(res)._id, wanted);
     res.status(201).json({ ...apiKeyResource(record), key: apiKey });
   });
 

@@ -95,5 +95,16 @@ export function linksRouter(deps: {
     }
   });
 
+  /** The stored Greenhouse credentials (only for a key with credentials:read; never cached). */
+  router.get('/:id/credentials', async (req, res) => {
+    const link = await load(callingApp(res)._id, req.params.id);
+    try {
+      const credential = await deps.access.credentials(link);
+      res.set('cache-control', 'no-store').json({ object: 'credentials', id: link._id, ...credential });
+    } catch (error) {
+      throw accessProblem(error, res);
+    }
+  });
+
   return router;
 }

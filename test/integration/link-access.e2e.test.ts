@@ -1,9 +1,11 @@
 import { request as rawHttp } from 'node:http';
 import type { Db } from 'mongodb';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { ALL_PERMISSIONS } from '../../domain/api-permissions';
 import { BUILT_IN_PERMISSION_SETS } from '../../greenhouse/catalog';
 import { noFaults } from '../../greenhouse/simulator/faults';
 import { type RunningSimulator, startSimulator } from '../../greenhouse/simulator/server';
+import { AppStore } from '../../store/apps';
 import { connectMongo, type Mongo } from '../../store/mongo';
 import { eventually, http } from '../support/http';
 import { startApiProcess, startTestStack, type TestStack } from '../support/stack';
@@ -228,6 +230,56 @@ describe('using a linked account: access tokens and the Harvest proxy', () => {
       expect(JSON.parse(answer.body).type).toMatch(/invalid_proxy_path$/);
     }
     expect(sim.state.calls.slice(before).filter((c) => c.clientId === credential.clientId)).toEqual([]);
+  });
+
+  it('restricted keys: each call needs its permission, keys cannot grant more, credentials export needs credentials:read', async () => {
+    const { id, credential, proxy } = await linkedWith(ATS_READ);
+    const as = (apiKey: string, method: string, path: string, body?: unknown) =>
+      http(stack.api.url, method, path, { apiKey, ...(body ? { body } : {}) });
+    const refusedFor = async (
+      answer: Promise<{ status: number; json: { type: string; permission: string } }>,
+    ) => {
+      const { status, json } = await answer;
+      expect(status).toBe(403);
+      expect(json.type).toMatch(/missing_permission$/);
+      return json.permission;
+    };
+
+    // The default key does everything but export credentials, and cannot give itself that.
+    expect(await refusedFor(api('GET', `/v1/links/${id}/credentials`))).toBe('credentials:read');
+    expect(
+      await refusedFor(api('POST', '/v1/api-keys', { body: { permissions: ['credentials:read'] } })),
+    ).toBe('credentials:read');
+
+    const created = await api('POST', '/v1/api-keys', { body: { permissions: ['links:read'] } });
+    expect(created.status).toBe(201);
+    expect(created.json.permissions).toEqual(['links:read']);
+    const reader = created.json.key as string;
+    expect((await as(reader, 'GET', `/v1/links/${id}`)).status).toBe(200);
+    expect(await refusedFor(as(reader, 'POST', '/v1/links', { organization: { id: 'x', name: 'X' } }))).toBe(
+      'links:write',
+    );
+    expect(await refusedFor(as(reader, 'POST', `/v1/links/${id}/access-token`))).toBe('links:use');
+    expect(await refusedFor(as(reader, 'GET', `${proxy}/v3/jobs`))).toBe('links:use');
+    expect(await refusedFor(as(reader, 'GET', '/v1/webhook-endpoints'))).toBe('webhooks:read');
+    expect(await refusedFor(as(reader, 'POST', '/v1/api-keys', {}))).toBe('keys:write');
+
+    // An operator makes a key that may export (apps are created by operators, keys with every permission too).
+    const appId = String((await db.collection('api_keys').findOne({}))?.appId);
+    const { apiKey: exporter } = await new AppStore(db).createKeyRecord(appId, ALL_PERMISSIONS);
+    const exported = await as(exporter, 'GET', `/v1/links/${id}/credentials`);
+    expect(exported.status).toBe(200);
+    expect(exported.headers.get('cache-control')).toBe('no-store');
+    expect(exported.json).toMatchObject({
+      object: 'credentials',
+      type: 'harvest_v3',
+      clientId: credential.clientId,
+      clientSecret: credential.clientSecret,
+    });
+
+    const keys = await api('GET', '/v1/api-keys');
+    const used = keys.json.data.filter((k: { lastUsedAt: string | null }) => k.lastUsedAt !== null);
+    expect(used.length).toBeGreaterThanOrEqual(2); // the default key and the reader
   });
 
   it('two API processes hammering one link share one rate budget: Greenhouse never answers 429', async () => {
