@@ -8,6 +8,7 @@ import { Client, Connection } from '@temporalio/client';
 import { LinkService } from '../app/link-service';
 import { loadConfigOrExit } from '../config/load';
 import type { Config } from '../config/schema';
+import { ALL_PERMISSIONS, type ApiPermission, DEFAULT_PERMISSIONS } from '../domain/api-permissions';
 import { LINK_STATUSES, type LinkStatus } from '../domain/link';
 import { localServiceEnv } from '../stack/local-env';
 import { AppStore } from '../store/apps';
@@ -22,7 +23,7 @@ interface Invocation {
   config: Config;
   mongo: Mongo;
   arg?: string;
-  values: { name?: string; app?: string; status?: string };
+  values: { name?: string; app?: string; status?: string; permissions?: string };
 }
 
 interface Command {
@@ -72,14 +73,21 @@ const COMMANDS: Command[] = [
   },
   {
     name: 'apps key',
-    args: '--app <app id>',
-    summary: 'add an API key to an app; prints it once',
+    args: '--app <app id> [--permissions <p,p,…>]',
+    summary: 'add an API key to an app (default: all but credentials:read); prints it once',
     async run({ mongo, values }) {
       const apps = new AppStore(mongo.db);
       const app = values.app ? await apps.findApp(values.app) : null;
       need(app, `apps key needs --app with an existing app id${values.app ? ` (no app ${values.app})` : ''}`);
+      const asked = values.permissions?.split(',').map((p) => p.trim()) ?? [...DEFAULT_PERMISSIONS];
+      const unknown = asked.filter((p) => !ALL_PERMISSIONS.includes(p as ApiPermission));
+      need(
+        unknown.length === 0,
+        `unknown permission ${unknown.join(', ')}; one of: ${ALL_PERMISSIONS.join(', ')}`,
+      );
       const id = app?._id as string;
-      console.log(`API key for ${id} (shown once): ${await apps.createKey(id)}`);
+      const { apiKey } = await apps.createKeyRecord(id, asked as ApiPermission[]);
+      console.log(`API key for ${id} with ${asked.join(', ')} (shown once): ${apiKey}`);
     },
   },
   {
@@ -167,7 +175,12 @@ function fail(message: string): never {
 async function main() {
   const { positionals, values } = parseArgs({
     allowPositionals: true,
-    options: { name: { type: 'string' }, app: { type: 'string' }, status: { type: 'string' } },
+    options: {
+      name: { type: 'string' },
+      app: { type: 'string' },
+      status: { type: 'string' },
+      permissions: { type: 'string' },
+    },
   });
   const [group, word, arg] = positionals;
   if (!group || !word) fail('Missing command.');

@@ -126,6 +126,22 @@ describe('operator CLI (npm run cli)', () => {
     expect((await cliWith(env, 'links', 'list', '--app', appId)).stdout).toContain('0 link(s)');
   });
 
+  it('makes a key with chosen permissions (credentials:read only from an operator), refusing unknown ones', async () => {
+    const created = await cli('apps', 'create', '--name', 'Exporter');
+    const appId = /Created app (\S+)/.exec(created.stdout)?.[1] as string;
+    const made = await cli('apps', 'key', '--app', appId, '--permissions', 'links:read,credentials:read');
+    expect(made.stdout).toContain('with links:read, credentials:read');
+    const key = /: (gl_key_\S+)/.exec(made.stdout)?.[1] as string;
+    expect((await http(stack.api.url, 'GET', '/v1/links', { apiKey: key })).status).toBe(200);
+    expect((await http(stack.api.url, 'GET', '/v1/webhook-endpoints', { apiKey: key })).status).toBe(403);
+    const wrong = (await cli('apps', 'key', '--app', appId, '--permissions', 'links:everything')) as {
+      code: number;
+      stderr: string;
+    };
+    expect(wrong.code).toBe(2);
+    expect(wrong.stderr).toContain('unknown permission links:everything');
+  });
+
   it('explains bad usage and exits 2', async () => {
     const help = (await cli('links', 'frobnicate')) as { code: number; stderr: string };
     expect(help.code).toBe(2);
