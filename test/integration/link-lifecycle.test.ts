@@ -163,7 +163,8 @@ describe('link lifecycle on the time-skipping test server', () => {
 
     it('while verifying: the probe in flight changes nothing', async () => {
       const { id } = await h.createLink();
-      h.sim.state.faults = { ...noFaults(), target: 'harvest', latencyMs: 1_500 };
+      // Slow enough (a probe takes three rounds of 3 s) that the cancel lands while it runs, even on a busy machine.
+      h.sim.state.faults = { ...noFaults(), target: 'harvest', latencyMs: 3_000 };
       try {
         const update = h.service.submitCredentials(id, { type: 'harvest_v3', ...DEMO.full });
         await h.waitForLink(id, (l) => l.status === 'verifying');
