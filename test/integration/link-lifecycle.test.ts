@@ -282,9 +282,10 @@ describe('link lifecycle on the time-skipping test server', () => {
     h.sim.state.faults = { ...noFaults(), target: 'token', latencyMs: 3_000 };
     try {
       const wrong = submit('a-mistyped-secret');
-      // The first probe is under way (its token call takes 3 s) when the corrected secret arrives.
-      await h.waitForLink(id, (l) => l.status === 'verifying');
-      await pause(1_000);
+      // The first probe is under way (its token call takes 3 s) when the corrected secret arrives. Wait for
+      // the submission to be recorded, not for a status a slow poll could miss.
+      await h.waitForLink(id, (l) => l.seq >= 2);
+      await pause(500);
       const right = await submit(credential.clientSecret);
       expect(right.status).toBe('linked');
       expect(right.credentialProblem).toBeNull();
