@@ -8,7 +8,6 @@ import type { LinkService } from '../app/link-service';
 import type { Logger } from '../logging/logger';
 import { HttpHistogram } from '../metrics/http-histogram';
 import type { AppStore } from '../store/apps';
-import type { ConnectTokenStore } from '../store/connect-tokens';
 import type { IdempotencyStore } from '../store/idempotency';
 import type { LinkStore } from '../store/links';
 import type { WebhookStore } from '../store/webhooks';
@@ -30,7 +29,6 @@ import { webhookEndpointsRouter } from './routes/webhook-endpoints';
 export interface ApiDeps {
   apps: AppStore;
   links: LinkStore;
-  tokens: ConnectTokenStore;
   service: LinkService;
   access: LinkAccess;
   proxy: LinkProxy;

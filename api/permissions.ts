@@ -15,7 +15,7 @@ const ROUTE_PERMISSIONS: { path: RegExp; read: ApiPermission; write: ApiPermissi
   { path: /^\/v1\/api-keys(\/|$)/, read: 'keys:read', write: 'keys:write' },
 ];
 
-export function permissionFor(method: string, path: string): ApiPermission | undefined {
+function permissionFor(method: string, path: string): ApiPermission | undefined {
   const row = ROUTE_PERMISSIONS.find((r) => r.path.test(path));
   if (!row) return undefined;
   return method === 'GET' || method === 'HEAD' ? row.read : row.write;

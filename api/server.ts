@@ -94,7 +94,6 @@ export async function startApi(
   const app = createApiApp({
     apps: new AppStore(mongo.db),
     links,
-    tokens,
     service,
     access,
     proxy,

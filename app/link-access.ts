@@ -74,9 +74,7 @@ export class LinkAccess {
 
   /** A usable token for the link's current credentials: the cached one, or one fresh mint shared by all. */
   async token(link: LinkDoc): Promise<CachedAccessToken> {
-    if (!isUsableStatus(link.status)) throw new AccessRefused({ kind: 'not_usable', status: link.status });
-    const credentialRef = link.credentialRef ?? (await this.deps.vault.latestRef(link._id));
-    if (!credentialRef) throw new AccessRefused({ kind: 'not_usable', status: link.status });
+    const credentialRef = await this.usableCredentialRef(link);
     const cached = await this.deps.tokens.fresh(link._id, credentialRef, this.marginMs);
     if (cached) return cached;
     let shared = this.minting.get(link._id);
@@ -89,11 +87,16 @@ export class LinkAccess {
 
   /** The stored credentials themselves, for an app allowed to export them (`credentials:read`). */
   async credentials(link: LinkDoc): Promise<GreenhouseCredential> {
-    const credentialRef = link.credentialRef ?? (await this.deps.vault.latestRef(link._id));
-    if (!isUsableStatus(link.status) || !credentialRef) {
-      throw new AccessRefused({ kind: 'not_usable', status: link.status });
-    }
-    return this.deps.vault.load(credentialRef, link._id);
+    return this.deps.vault.load(await this.usableCredentialRef(link), link._id);
+  }
+
+  /** The credentials a usable link checks now (the newest record for links persisted before refs were). */
+  private async usableCredentialRef(link: LinkDoc): Promise<string> {
+    const credentialRef = isUsableStatus(link.status)
+      ? (link.credentialRef ?? (await this.deps.vault.latestRef(link._id)))
+      : undefined;
+    if (!credentialRef) throw new AccessRefused({ kind: 'not_usable', status: link.status });
+    return credentialRef;
   }
 
   /** Greenhouse refused the token: forget it, so the next caller mints a new one. */

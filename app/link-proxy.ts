@@ -1,6 +1,6 @@
 import { type Dispatcher, request } from 'undici';
 import { type ScopeDefinition, scopeForRequest } from '../greenhouse/catalog';
-import { header, messageOf, readJson, retryAfterMs } from '../greenhouse/http';
+import { header, messageOf, rateLimitHeaders, readJson, retryAfterMs } from '../greenhouse/http';
 import type { LinkDoc } from '../store/links';
 import type { RateBudgetStore } from '../store/rate-budgets';
 import type { LinkAccess } from './link-access';
@@ -56,15 +56,13 @@ const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** `X-RateLimit-*` of an answer, when it has all three. */
 function rateHeaders(headers: Dispatcher.ResponseData['headers']) {
-  const limit = Number(header(headers, 'x-ratelimit-limit'));
-  const remaining = Number(header(headers, 'x-ratelimit-remaining'));
-  const reset = Number(header(headers, 'x-ratelimit-reset'));
-  if (![limit, remaining, reset].every(Number.isFinite)) return undefined;
-  return { limit, remaining, resetAt: new Date(reset * 1000) };
+  const seen = rateLimitHeaders(headers);
+  if (seen?.limit === undefined || seen.resetAtMs === undefined) return undefined;
+  return { limit: seen.limit, remaining: seen.remaining, resetAt: new Date(seen.resetAtMs) };
 }
 
 /** Greenhouse's `Link` header with every Harvest URL turned into the same URL under the proxy. */
-export function rewriteLinkHeader(value: string, harvestUrl: string, proxyBase: string): string {
+function rewriteLinkHeader(value: string, harvestUrl: string, proxyBase: string): string {
   const origin = new URL(harvestUrl).origin;
   return value.replace(/<([^>]+)>/g, (whole, target: string) => {
     try {

@@ -35,6 +35,23 @@ export function header(headers: Headers, name: string): string | undefined {
   return Array.isArray(value) ? value[0] : value;
 }
 
+/** Greenhouse's `X-RateLimit-*` headers; undefined without a remaining count (the others may be absent). */
+export function rateLimitHeaders(
+  headers: Headers,
+): { remaining: number; limit?: number; resetAtMs?: number } | undefined {
+  const remaining = Number(header(headers, 'x-ratelimit-remaining'));
+  if (header(headers, 'x-ratelimit-remaining') === undefined || !Number.isFinite(remaining)) return undefined;
+  const limit = Number(header(headers, 'x-ratelimit-limit'));
+  const reset = Number(header(headers, 'x-ratelimit-reset'));
+  return {
+    remaining,
+    ...(Number.isFinite(limit) && header(headers, 'x-ratelimit-limit') !== undefined ? { limit } : {}),
+    ...(Number.isFinite(reset) && header(headers, 'x-ratelimit-reset') !== undefined
+      ? { resetAtMs: reset * 1_000 }
+      : {}),
+  };
+}
+
 /** Seconds from a Retry-After header (delta-seconds or an HTTP date). */
 export function retryAfterMs(headers: Headers, fallbackMs = 1_000): number {
   const value = header(headers, 'retry-after');

@@ -1,4 +1,4 @@
-import { delay, type Headers, header } from './http';
+import { delay, type Headers, rateLimitHeaders } from './http';
 
 export interface RateBudgetStats {
   requests: number;
@@ -69,11 +69,11 @@ export class RateBudget {
   }
 
   private observe(headers: Headers): void {
-    const remaining = Number(header(headers, 'x-ratelimit-remaining'));
-    const limit = Number(header(headers, 'x-ratelimit-limit'));
-    const reset = Number(header(headers, 'x-ratelimit-reset')) * 1_000;
-    if (!Number.isFinite(remaining) || header(headers, 'x-ratelimit-remaining') === undefined) return;
-    if (Number.isFinite(limit)) {
+    const seen = rateLimitHeaders(headers);
+    if (!seen) return;
+    const { remaining, limit } = seen;
+    const reset = seen.resetAtMs ?? Number.NaN;
+    if (limit !== undefined) {
       this.stats.limit = limit;
       this.stats.peakUsed = Math.max(this.stats.peakUsed, limit - remaining);
     }

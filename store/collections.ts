@@ -31,8 +31,6 @@ export const COLLECTIONS = {
   leases: collection('leases'),
 };
 
-export type CollectionKey = keyof typeof COLLECTIONS;
-
 /** Creates every collection's indexes; safe to run at every start (createIndex is idempotent). */
 export async function ensureIndexes(db: Db): Promise<void> {
   await Promise.all(

@@ -1,6 +1,7 @@
 import type { Db } from 'mongodb';
 import { retryBusy } from './busy-retry';
 import { COLLECTIONS } from './collections';
+import { isDuplicateKey } from './unique-insert';
 
 export interface IdempotencyDoc {
   _id: string; // appId:key
@@ -50,7 +51,7 @@ export class IdempotencyStore {
       );
       return { kind: 'new' };
     } catch (error) {
-      if ((error as { code?: number }).code === 11000) return { kind: 'in_progress' }; // a concurrent twin won
+      if (isDuplicateKey(error)) return { kind: 'in_progress' }; // a concurrent twin won
       throw error;
     }
   }

@@ -1,6 +1,7 @@
 import type { Db } from 'mongodb';
 import { retryBusy } from './busy-retry';
 import { COLLECTIONS } from './collections';
+import { insertUnique } from './unique-insert';
 
 interface LeaseDoc {
   _id: string;
@@ -8,13 +9,9 @@ interface LeaseDoc {
   until: Date;
 }
 
-const isDuplicateKey = (error: unknown) => (error as { code?: number }).code === 11000;
-
 /**
  * Short exclusive claims shared by every process ("I am minting this link's token", "I am learning this
- * account's rate window"). A claim is an insert on a unique id, the one write every MongoDB-wire server makes
- * atomic (FerretDB's read-modify-write updates are not: measured, concurrent `$inc`s lose updates). A holder
- * that dies leaves a claim that lapses at `until`.
+ * account's rate window"), taken by `insertUnique`. A holder that dies leaves a claim that lapses at `until`.
  */
 export class Leases {
   constructor(private readonly db: Db) {}
@@ -26,18 +23,10 @@ export class Leases {
   async claim(key: string, holder: string, ms: number): Promise<boolean> {
     const now = new Date();
     await retryBusy(() => this.leases.deleteOne({ _id: key, until: { $lte: now } }));
-    try {
-      await retryBusy(() => this.leases.insertOne({ _id: key, holder, until: new Date(now.getTime() + ms) }));
-      return true;
-    } catch (error) {
-      if (isDuplicateKey(error)) return false;
-      throw error;
-    }
+    return insertUnique(this.leases, { _id: key, holder, until: new Date(now.getTime() + ms) });
   }
 
   async release(key: string, holder: string): Promise<void> {
     await retryBusy(() => this.leases.deleteOne({ _id: key, holder }));
   }
 }
-
-export { isDuplicateKey };

@@ -2,6 +2,7 @@ import type { Db, Filter } from 'mongodb';
 import type { LinkEvent, LinkSnapshot, LinkStatus, Person } from '../domain/link';
 import { retryBusy } from './busy-retry';
 import { COLLECTIONS, countsBy } from './collections';
+import { isDuplicateKey } from './unique-insert';
 
 export interface LinkDoc extends LinkSnapshot {
   _id: string;
@@ -105,7 +106,7 @@ export class LinkStore {
       );
     } catch (error) {
       // Two racing upserts of one key: the other one wrote it, which is all this write wanted.
-      if ((error as { code?: number }).code !== 11000) throw error;
+      if (!isDuplicateKey(error)) throw error;
     }
     await retryBusy(() =>
       this.links.updateOne(

@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 import type { Db } from 'mongodb';
 import { retryBusy } from './busy-retry';
 import { COLLECTIONS } from './collections';
-import { isDuplicateKey, Leases } from './leases';
+import { Leases } from './leases';
+import { insertUnique, isDuplicateKey } from './unique-insert';
 
 /** Greenhouse's current fixed window for one account, as its last answer told it. */
 interface RateWindowDoc {
@@ -63,13 +64,7 @@ export class RateBudgetStore {
 
   private async take(account: string, resetAt: Date, n: number): Promise<string | undefined> {
     const _id = `${account}:${resetAt.getTime()}:${n}`;
-    try {
-      await retryBusy(() => this.slots.insertOne({ _id, account, resetAt, open: true }));
-      return _id;
-    } catch (error) {
-      if (isDuplicateKey(error)) return undefined;
-      throw error;
-    }
+    return (await insertUnique(this.slots, { _id, account, resetAt, open: true })) ? _id : undefined;
   }
 
   async reserve(account: string, now = new Date()): Promise<Reservation> {
@@ -117,7 +112,7 @@ export class RateBudgetStore {
     if (reservation.learning) await this.leases.release(this.lease(account), this.holder);
   }
 
-  /** Greenhouse answered 429 without saying more: nothing is left until `until`. */
+  /** Greenhouse answered 429: nothing is left until its Retry-After, whatever the window said. */
   async exhausted(account: string, until: Date): Promise<void> {
     await this.record(account, { limit: 0, remaining: 0, resetAt: until }, false);
   }
@@ -182,13 +177,8 @@ export class RateBudgetStore {
     const from = this.known.get(key) ?? 0;
     // One insert per slot, not insertMany: a duplicate must not stop the rest (it does on some servers).
     for (let n = from; n < taken; n++) {
-      try {
-        await retryBusy(() =>
-          this.slots.insertOne({ _id: `${key}:${n}`, account, resetAt: seen.resetAt, open: false }),
-        );
-      } catch (error) {
-        if (!isDuplicateKey(error)) throw error; // taken already: that is what it is for
-      }
+      // A slot taken already is just as good: that is what it is for.
+      await insertUnique(this.slots, { _id: `${key}:${n}`, account, resetAt: seen.resetAt, open: false });
     }
     if (taken > from) this.known.set(key, taken);
   }

@@ -246,7 +246,7 @@ export function expire(state: LinkState, link: LinkFacts): Step {
   return change.done();
 }
 
-export const reminderAt = (state: LinkState, schedule: LinkSchedule) =>
+const reminderAt = (state: LinkState, schedule: LinkSchedule) =>
   state.reminderBase === undefined
     ? undefined
     : nextReminderAt(schedule, state.reminderBase, state.reminderIndex);

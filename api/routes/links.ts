@@ -2,12 +2,12 @@ import { Router } from 'express';
 import type { LinkAccess } from '../../app/link-access';
 import type { LinkService } from '../../app/link-service';
 import type { LinkStore } from '../../store/links';
+import { accessProblem } from '../access-problem';
 import { callingApp } from '../auth';
 import { encodeCursor } from '../cursor';
 import { linkResource } from '../link-resource';
 import { fromZod, problems } from '../problem';
 import { cancelLinkBody, createLinkBodySchema, listLinksQuery } from '../schemas';
-import { accessProblem } from './link-access';
 
 export function linksRouter(deps: {
   links: LinkStore;

@@ -3,10 +3,10 @@ import { type Request, type Response, Router } from 'express';
 import type { LinkProxy, ProxyCall } from '../../app/link-proxy';
 import { MANAGE_SCOPES_PATH } from '../../greenhouse/catalog';
 import type { LinkStore } from '../../store/links';
+import { accessProblem } from '../access-problem';
 import { callingApp } from '../auth';
 import { Problem, problems } from '../problem';
 import { harvestPath } from '../proxy-path';
-import { accessProblem } from './link-access';
 
 const METHODS = new Set(['GET', 'POST', 'PUT', 'PATCH', 'DELETE']);
 /** Request bodies to Harvest are JSON records; an attachment's base64 content is the largest. */

@@ -1,6 +1,6 @@
 import type { Response } from 'express';
-import { AccessRefused } from '../../app/link-access';
-import { Problem } from '../problem';
+import { AccessRefused } from '../app/link-access';
+import { Problem } from './problem';
 
 /** The problem a refused use of a link answers with: what is wrong and what the caller can do. */
 export function accessProblem(error: unknown, res: Response): unknown {
