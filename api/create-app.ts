@@ -7,6 +7,7 @@ import type { LinkProxy } from '../app/link-proxy';
 import type { LinkService } from '../app/link-service';
 import type { Logger } from '../logging/logger';
 import { HttpHistogram } from '../metrics/http-histogram';
+import type { AccessLog } from '../store/access-log';
 import type { AppStore } from '../store/apps';
 import type { IdempotencyStore } from '../store/idempotency';
 import type { LinkStore } from '../store/links';
@@ -33,6 +34,7 @@ export interface ApiDeps {
   access: LinkAccess;
   proxy: LinkProxy;
   webhooks: WebhookStore;
+  accessLog: AccessLog;
   idempotency: IdempotencyStore;
   permissionSets: Record<string, string[]>;
   legacyV1Enabled: boolean;

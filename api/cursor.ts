@@ -16,3 +16,22 @@ export function decodeCursor(cursor: string): ListPosition | undefined {
     return undefined;
   }
 }
+
+/**
+ * A list answer from `limit + 1` rows read newest first: the extra row only tells that a next page exists,
+ * and the cursor is the position of the page's last item.
+ */
+export function listPage<T, R>(
+  rows: T[],
+  limit: number,
+  positionOf: (row: T) => ListPosition,
+  resource: (row: T) => R,
+) {
+  const page = rows.slice(0, limit);
+  const last = page.at(-1);
+  return {
+    object: 'list' as const,
+    data: page.map(resource),
+    nextCursor: rows.length > limit && last ? encodeCursor(positionOf(last)) : null,
+  };
+}

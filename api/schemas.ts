@@ -4,6 +4,7 @@ import { ALL_PERMISSIONS, type ApiPermission } from '../domain/api-permissions';
 import { LINK_STATUSES, WEBHOOK_EVENTS } from '../domain/link';
 import { LEGACY_V1_RETIRED_NOTICE } from '../greenhouse/legacy-v1-catalog';
 import { LOCALES } from '../i18n/locale';
+import { ACCESS_KINDS } from '../store/access-log';
 import { decodeCursor } from './cursor';
 import { emailAddress, formSchema } from './forms';
 
@@ -78,9 +79,8 @@ export function createLinkBodySchema(permissionSets: Record<string, string[]>) {
     .strict();
 }
 
-export const listLinksQuery = z.object({
-  status: z.enum(LINK_STATUSES).optional(),
-  organizationId: z.string().optional(),
+/** `limit` and `cursor` of every newest-first list (Stripe-style cursor pagination). */
+const pageQuery = {
   limit: z.coerce.number().int().min(1).max(100).default(20),
   cursor: z
     .string()
@@ -96,7 +96,15 @@ export const listLinksQuery = z.object({
       return position;
     })
     .optional(),
+};
+
+export const listLinksQuery = z.object({
+  status: z.enum(LINK_STATUSES).optional(),
+  organizationId: z.string().optional(),
+  ...pageQuery,
 });
+
+export const accessLogQuery = z.object({ kind: z.enum(ACCESS_KINDS).optional(), ...pageQuery });
 
 /** Harvest v3 client credentials as pasted from Greenhouse's Dev Center. */
 const harvestV3Body = formSchema('credentials').transform((v) => ({ type: 'harvest_v3' as const, ...v }));

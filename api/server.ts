@@ -10,6 +10,7 @@ import { createHarvestAgent } from '../greenhouse/harvest-client';
 import { TokenMinter } from '../greenhouse/token-minter';
 import { createLogger, type Logger } from '../logging/logger';
 import { renderDomainMetrics } from '../metrics/domain-metrics';
+import { ACCESS_LOG_RETENTION_MS, AccessLog } from '../store/access-log';
 import { AccessTokenStore } from '../store/access-tokens';
 import { AppStore } from '../store/apps';
 import { ensureIndexes } from '../store/collections';
@@ -73,6 +74,7 @@ export async function startApi(
     vault,
   });
   const webhooks = new WebhookStore(mongo.db, config.CREDENTIALS_KEYS);
+  const accessLog = new AccessLog(mongo.db);
   const access = new LinkAccess({
     vault,
     tokens: new AccessTokenStore(mongo.db, config.CREDENTIALS_KEYS),
@@ -98,6 +100,7 @@ export async function startApi(
     access,
     proxy,
     webhooks,
+    accessLog,
     idempotency,
     permissionSets: config.permissionSets,
     legacyV1Enabled: config.GREENHOUSE_LEGACY_V1,
@@ -113,8 +116,12 @@ export async function startApi(
     },
     domainMetrics: () => renderDomainMetrics(metricsSources),
   });
-  const idempotencySweep = setInterval(() => void idempotency.purgeExpired().catch(() => {}), 3_600_000);
-  idempotencySweep.unref();
+  // Hourly clean-up of what is kept for a while only: idempotency keys (a day), the access log (30 days).
+  const sweep = setInterval(() => {
+    void idempotency.purgeExpired().catch(() => {});
+    void accessLog.purgeOlderThan(new Date(Date.now() - ACCESS_LOG_RETENTION_MS)).catch(() => {});
+  }, 3_600_000);
+  sweep.unref();
   const server = app.listen(options.port ?? config.PORT, '0.0.0.0');
   await once(server, 'listening');
   const { port } = server.address() as AddressInfo;
@@ -122,7 +129,7 @@ export async function startApi(
     url: `http://127.0.0.1:${port}`,
     server,
     async close() {
-      clearInterval(idempotencySweep);
+      clearInterval(sweep);
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await connection.close();

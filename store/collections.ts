@@ -29,6 +29,7 @@ export const COLLECTIONS = {
   rateWindows: collection('rate_windows'),
   rateSlots: collection('rate_slots', [{ account: 1, resetAt: 1 }]),
   leases: collection('leases'),
+  accessLog: collection('access_log', [{ linkId: 1, at: -1 }, { at: 1 }]),
 };
 
 /** Creates every collection's indexes; safe to run at every start (createIndex is idempotent). */

@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import { WEBHOOK_EVENTS } from '../../domain/link';
 import {
+  accessLogQuery,
   cancelLinkBody,
   createApiKeyBody,
   createLinkBodySchema,
@@ -120,6 +121,17 @@ function operations(permissionSets: Record<string, string[]>): Operation[] {
         'Only for an API key with the `credentials:read` permission (not in a default key). Never cached.',
       ok: { status: 200, schema: responses.credentialsSchema, description: 'The credentials' },
       errors: [404, 409],
+    },
+    {
+      method: 'get',
+      path: '/v1/links/{id}/access-log',
+      tag: 'Links',
+      summary: 'Every use of the link: tokens issued, proxied calls, exports (kept 30 days)',
+      description:
+        'Newest first, in cursor pages. Each entry names the API key, the status Greenlink answered, the time taken and the sizes; proxied calls add the Harvest method and path (without the query string). Never a token, a secret or a body.',
+      query: accessLogQuery,
+      ok: { status: 200, schema: responses.accessLogSchema, description: 'A page of entries' },
+      errors: [404, 422],
     },
     {
       method: 'get',

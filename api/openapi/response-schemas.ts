@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { ALL_PERMISSIONS, type ApiPermission } from '../../domain/api-permissions';
 import { LINK_STATUSES, WEBHOOK_EVENTS } from '../../domain/link';
 import { CHECKLIST_STATUSES } from '../../domain/probe';
+import { ACCESS_KINDS } from '../../store/access-log';
 
 const isoTime = z.iso.datetime({ offset: true });
 const person = z.object({ email: z.string(), name: z.string().optional() });
@@ -106,6 +107,23 @@ export const credentialsSchema = z
     apiKey: z.string().optional(),
   })
   .meta({ id: 'Credentials' });
+
+export const accessLogSchema = list(
+  z.object({
+    object: z.literal('access_log_entry'),
+    id: z.string(),
+    at: isoTime,
+    kind: z.enum(ACCESS_KINDS),
+    apiKeyId: z.string(),
+    status: z.number().int(),
+    durationMs: z.number(),
+    method: z.string().optional(),
+    path: z.string().optional(),
+    requestBytes: z.number().int().optional(),
+    responseBytes: z.number().int().optional(),
+    aborted: z.boolean().optional(),
+  }),
+).meta({ id: 'AccessLog' });
 
 export const createdApiKeySchema = apiKeySchema.extend({ key: z.string() }).meta({ id: 'CreatedApiKey' });
 export const apiKeyListSchema = list(apiKeySchema).meta({ id: 'ApiKeyList' });

@@ -1,5 +1,6 @@
 import type { TimelineEntry } from '../../app/link-service';
 import { LINK_STATUSES } from '../../domain/link';
+import type { AccessLogDoc } from '../../store/access-log';
 import type { LinkDoc } from '../../store/links';
 import { escapeHtml as html, layout } from './html';
 
@@ -31,7 +32,7 @@ export function consoleListPage(links: LinkDoc[], filter: { status?: string; app
 }
 
 /** One link and its whole story: the event log merged with the Temporal history. */
-export function consoleLinkPage(link: LinkDoc, timeline: TimelineEntry[]): string {
+export function consoleLinkPage(link: LinkDoc, timeline: TimelineEntry[], recentUse: AccessLogDoc[]): string {
   const facts: [string, string][] = [
     ['Status', link.status],
     ['Assigned to', link.assignee],
@@ -50,6 +51,12 @@ export function consoleLinkPage(link: LinkDoc, timeline: TimelineEntry[]): strin
         `<tr>${cell(e.at)}${cell(e.source)}${cell(e.type)}${cell(e.actor)}<td><code>${html(Object.keys(e.detail).length ? JSON.stringify(e.detail) : '')}</code></td></tr>`,
     )
     .join('');
+  const uses = recentUse
+    .map(
+      (u) =>
+        `<tr>${cell(u.at.toISOString())}${cell(u.kind)}${cell(u.method && u.path ? `${u.method} ${u.path}` : '')}${cell(String(u.status))}${cell(`${u.durationMs} ms`)}${cell(u.responseBytes === undefined ? '' : String(u.responseBytes))}${cell(u.apiKeyId)}</tr>`,
+    )
+    .join('');
   return layout(
     `Link ${link._id}`,
     `<p><a href="/ops/console">← All links</a></p>
@@ -60,6 +67,10 @@ ${missing.length ? `<ul>${missing.map((r) => `<li><code>${html(r.scope)}</code> 
 <h2>Timeline</h2>
 <table><caption>${timeline.length} entries, oldest first</caption>
 <thead><tr><th scope="col">When (UTC)</th><th scope="col">Source</th><th scope="col">What</th><th scope="col">Who</th><th scope="col">Detail</th></tr></thead>
-<tbody>${rows}</tbody></table>`,
+<tbody>${rows}</tbody></table>
+<h2>Recent use</h2>
+<table><caption>${recentUse.length ? `The ${recentUse.length} latest tokens, proxied calls and exports, newest first` : 'Not used yet'}</caption>
+<thead><tr><th scope="col">When (UTC)</th><th scope="col">What</th><th scope="col">Call</th><th scope="col">Status</th><th scope="col">Took</th><th scope="col">Bytes</th><th scope="col">API key</th></tr></thead>
+<tbody>${uses}</tbody></table>`,
   );
 }

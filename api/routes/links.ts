@@ -1,18 +1,23 @@
 import { Router } from 'express';
 import type { LinkAccess } from '../../app/link-access';
 import type { LinkService } from '../../app/link-service';
+import type { Logger } from '../../logging/logger';
+import type { AccessLog } from '../../store/access-log';
 import type { LinkStore } from '../../store/links';
+import { accessLogPage, trackAccess } from '../access-logging';
 import { accessProblem } from '../access-problem';
 import { callingApp } from '../auth';
-import { encodeCursor } from '../cursor';
+import { listPage } from '../cursor';
 import { linkResource } from '../link-resource';
 import { fromZod, problems } from '../problem';
-import { cancelLinkBody, createLinkBodySchema, listLinksQuery } from '../schemas';
+import { accessLogQuery, cancelLinkBody, createLinkBodySchema, listLinksQuery } from '../schemas';
 
 export function linksRouter(deps: {
   links: LinkStore;
   service: LinkService;
   access: LinkAccess;
+  accessLog: AccessLog;
+  log: Logger;
   permissionSets: Record<string, string[]>;
 }) {
   const router = Router();
@@ -35,14 +40,7 @@ export function linksRouter(deps: {
     if (!parsed.success) throw fromZod(parsed.error, 'query');
     const { limit, cursor, ...filter } = parsed.data;
     const rows = await deps.links.list(callingApp(res)._id, filter, limit + 1, cursor);
-    const page = rows.slice(0, limit);
-    const last = page.at(-1);
-    res.json({
-      object: 'list',
-      data: page.map(linkResource),
-      nextCursor:
-        rows.length > limit && last ? encodeCursor({ createdAt: last.createdAt, id: last._id }) : null,
-    });
+    res.json(listPage(rows, limit, (l) => ({ createdAt: l.createdAt, id: l._id }), linkResource));
   });
 
   const load = async (appId: string, id: string) => {
@@ -85,6 +83,7 @@ export function linksRouter(deps: {
   /** A Harvest bearer token for the link (cached and shared across replicas until shortly before expiry). */
   router.post('/:id/access-token', async (req, res) => {
     const link = await load(callingApp(res)._id, req.params.id);
+    trackAccess(deps, res, link._id, 'token');
     try {
       const token = await deps.access.accessToken(link);
       res
@@ -98,12 +97,21 @@ export function linksRouter(deps: {
   /** The stored Greenhouse credentials (only for a key with credentials:read; never cached). */
   router.get('/:id/credentials', async (req, res) => {
     const link = await load(callingApp(res)._id, req.params.id);
+    trackAccess(deps, res, link._id, 'export');
     try {
       const credential = await deps.access.credentials(link);
       res.set('cache-control', 'no-store').json({ object: 'credentials', id: link._id, ...credential });
     } catch (error) {
       throw accessProblem(error, res);
     }
+  });
+
+  /** Every token issued, proxied call and export of the link, newest first (kept 30 days). */
+  router.get('/:id/access-log', async (req, res) => {
+    const link = await load(callingApp(res)._id, req.params.id);
+    const parsed = accessLogQuery.safeParse(req.query);
+    if (!parsed.success) throw fromZod(parsed.error, 'query');
+    res.json(await accessLogPage(deps.accessLog, link._id, parsed.data));
   });
 
   return router;

@@ -2,10 +2,16 @@ import { timingSafeEqual } from 'node:crypto';
 import { type NextFunction, type Request, type Response, Router } from 'express';
 import type { LinkService } from '../../app/link-service';
 import { LINK_STATUSES } from '../../domain/link';
+import type { AccessLog } from '../../store/access-log';
 import type { LinkStore } from '../../store/links';
+import { accessLogPage } from '../access-logging';
 import { linkResource } from '../link-resource';
 import { consoleLinkPage, consoleListPage } from '../pages/operator-console';
-import { problems } from '../problem';
+import { fromZod, problems } from '../problem';
+import { accessLogQuery } from '../schemas';
+
+/** The console shows a link's latest uses; the rest is one call away at /ops/links/:id/access-log. */
+const CONSOLE_ACCESS_ENTRIES = 50;
 
 /** `Bearer <token>`, or Basic with the token as password (what a browser sends after the prompt). */
 function operatorToken(req: Request): string | undefined {
@@ -25,7 +31,12 @@ const sameText = (a: string, b: string) =>
  * Operators (OPERATOR_TOKENS) read any app's link and its whole history, e.g. for support: as JSON
  * (/ops/links/:id, /timeline) and in a read-only console (/ops/console). Actions stay with the CLI.
  */
-export function operatorRouter(deps: { links: LinkStore; service: LinkService; operatorTokens: string[] }) {
+export function operatorRouter(deps: {
+  links: LinkStore;
+  service: LinkService;
+  accessLog: AccessLog;
+  operatorTokens: string[];
+}) {
   const router = Router();
   router.use((req: Request, res: Response, next: NextFunction) => {
     const token = operatorToken(req);
@@ -51,6 +62,13 @@ export function operatorRouter(deps: { links: LinkStore; service: LinkService; o
     res.json({ object: 'list', data: await deps.service.timeline(link._id) });
   });
 
+  router.get('/links/:id/access-log', async (req, res) => {
+    const link = await load(req.params.id);
+    const parsed = accessLogQuery.safeParse(req.query);
+    if (!parsed.success) throw fromZod(parsed.error, 'query');
+    res.json(await accessLogPage(deps.accessLog, link._id, parsed.data));
+  });
+
   router.get('/console', async (req, res) => {
     const status = LINK_STATUSES.find((s) => s === req.query.status);
     const appId =
@@ -61,10 +79,14 @@ export function operatorRouter(deps: { links: LinkStore; service: LinkService; o
 
   router.get('/console/links/:id', async (req, res) => {
     const link = await load(req.params.id);
+    const [timeline, recentUse] = await Promise.all([
+      deps.service.timeline(link._id),
+      deps.accessLog.page(link._id, {}, CONSOLE_ACCESS_ENTRIES),
+    ]);
     res
       .set('cache-control', 'no-store')
       .type('html')
-      .send(consoleLinkPage(link, await deps.service.timeline(link._id)));
+      .send(consoleLinkPage(link, timeline, recentUse));
   });
   return router;
 }

@@ -2,7 +2,10 @@ import { once } from 'node:events';
 import { type Request, type Response, Router } from 'express';
 import type { LinkProxy, ProxyCall } from '../../app/link-proxy';
 import { MANAGE_SCOPES_PATH } from '../../greenhouse/catalog';
+import type { Logger } from '../../logging/logger';
+import type { AccessLog } from '../../store/access-log';
 import type { LinkStore } from '../../store/links';
+import { type AccessedCall, trackAccess } from '../access-logging';
 import { accessProblem } from '../access-problem';
 import { callingApp } from '../auth';
 import { Problem, problems } from '../problem';
@@ -33,6 +36,7 @@ async function stream(body: AsyncIterable<Buffer>, res: Response) {
   let size = 0;
   for await (const chunk of body) {
     size += chunk.length;
+    res.locals.bytesSent = size;
     if (size > MAX_RESPONSE_BYTES) {
       res.destroy(new Error('the Greenhouse answer exceeds the proxy limit'));
       return;
@@ -46,7 +50,13 @@ async function stream(body: AsyncIterable<Buffer>, res: Response) {
  * `/v1/links/:id/proxy/v3/<path>`: Harvest calls through a linked link. Mounted before the JSON body parser,
  * so the body reaches Greenhouse as the caller sent it.
  */
-export function proxyRouter(deps: { links: LinkStore; proxy: LinkProxy; publicUrl: string }) {
+export function proxyRouter(deps: {
+  links: LinkStore;
+  proxy: LinkProxy;
+  publicUrl: string;
+  accessLog: AccessLog;
+  log: Logger;
+}) {
   const router = Router({ mergeParams: true });
 
   router.all('/*path', async (req: Request<{ id: string }>, res: Response) => {
@@ -61,6 +71,9 @@ export function proxyRouter(deps: { links: LinkStore; proxy: LinkProxy; publicUr
     }
     const link = await deps.links.findForApp(callingApp(res)._id, req.params.id);
     if (!link) throw problems.notFound(`Link ${req.params.id}`);
+    // Logged from here on, refused paths included; the entry is written when the answer is out.
+    const logged: AccessedCall = { method: req.method, path: req.path };
+    trackAccess(deps, res, link._id, 'proxy', logged);
     const target = harvestPath(req.url);
     if ('error' in target) {
       throw new Problem(
@@ -71,17 +84,20 @@ export function proxyRouter(deps: { links: LinkStore; proxy: LinkProxy; publicUr
         [{ field: 'path', message: target.error }],
       );
     }
+    logged.path = target.path;
     const onRateLimit = req.get(RATE_LIMIT_HEADER) ?? 'wait';
     if (onRateLimit !== 'wait' && onRateLimit !== 'fail') {
       throw problems.validation([
         { field: `header.${RATE_LIMIT_HEADER}`, message: 'must be "wait" or "fail"' },
       ]);
     }
+    const body = req.method === 'GET' ? undefined : await readBody(req);
+    if (body) logged.requestBytes = body.length;
     const call: ProxyCall = {
       method: req.method,
       ...target,
       contentType: req.get('content-type'),
-      body: req.method === 'GET' ? undefined : await readBody(req),
+      body,
       retryWrites: Boolean(req.get('idempotency-key')),
       onRateLimit,
       proxyBase: `${deps.publicUrl}/v1/links/${encodeURIComponent(link._id)}/proxy`,

@@ -5,11 +5,13 @@ import { ALL_PERMISSIONS } from '../../domain/api-permissions';
 import { BUILT_IN_PERMISSION_SETS } from '../../greenhouse/catalog';
 import { noFaults } from '../../greenhouse/simulator/faults';
 import { type RunningSimulator, startSimulator } from '../../greenhouse/simulator/server';
+import { ACCESS_LOG_RETENTION_MS, AccessLog } from '../../store/access-log';
 import { AppStore } from '../../store/apps';
 import { connectMongo, type Mongo } from '../../store/mongo';
 import { eventually, http } from '../support/http';
 import { startApiProcess, startTestStack, type TestStack } from '../support/stack';
 
+const OPERATOR = 'ops-link-access';
 const ATS_READ = BUILT_IN_PERMISSION_SETS.ats_read as string[];
 const WRITING = BUILT_IN_PERMISSION_SETS.candidate_source_writing as string[];
 
@@ -45,7 +47,9 @@ describe('using a linked account: access tokens and the Harvest proxy', () => {
   beforeAll(async () => {
     // Its own simulator: these tests change rate limits and inject faults other files must not see.
     sim = await startSimulator(0);
-    stack = await startTestStack({ env: { GREENHOUSE_AUTH_URL: sim.url, GREENHOUSE_HARVEST_URL: sim.url } });
+    stack = await startTestStack({
+      env: { GREENHOUSE_AUTH_URL: sim.url, GREENHOUSE_HARVEST_URL: sim.url, OPERATOR_TOKENS: OPERATOR },
+    });
     replica = await startApiProcess(stack.config);
     mongo = await connectMongo(stack.config.MONGODB_URI, stack.config.MONGODB_DB);
     db = mongo.db;
@@ -280,6 +284,110 @@ describe('using a linked account: access tokens and the Harvest proxy', () => {
     const keys = await api('GET', '/v1/api-keys');
     const used = keys.json.data.filter((k: { lastUsedAt: string | null }) => k.lastUsedAt !== null);
     expect(used.length).toBeGreaterThanOrEqual(2); // the default key and the reader
+  });
+
+  it('the access log records every token, proxied call and export with the key, never a secret, in cursor pages', async () => {
+    const { id, proxy, credential } = await linkedWith(ATS_READ);
+    const made = await api('POST', '/v1/api-keys', { body: { permissions: ['links:use', 'links:read'] } });
+    const user = { id: made.json.id as string, key: made.json.key as string };
+    const as = (method: string, path: string) => http(stack.api.url, method, path, { apiKey: user.key });
+
+    const token = await as('POST', `/v1/links/${id}/access-token`);
+    expect(token.status).toBe(200);
+    const page = await as('GET', `${proxy}/v3/candidates?per_page=2&email=rita%40acme.example`);
+    expect(page.status).toBe(200);
+    expect((await rawGet(stack.api.url, `${proxy}/v3/%2e%2e/v1/apps`, user.key)).status).toBe(400);
+    expect((await as('GET', `/v1/links/${id}/credentials`)).status).toBe(403); // refused before the link is read
+
+    // Entries are written once the answer is out: wait for the third.
+    const read = (query = '') => as('GET', `/v1/links/${id}/access-log${query}`);
+    await eventually(
+      async () => (await read()).json.data.length,
+      (n) => n >= 3,
+    );
+    const all = (await read()).json.data;
+    expect(all.map((e: { kind: string; status: number }) => `${e.kind} ${e.status}`)).toEqual([
+      'proxy 400',
+      'proxy 200',
+      'token 200',
+    ]);
+    const [refused, proxied, issued] = all;
+    expect(proxied).toMatchObject({
+      object: 'access_log_entry',
+      apiKeyId: user.id,
+      method: 'GET',
+      path: '/v3/candidates',
+    });
+    expect(proxied.responseBytes).toBe(Buffer.byteLength(page.text));
+    expect(proxied.durationMs).toBeGreaterThan(0);
+    expect(refused.path).toContain('%2e%2e');
+    expect(issued).toMatchObject({ apiKeyId: user.id, kind: 'token' });
+    expect(issued.responseBytes).toBe(Buffer.byteLength(token.text));
+
+    // Cursor pages: one at a time, newest first, no overlap, then the end.
+    const first = await read('?limit=2');
+    expect(first.json.data.map((e: { id: string }) => e.id)).toEqual([refused.id, proxied.id]);
+    const second = await read(`?limit=2&cursor=${first.json.nextCursor}`);
+    expect(second.json.data.map((e: { id: string }) => e.id)).toEqual([issued.id]);
+    expect(second.json.nextCursor).toBeNull();
+    expect((await read('?kind=token')).json.data.map((e: { id: string }) => e.id)).toEqual([issued.id]);
+    const bad = await read('?kind=everything&cursor=nope');
+    expect(bad.status).toBe(422);
+    expect(bad.json.errors.map((e: { field: string }) => e.field).sort()).toEqual([
+      'query.cursor',
+      'query.kind',
+    ]);
+
+    // An export by a key allowed to, logged too; nothing secret is stored or shown.
+    const appId = String((await db.collection('api_keys').findOne({}))?.appId);
+    const exporter = await new AppStore(db).createKeyRecord(appId, ALL_PERMISSIONS);
+    expect(
+      (await http(stack.api.url, 'GET', `/v1/links/${id}/credentials`, { apiKey: exporter.apiKey })).status,
+    ).toBe(200);
+    await eventually(
+      async () => (await read('?kind=export')).json.data,
+      (rows) => rows.length === 1 && rows[0].apiKeyId === exporter.record._id,
+    );
+    const stored = JSON.stringify(await db.collection('access_log').find({ linkId: id }).toArray());
+    for (const secret of [token.json.accessToken, credential.clientSecret, 'rita', user.key, exporter.apiKey])
+      expect(stored).not.toContain(secret);
+
+    // Operators read the same log, and the console shows it.
+    const ops = { authorization: `Bearer ${OPERATOR}` };
+    const opsLog = await http(stack.api.url, 'GET', `/ops/links/${id}/access-log?limit=100`, {
+      headers: ops,
+    });
+    expect(opsLog.json.data).toHaveLength(4);
+    const consolePage = await http(stack.api.url, 'GET', `/ops/console/links/${id}`, { headers: ops });
+    expect(consolePage.text).toContain('Recent use');
+    expect(consolePage.text).toContain('GET /v3/candidates');
+    expect(consolePage.text).toContain(user.id);
+    // Another app's key sees nothing of it.
+    const other = await new AppStore(db).createApp('Other');
+    expect(
+      (await http(stack.api.url, 'GET', `/v1/links/${id}/access-log`, { apiKey: other.apiKey })).status,
+    ).toBe(404);
+  });
+
+  it('the access log keeps 30 days: older entries are swept, newer ones stay', async () => {
+    const log = new AccessLog(db);
+    const linkId = `lnk_retention_${Date.now()}`;
+    const entry = {
+      linkId,
+      appId: 'app_x',
+      apiKeyId: 'key_x',
+      kind: 'token' as const,
+      status: 200,
+      durationMs: 1,
+    };
+    const day = 24 * 3_600_000;
+    await log.record(entry, new Date(Date.now() - 31 * day));
+    await log.record(entry, new Date(Date.now() - 29 * day));
+    expect(await log.purgeOlderThan(new Date(Date.now() - ACCESS_LOG_RETENTION_MS))).toBeGreaterThanOrEqual(
+      1,
+    );
+    const left = await log.page(linkId, {}, 10);
+    expect(left.map((e) => Math.round((Date.now() - e.at.getTime()) / day))).toEqual([29]);
   });
 
   it('two API processes hammering one link share one rate budget: Greenhouse never answers 429', async () => {

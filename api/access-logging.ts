@@ -1,0 +1,72 @@
+import type { Response } from 'express';
+import type { Logger } from '../logging/logger';
+import type { AccessKind, AccessLog, AccessLogDoc } from '../store/access-log';
+import type { ListPosition } from '../store/links';
+import { callingApp, callingKey } from './auth';
+import { listPage } from './cursor';
+
+declare module 'express-serve-static-core' {
+  interface Locals {
+    /** Bytes of a streamed answer (the proxy's), which has no content-length to read. */
+    bytesSent?: number;
+  }
+}
+
+/** A proxied call as logged: the Harvest method and path, and the size of the body sent. */
+export interface AccessedCall {
+  method: string;
+  path: string;
+  requestBytes?: number;
+}
+
+/**
+ * Records one use of a link in its access log once the answer is out (or the caller hung up): whatever the
+ * outcome, with the calling key, the status, the time taken and the sizes. Writing never delays the answer,
+ * and a failed write is logged, not thrown at a caller who already has their answer.
+ */
+export function trackAccess(
+  deps: { accessLog: AccessLog; log: Logger },
+  res: Response,
+  linkId: string,
+  kind: AccessKind,
+  /** Read when the answer is out, so the handler may fill it in as it learns more. */
+  call?: AccessedCall,
+) {
+  const started = performance.now();
+  const appId = callingApp(res)._id;
+  const apiKeyId = callingKey(res).id;
+  res.once('close', () => {
+    const length = Number(res.getHeader('content-length'));
+    const responseBytes = res.locals.bytesSent ?? (Number.isFinite(length) ? length : undefined);
+    deps.accessLog
+      .record({
+        linkId,
+        appId,
+        apiKeyId,
+        kind,
+        status: res.statusCode,
+        durationMs: Math.round((performance.now() - started) * 10) / 10,
+        ...call,
+        ...(responseBytes !== undefined ? { responseBytes } : {}),
+        ...(res.writableFinished ? {} : { aborted: true }),
+      })
+      .catch((error: unknown) =>
+        deps.log.warn({ linkId, kind, err: String(error) }, 'the access log entry was not written'),
+      );
+  });
+}
+
+/** The public JSON shape of one access log entry. */
+export function accessLogResource({ _id, at, linkId: _linkId, appId: _appId, ...entry }: AccessLogDoc) {
+  return { object: 'access_log_entry', id: _id, at: at.toISOString(), ...entry };
+}
+
+/** A cursor page of a link's access log, newest first. */
+export async function accessLogPage(
+  accessLog: AccessLog,
+  linkId: string,
+  query: { kind?: AccessKind; limit: number; cursor?: ListPosition },
+) {
+  const rows = await accessLog.page(linkId, { kind: query.kind }, query.limit + 1, query.cursor);
+  return listPage(rows, query.limit, (row) => ({ createdAt: row.at, id: row._id }), accessLogResource);
+}
