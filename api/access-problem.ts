@@ -14,6 +14,13 @@ export function accessProblem(error: unknown, res: Response): unknown {
         'The link cannot be used now',
         `the link is ${refusal.status}: tokens and proxied calls need a linked link`,
       );
+    case 'deleted':
+      return new Problem(
+        409,
+        'link_deleted',
+        'The link has been deleted',
+        'its credentials are gone; start a new link to connect this Greenhouse account again',
+      );
     case 'legacy_credentials':
       return new Problem(
         409,

@@ -29,6 +29,7 @@ export function linkResource(link: LinkDoc) {
     lastCheckedAt: link.lastProbe?.checkedAt ?? null,
     credentialProblem: link.credentialProblem,
     remindersSent: link.remindersSent,
+    deletedAt: link.deletedAt ? link.deletedAt.toISOString() : null,
     createdAt: link.createdAt.toISOString(),
     updatedAt: link.updatedAt.toISOString(),
   };

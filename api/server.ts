@@ -66,18 +66,14 @@ export async function startApi(
   const tokens = new ConnectTokenStore(mongo.db);
   const vault = new CredentialVault(mongo.db, config.CREDENTIALS_KEYS);
   const harvestAgent = createHarvestAgent();
-  const service = new LinkService({
-    config,
-    temporal,
-    links,
-    tokens,
-    vault,
-  });
+  const accessTokens = new AccessTokenStore(mongo.db, config.CREDENTIALS_KEYS);
+  const emailLog = new EmailLog(mongo.db);
+  const service = new LinkService({ config, temporal, links, tokens, vault, accessTokens, emailLog });
   const webhooks = new WebhookStore(mongo.db, config.CREDENTIALS_KEYS);
   const accessLog = new AccessLog(mongo.db);
   const access = new LinkAccess({
     vault,
-    tokens: new AccessTokenStore(mongo.db, config.CREDENTIALS_KEYS),
+    tokens: accessTokens,
     minter: new TokenMinter(config.GREENHOUSE_AUTH_URL, harvestAgent, 30_000),
     harvestUrl: config.GREENHOUSE_HARVEST_URL,
   });
@@ -91,7 +87,7 @@ export async function startApi(
     links,
     webhooks,
     counters: new CounterStore(mongo.db),
-    emailLog: new EmailLog(mongo.db),
+    emailLog,
   };
   const app = createApiApp({
     apps: new AppStore(mongo.db),

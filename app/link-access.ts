@@ -10,6 +10,7 @@ import type { LinkDoc } from '../store/links';
 /** Why a link cannot be used right now; the API turns each into a problem. */
 export type AccessRefusal =
   | { kind: 'not_usable'; status: LinkStatus }
+  | { kind: 'deleted' }
   | { kind: 'legacy_credentials' }
   | { kind: 'credentials_rejected'; problem: CredentialProblem; message: string }
   | { kind: 'greenhouse_unavailable'; message: string; retryAfterSeconds: number };
@@ -92,6 +93,7 @@ export class LinkAccess {
 
   /** The credentials a usable link checks now (the newest record for links persisted before refs were). */
   private async usableCredentialRef(link: LinkDoc): Promise<string> {
+    if (link.deletedAt) throw new AccessRefused({ kind: 'deleted' });
     const credentialRef = isUsableStatus(link.status)
       ? (link.credentialRef ?? (await this.deps.vault.latestRef(link._id)))
       : undefined;

@@ -1,7 +1,15 @@
-import { type Client, WorkflowIdConflictPolicy, WorkflowNotFoundError } from '@temporalio/client';
+import {
+  type Client,
+  WorkflowIdConflictPolicy,
+  WorkflowNotFoundError,
+  WorkflowUpdateFailedError,
+} from '@temporalio/client';
+import type { Db } from 'mongodb';
 import type { Config } from '../config/schema';
 import {
+  DELETED_REASON,
   initialSnapshot,
+  isClosedStatus,
   type LinkSchedule,
   type Person,
   type Role,
@@ -9,11 +17,13 @@ import {
   workflowIdFor,
 } from '../domain/link';
 import type { GreenhouseCredential } from '../greenhouse/credentials';
-import type { ConnectTokenStore } from '../store/connect-tokens';
+import { AccessTokenStore } from '../store/access-tokens';
+import { ConnectTokenStore } from '../store/connect-tokens';
 import { ConnectUrls } from '../store/connect-urls';
-import type { CredentialVault } from '../store/credential-vault';
+import { CredentialVault } from '../store/credential-vault';
+import { EmailLog } from '../store/email-log';
 import { newId } from '../store/ids';
-import type { LinkDoc, LinkStore } from '../store/links';
+import { type LinkDoc, LinkStore } from '../store/links';
 import { linkWorkflow } from '../workflows/link';
 import {
   cancelSignal,
@@ -23,6 +33,7 @@ import {
   submitCredentialsUpdate,
 } from '../workflows/messages';
 import type { LinkWorkflowInput } from '../workflows/state';
+import { resumedInput } from './resumed-run';
 import { readWorkflowHistory, type WorkflowHistoryEntry } from './workflow-history';
 
 export interface NewLink {
@@ -42,6 +53,8 @@ export interface LinkServiceDeps {
   links: LinkStore;
   tokens: ConnectTokenStore;
   vault: CredentialVault;
+  accessTokens: AccessTokenStore;
+  emailLog: EmailLog;
   /** False only against Temporal's time-skipping test server, which cannot register search attributes. */
   publishStatus?: boolean;
 }
@@ -55,6 +68,25 @@ export class LinkService {
 
   constructor(private readonly deps: LinkServiceDeps) {
     this.connectUrls = new ConnectUrls(deps.tokens, deps.config.PUBLIC_URL);
+  }
+
+  /** A service over its own stores of `db` (for the CLI, benchmarks and tests). */
+  static forDatabase(
+    db: Db,
+    config: Config,
+    temporal: Client,
+    options: Pick<LinkServiceDeps, 'publishStatus'> = {},
+  ): LinkService {
+    return new LinkService({
+      config,
+      temporal,
+      links: new LinkStore(db),
+      tokens: new ConnectTokenStore(db),
+      vault: new CredentialVault(db, config.CREDENTIALS_KEYS),
+      accessTokens: new AccessTokenStore(db, config.CREDENTIALS_KEYS),
+      emailLog: new EmailLog(db),
+      ...options,
+    });
   }
 
   private handle(linkId: string) {
@@ -86,12 +118,7 @@ export class LinkService {
       organizationName: input.organization.name,
       locale: input.locale ?? 'en',
       ...(this.deps.publishStatus === false ? { publishStatus: false } : {}),
-      schedule: {
-        reminderOffsetsMs: config.REMINDER_SCHEDULE,
-        reprobeIntervalsMs: config.REPROBE_SCHEDULE,
-        expiryMs: config.LINK_EXPIRY,
-        ...input.schedule,
-      },
+      schedule: this.workflowSchedule(input.schedule),
     };
     try {
       await temporal.workflow.start(linkWorkflow, {
@@ -125,7 +152,7 @@ export class LinkService {
   async openConnectToken(token: string): Promise<{ link: LinkDoc; role: Role } | undefined> {
     const found = await this.deps.tokens.resolve(token);
     const link = found && (await this.deps.links.findById(found.linkId));
-    return found && link ? { link, role: found.purpose } : undefined;
+    return found && link && !link.deletedAt ? { link, role: found.purpose } : undefined;
   }
 
   /** Encrypts the credentials, then hands the workflow only the record id and waits for the probe. */
@@ -134,10 +161,18 @@ export class LinkService {
     credential: GreenhouseCredential,
   ): Promise<SubmitCredentialsResult> {
     const credentialRef = await this.deps.vault.store(linkId, credential);
-    return this.handle(linkId).executeUpdate(submitCredentialsUpdate, {
-      args: [{ credentialRef }],
-      updateId: credentialRef,
-    });
+    try {
+      return await this.handle(linkId).executeUpdate(submitCredentialsUpdate, {
+        args: [{ credentialRef }],
+        updateId: credentialRef,
+      });
+    } catch (error) {
+      // The link refused them (it has ended, or was deleted meanwhile): no secret is kept for nothing.
+      if (error instanceof WorkflowUpdateFailedError || error instanceof WorkflowNotFoundError) {
+        await this.deps.vault.remove(credentialRef);
+      }
+      throw error;
+    }
   }
 
   async recheck(linkId: string, by: string): Promise<void> {
@@ -154,6 +189,44 @@ export class LinkService {
 
   async cancel(linkId: string, reason: string): Promise<void> {
     await this.handle(linkId).signal(cancelSignal, { reason });
+  }
+
+  /**
+   * Ends a link for good: its connect and email links stop working at once, its run ends (`cancelled`, reason
+   * `deleted`, the `link.cancelled` webhook), and its stored credentials and cached tokens are deleted. The
+   * record and its history stay readable. Safe to repeat: each step is idempotent.
+   */
+  async delete(link: LinkDoc): Promise<void> {
+    const { links, tokens, vault, accessTokens } = this.deps;
+    await links.markDeleted(link._id);
+    await tokens.revokeAll(link._id);
+    if (!isClosedStatus(link.status)) await this.endRun(link, DELETED_REASON);
+    await Promise.all([vault.removeLink(link._id), accessTokens.remove(link._id)]);
+  }
+
+  /**
+   * Cancels the link's run. A linked link whose run ended at `linked` (before runs stayed open) gets a new run
+   * resumed from its record, so the ending goes through the workflow like any other (persisted, webhook).
+   */
+  private async endRun(link: LinkDoc, reason: string): Promise<void> {
+    const emailsSent = await this.deps.emailLog.countByLink(link._id);
+    await this.deps.temporal.workflow.signalWithStart(linkWorkflow, {
+      workflowId: link.workflowId,
+      taskQueue: this.deps.config.TEMPORAL_TASK_QUEUE,
+      args: [resumedInput(link, this.workflowSchedule(link.schedule), emailsSent, this.deps.publishStatus)],
+      signal: cancelSignal,
+      signalArgs: [{ reason }],
+    });
+  }
+
+  private workflowSchedule(overrides: Partial<LinkSchedule> | undefined): LinkSchedule {
+    const { config } = this.deps;
+    return {
+      reminderOffsetsMs: config.REMINDER_SCHEDULE,
+      reprobeIntervalsMs: config.REPROBE_SCHEDULE,
+      expiryMs: config.LINK_EXPIRY,
+      ...overrides,
+    };
   }
 
   /**

@@ -79,14 +79,7 @@ async function main() {
         server: { executable: { type: 'existing-path', path: TIME_SKIPPING_SERVER } },
       });
       const db = await connectMongo(config.MONGODB_URI, config.MONGODB_DB);
-      const service = new LinkService({
-        config,
-        temporal: env.client,
-        links: new LinkStore(db.db),
-        tokens: new ConnectTokenStore(db.db),
-        vault: new CredentialVault(db.db, config.CREDENTIALS_KEYS),
-        publishStatus: false,
-      });
+      const service = LinkService.forDatabase(db.db, config, env.client, { publishStatus: false });
       const worker = await createWorker(config, {
         bundle: { codePath: bundle },
         connection: env.nativeConnection,
@@ -126,13 +119,7 @@ async function main() {
     stops.push(api.close);
     const worker = await createWorker(config, { bundle: { codePath: bundle } });
     const running = worker.run();
-    const service = new LinkService({
-      config,
-      temporal: client,
-      links: new LinkStore(db.db),
-      tokens: new ConnectTokenStore(db.db),
-      vault: new CredentialVault(db.db, config.CREDENTIALS_KEYS),
-    });
+    const service = LinkService.forDatabase(db.db, config, client);
     const patient = new Agent({ headersTimeout: 0, bodyTimeout: 0 });
     const post = async (p: string, body: unknown, key?: string) => {
       const response = await fetch(`${api.url}${p}`, {

@@ -45,13 +45,8 @@ async function withLinkService(call: Invocation, use: (service: LinkService) => 
   const connection = await Connection.connect({ address: call.config.TEMPORAL_ADDRESS });
   try {
     const { config, mongo } = call;
-    const service = new LinkService({
-      config,
-      temporal: new Client({ connection, namespace: config.TEMPORAL_NAMESPACE }),
-      links: new LinkStore(mongo.db),
-      tokens: new ConnectTokenStore(mongo.db),
-      vault: new CredentialVault(mongo.db, config.CREDENTIALS_KEYS),
-    });
+    const temporal = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
+    const service = LinkService.forDatabase(mongo.db, config, temporal);
     await use(service);
   } finally {
     await connection.close();

@@ -22,6 +22,13 @@ export type ClosedStatus = Exclude<TerminalStatus, 'linked'>;
 export const isTerminalStatus = (status: LinkStatus): status is TerminalStatus =>
   (TERMINAL_STATUSES as readonly LinkStatus[]).includes(status);
 
+/** Ended without being linked: nothing is left to do for the run. */
+export const isClosedStatus = (status: LinkStatus): status is ClosedStatus =>
+  status === 'expired' || status === 'cancelled';
+
+/** The cancel reason of a link deleted through the API or the CLI. */
+export const DELETED_REASON = 'deleted';
+
 /** Statuses in which the app may use the link (tokens, proxy). */
 export const USABLE_STATUSES = ['linked'] as const satisfies readonly LinkStatus[];
 export const isUsableStatus = (status: LinkStatus) =>

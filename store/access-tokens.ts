@@ -90,7 +90,12 @@ export class AccessTokenStore {
     return this.leases.release(`mint:${linkId}`, holder);
   }
 
-  /** Forgets a link's token: Greenhouse refused it, or the link is gone. */
+  /** Deletes a link's cached token and its record (the link was deleted). */
+  async remove(linkId: string): Promise<void> {
+    await retryBusy(() => this.tokens.deleteOne({ _id: linkId }));
+  }
+
+  /** Forgets a link's token: Greenhouse refused it. */
   async forget(linkId: string): Promise<void> {
     await retryBusy(() =>
       this.tokens.updateOne(

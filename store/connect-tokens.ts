@@ -31,10 +31,16 @@ export class ConnectTokenStore {
     return { token, expiresAt };
   }
 
-  /** Revokes every live token of one purpose for a link (a replaced connect URL stops working). */
-  async revokeAll(linkId: string, purpose: Role): Promise<void> {
+  /**
+   * Revokes every live token of one purpose for a link (a replaced connect URL stops working), or of every
+   * purpose (a deleted link: its connect URLs and the links in its emails).
+   */
+  async revokeAll(linkId: string, purpose?: Role): Promise<void> {
     await retryBusy(() =>
-      this.tokens.updateMany({ linkId, purpose, revokedAt: null }, { $set: { revokedAt: new Date() } }),
+      this.tokens.updateMany(
+        { linkId, ...(purpose ? { purpose } : {}), revokedAt: null },
+        { $set: { revokedAt: new Date() } },
+      ),
     );
   }
 

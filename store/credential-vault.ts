@@ -64,6 +64,16 @@ export class CredentialVault {
     return JSON.parse(this.keyring.open(doc, linkId, `credential ${doc._id}`)) as GreenhouseCredential;
   }
 
+  /** Deletes every credential record of a link (the link was deleted); returns how many there were. */
+  async removeLink(linkId: string): Promise<number> {
+    return (await retryBusy(() => this.records.deleteMany({ linkId }))).deletedCount;
+  }
+
+  /** Deletes one record (credentials the link refused to take). */
+  async remove(credentialRef: string): Promise<void> {
+    await retryBusy(() => this.records.deleteOne({ _id: credentialRef }));
+  }
+
   /** The newest credential record of a link (for links persisted before their reference was recorded). */
   async latestRef(linkId: string): Promise<string | undefined> {
     const [doc] = await this.records.find({ linkId }).sort({ createdAt: -1 }).limit(1).toArray();

@@ -60,6 +60,11 @@ export class EmailLog {
     );
   }
 
+  /** How many emails a link has scheduled so far (each with its own sequence number). */
+  countByLink(linkId: string): Promise<number> {
+    return this.log.countDocuments({ linkId });
+  }
+
   async findByLink(linkId: string): Promise<EmailLogDoc[]> {
     return this.log.find({ linkId }).sort({ createdAt: 1 }).toArray();
   }

@@ -1,5 +1,5 @@
 import type { Db, Filter } from 'mongodb';
-import type { LinkEvent, LinkSnapshot, LinkStatus, Person } from '../domain/link';
+import type { LinkEvent, LinkSchedule, LinkSnapshot, LinkStatus, Person } from '../domain/link';
 import { retryBusy } from './busy-retry';
 import { COLLECTIONS, countsBy } from './collections';
 import { isDuplicateKey } from './unique-insert';
@@ -17,6 +17,10 @@ export interface LinkDoc extends LinkSnapshot {
   workflowId: string;
   /** The credential record the link checks now; absent on links persisted before it was recorded. */
   credentialRef?: string | null;
+  /** The app's overrides of the configured schedule, as given when the link was created. */
+  schedule?: Partial<LinkSchedule>;
+  /** Set when the link was deleted: its secrets are gone, it can no longer be used or reopened. */
+  deletedAt?: Date;
   createdAt: Date;
   updatedAt: Date;
 }
@@ -49,6 +53,13 @@ export class LinkStore {
 
   async remove(linkId: string): Promise<void> {
     await this.links.deleteOne({ _id: linkId });
+  }
+
+  /** Marks the link deleted (the first time only, so a repeated delete keeps the original time). */
+  async markDeleted(linkId: string, at = new Date()): Promise<void> {
+    await retryBusy(() =>
+      this.links.updateOne({ _id: linkId, deletedAt: { $exists: false } }, { $set: { deletedAt: at } }),
+    );
   }
 
   /** Every read is scoped to the calling app: another app's link does not exist. */

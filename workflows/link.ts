@@ -50,9 +50,14 @@ const { deliverWebhook } = proxyActivities<Activities>({
  * started before this change keep the old behaviour (a shared wake-up, last outcome wins) so they replay.
  */
 const SERIAL_PROBES_PATCH = 'serial-probes-current-credentials';
+/**
+ * A linked link's run stays open until the link is cancelled or deleted (its health is watched from here).
+ * Runs that reached `linked` before this change ended there, and still do when replayed.
+ */
+const LINKED_STAYS_ALIVE_PATCH = 'linked-stays-alive';
 
 /**
- * One Greenhouse link, from "waiting for credentials" to linked, expired or cancelled. This function is wiring:
+ * One Greenhouse link, from "waiting for credentials" through linked to its end: expired, cancelled or deleted. This function is wiring:
  * handlers record intent, the loop below turns intent and timers into transitions (`transitions.ts`, pure),
  * and each transition's effects become activities. Emails and webhooks run in the background (idempotent per
  * key), so an SMTP or webhook outage never holds up a probe. To change behaviour while links are running,
@@ -212,12 +217,25 @@ export async function linkWorkflow(input: LinkWorkflowInput): Promise<LinkSnapsh
 
   if (!input.resume) await step(transition.started(state, input));
 
+  /** History grows with every probe and reminder: a fresh run carries the state on. */
+  const freshRun = async () => {
+    await condition(allHandlersFinished);
+    await drain();
+    return continueAsNew<typeof linkWorkflow>({ ...input, resume: state });
+  };
+
+  let linkedStaysAlive: boolean | undefined;
   for (;;) {
-    if (state.snapshot.status === 'linked') break;
+    if (state.snapshot.status === 'linked' && !(linkedStaysAlive ??= patched(LINKED_STAYS_ALIVE_PATCH))) break;
     if (cancelReason !== undefined) {
       await condition(() => !busy()); // a probe in flight ends without effect
       await step(transition.cancel(state, input, cancelReason));
       break;
+    }
+    if (state.snapshot.status === 'linked') {
+      if (workflowInfo().continueAsNewSuggested) return freshRun();
+      await condition(() => cancelReason !== undefined);
+      continue;
     }
     if (Date.now() >= state.expiresAt) {
       await step(transition.expire(state, input));
@@ -249,12 +267,7 @@ export async function linkWorkflow(input: LinkWorkflowInput): Promise<LinkSnapsh
       await probe();
       continue;
     }
-    if (workflowInfo().continueAsNewSuggested) {
-      // History grows with every probe and reminder; start a fresh run carrying the state.
-      await condition(allHandlersFinished);
-      await drain();
-      return continueAsNew<typeof linkWorkflow>({ ...input, resume: state });
-    }
+    if (workflowInfo().continueAsNewSuggested) return freshRun();
 
     const { wakeAt, reprobeAt } = transition.nextWake(state, schedule, busy());
     const seenSeq = state.snapshot.seq;

@@ -39,6 +39,7 @@ export const linkSchema = z
     lastCheckedAt: z.string().nullable(),
     credentialProblem: z.object({ problem: z.string(), message: z.string(), at: z.string() }).nullable(),
     remindersSent: z.number().int(),
+    deletedAt: isoTime.nullable(),
     createdAt: isoTime,
     updatedAt: isoTime,
   })
@@ -81,6 +82,7 @@ export const acceptedSchema = z
     id: z.string(),
     recheck: z.literal('requested').optional(),
     cancel: z.literal('requested').optional(),
+    deleted: z.literal(true).optional(),
   })
   .meta({ id: 'Accepted' });
 

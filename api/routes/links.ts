@@ -80,6 +80,13 @@ export function linksRouter(deps: {
     res.status(202).json({ id: link._id, cancel: 'requested' });
   });
 
+  /** Ends the link for good; see LinkService.delete. Repeating it is harmless. */
+  router.delete('/:id', async (req, res) => {
+    const link = await load(callingApp(res)._id, req.params.id);
+    await deps.service.delete(link);
+    res.status(202).json({ id: link._id, deleted: true });
+  });
+
   /** A Harvest bearer token for the link (cached and shared across replicas until shortly before expiry). */
   router.post('/:id/access-token', async (req, res) => {
     const link = await load(callingApp(res)._id, req.params.id);

@@ -1,7 +1,9 @@
 import { request as rawHttp } from 'node:http';
+import { Client, Connection } from '@temporalio/client';
 import type { Db } from 'mongodb';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ALL_PERMISSIONS } from '../../domain/api-permissions';
+import { workflowIdFor } from '../../domain/link';
 import { BUILT_IN_PERMISSION_SETS } from '../../greenhouse/catalog';
 import { noFaults } from '../../greenhouse/simulator/faults';
 import { type RunningSimulator, startSimulator } from '../../greenhouse/simulator/server';
@@ -10,6 +12,7 @@ import { AppStore } from '../../store/apps';
 import { connectMongo, type Mongo } from '../../store/mongo';
 import { eventually, http } from '../support/http';
 import { startApiProcess, startTestStack, type TestStack } from '../support/stack';
+import { startWebhookReceiver } from '../support/webhook-receiver';
 
 const OPERATOR = 'ops-link-access';
 const ATS_READ = BUILT_IN_PERMISSION_SETS.ats_read as string[];
@@ -388,6 +391,106 @@ describe('using a linked account: access tokens and the Harvest proxy', () => {
     );
     const left = await log.page(linkId, {}, 10);
     expect(left.map((e) => Math.round((Date.now() - e.at.getTime()) / day))).toEqual([29]);
+  });
+
+  describe('DELETE /v1/links/:id', () => {
+    let receiver: Awaited<ReturnType<typeof startWebhookReceiver>>;
+    let connection: Connection;
+    let temporal: Client;
+    beforeAll(async () => {
+      receiver = await startWebhookReceiver();
+      const endpoint = await api('POST', '/v1/webhook-endpoints', {
+        body: { url: receiver.url, events: ['link.cancelled'] },
+      });
+      expect(endpoint.status).toBe(201);
+      connection = await Connection.connect({ address: stack.config.TEMPORAL_ADDRESS });
+      temporal = new Client({ connection, namespace: stack.config.TEMPORAL_NAMESPACE });
+    });
+    afterAll(async () => {
+      await connection?.close();
+      await receiver?.close();
+    });
+
+    const runStatus = async (id: string) =>
+      (await temporal.workflow.getHandle(workflowIdFor(id)).describe()).status.name;
+    /** Deletes, then checks everything the issue asks: secrets gone, URLs dead, run ended, app told. */
+    const deleteAndCheck = async (link: Awaited<ReturnType<typeof linkedWith>>) => {
+      const { id, connectPath } = link;
+      expect(await db.collection('credentials').countDocuments({ linkId: id })).toBe(1);
+      expect(await db.collection('access_tokens').countDocuments({ _id: id as never })).toBe(1);
+
+      const deleted = await api('DELETE', `/v1/links/${id}`);
+      expect(deleted.status).toBe(202);
+      expect(deleted.json).toEqual({ id, deleted: true });
+      // Gone before the answer: the vault has no record, the cached token is deleted.
+      expect(await db.collection('credentials').countDocuments({ linkId: id })).toBe(0);
+      expect(await db.collection('access_tokens').countDocuments({ _id: id as never })).toBe(0);
+      expect((await http(stack.api.url, 'GET', connectPath)).status).toBe(404);
+      const token = await api('POST', `/v1/links/${id}/access-token`);
+      expect(token.status).toBe(409);
+      expect(token.json.type).toMatch(/link_deleted$/);
+      expect((await api('GET', `${link.proxy}/v3/jobs`)).status).toBe(409);
+
+      const ended = await eventually(
+        async () => (await api('GET', `/v1/links/${id}`)).json,
+        (l) => l.status === 'cancelled',
+      );
+      expect(Date.parse(ended.deletedAt)).toBeGreaterThan(Date.now() - 60_000);
+      const events = (await api('GET', `/v1/links/${id}/timeline`)).json.data;
+      expect(events).toContainEqual(
+        expect.objectContaining({ source: 'link', type: 'cancelled', detail: { reason: 'deleted' } }),
+      );
+      const told = await eventually(
+        async () => receiver.received.filter((w) => w.json.data.id === id),
+        (hooks) => hooks.length > 0,
+      );
+      expect(told.map((w) => `${w.json.type} ${w.json.data.status}`)).toEqual(['link.cancelled cancelled']);
+      await eventually(
+        () => runStatus(id),
+        (status) => status === 'COMPLETED',
+      );
+      // Again: harmless, nothing is sent twice.
+      expect((await api('DELETE', `/v1/links/${id}`)).status).toBe(202);
+      expect((await api('GET', `/v1/links/${id}`)).json.deletedAt).toBe(ended.deletedAt);
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      expect(receiver.received.filter((w) => w.json.data.id === id)).toHaveLength(1);
+    };
+
+    it('a linked link: credentials and tokens deleted, connect URL dead, run cancelled (deleted), link.cancelled sent', async () => {
+      const link = await linkedWith(ATS_READ);
+      expect((await api('POST', `/v1/links/${link.id}/access-token`)).status).toBe(200);
+      expect(await runStatus(link.id)).toBe('RUNNING'); // a linked link's run stays open
+      await deleteAndCheck(link);
+    });
+
+    it('a link linked before runs stayed open (its run already ended): a resumed run ends it the same way', async () => {
+      const link = await linkedWith(ATS_READ);
+      expect((await api('POST', `/v1/links/${link.id}/access-token`)).status).toBe(200);
+      // What a link linked by the previous release looks like: linked in MongoDB, no run left in Temporal.
+      await temporal.workflow
+        .getHandle(workflowIdFor(link.id))
+        .terminate('simulating a run that ended at linked');
+      await deleteAndCheck(link);
+    });
+
+    it('an expired or cancelled link keeps its status; only its secrets go. Unknown links are 404', async () => {
+      const { id } = await newLink();
+      expect((await api('POST', `/v1/links/${id}/cancel`, { body: { reason: 'not needed' } })).status).toBe(
+        202,
+      );
+      await eventually(
+        async () => (await api('GET', `/v1/links/${id}`)).json.status,
+        (status) => status === 'cancelled',
+      );
+      const before = receiver.received.length;
+      expect((await api('DELETE', `/v1/links/${id}`)).status).toBe(202);
+      const after = (await api('GET', `/v1/links/${id}`)).json;
+      expect(after.status).toBe('cancelled');
+      expect(after.deletedAt).not.toBeNull();
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      expect(receiver.received.slice(before).filter((w) => w.json.data.id === id)).toEqual([]);
+      expect((await api('DELETE', '/v1/links/lnk_nope')).status).toBe(404);
+    });
   });
 
   it('two API processes hammering one link share one rate budget: Greenhouse never answers 429', async () => {

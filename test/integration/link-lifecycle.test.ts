@@ -179,16 +179,20 @@ describe('link lifecycle on the time-skipping test server', () => {
       );
     });
 
-    it('after linked: refused, the link stays linked', async () => {
+    it('after linked: the run stays open, and a cancel ends it with link.cancelled', async () => {
       const { id, handle } = await h.createLink();
       expect((await h.service.submitCredentials(id, { type: 'harvest_v3', ...DEMO.full })).status).toBe(
         'linked',
       );
-      // The run ends once its email and webhook are out; a cancel after that has nothing to act on.
-      expect((await handle.result()).status).toBe('linked');
-      await expect(h.service.cancel(id, 'too late')).rejects.toThrow(/not found|completed/i);
-      await pause(300);
-      expect((await h.links.findById(id))?.status).toBe('linked');
+      await h.advance(30 * DAY); // no expiry once linked
+      expect((await handle.describe()).status.name).toBe('RUNNING');
+      await h.service.cancel(id, 'customer churned');
+      expect((await handle.result()).status).toBe('cancelled');
+      expect((await h.links.findById(id))?.status).toBe('cancelled');
+      await eventually(
+        async () => h.receiver.received.filter((w) => w.json.data.id === id).map((w) => w.json.type),
+        (types) => types.includes('link.cancelled'),
+      );
     });
   });
 

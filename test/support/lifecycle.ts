@@ -35,14 +35,8 @@ export async function startLifecycleHarness() {
   const links = new LinkStore(mongo.db);
   const webhooks = new WebhookStore(mongo.db, config.CREDENTIALS_KEYS);
   const emailLog = new EmailLog(mongo.db);
-  const service = new LinkService({
-    config,
-    temporal: env.client,
-    links,
-    tokens: new ConnectTokenStore(mongo.db),
-    vault: new CredentialVault(mongo.db, config.CREDENTIALS_KEYS),
-    publishStatus: false, // the Java test server has no OperatorService to register LinkStatus with
-  });
+  // The Java test server has no OperatorService to register LinkStatus with.
+  const service = LinkService.forDatabase(mongo.db, config, env.client, { publishStatus: false });
   const apps = new AppStore(mongo.db);
   const { app } = await apps.createApp('Lifecycle');
   const receiver = await startWebhookReceiver();
