@@ -26,9 +26,6 @@ import {
 } from '../stack/services';
 import { AppStore } from '../store/apps';
 import { COLLECTIONS } from '../store/collections';
-import { ConnectTokenStore } from '../store/connect-tokens';
-import { CredentialVault } from '../store/credential-vault';
-import { LinkStore } from '../store/links';
 import { connectMongo } from '../store/mongo';
 import { createWorker } from '../worker/create-worker';
 

@@ -13,7 +13,6 @@ import { LINK_STATUSES, type LinkStatus } from '../domain/link';
 import { localServiceEnv } from '../stack/local-env';
 import { AppStore } from '../store/apps';
 import { ensureIndexes } from '../store/collections';
-import { ConnectTokenStore } from '../store/connect-tokens';
 import { CredentialVault } from '../store/credential-vault';
 import { LinkStore } from '../store/links';
 import { connectMongo, type Mongo } from '../store/mongo';
@@ -152,6 +151,24 @@ const COMMANDS: Command[] = [
       if (!link) return;
       await withLinkService(call, (service) => service.recheck(link._id, 'operator'));
       console.log(`Re-check requested for ${link._id} (status ${link.status}).`);
+    },
+  },
+  {
+    name: 'links delete',
+    args: '<link id>',
+    summary: "delete a link: end it and erase its credentials (e.g. a customer's erasure request)",
+    async run(call) {
+      need(call.arg, 'links delete needs a link id');
+      const link = await new LinkStore(call.mongo.db).findById(call.arg as string);
+      need(link, `No link ${call.arg}`);
+      if (!link) return;
+      await withLinkService(call, (service) => service.delete(link));
+      console.log(
+        `Deleted ${link._id}: credentials and cached tokens erased, its connect and email links revoked` +
+          (link.status === 'expired' || link.status === 'cancelled'
+            ? ` (it stays ${link.status}).`
+            : '; its run is ending as cancelled (reason deleted).'),
+      );
     },
   },
 ];

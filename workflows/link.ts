@@ -226,7 +226,10 @@ export async function linkWorkflow(input: LinkWorkflowInput): Promise<LinkSnapsh
 
   let linkedStaysAlive: boolean | undefined;
   for (;;) {
-    if (state.snapshot.status === 'linked' && !(linkedStaysAlive ??= patched(LINKED_STAYS_ALIVE_PATCH))) break;
+    if (state.snapshot.status === 'linked') {
+      linkedStaysAlive ??= patched(LINKED_STAYS_ALIVE_PATCH);
+      if (!linkedStaysAlive) break;
+    }
     if (cancelReason !== undefined) {
       await condition(() => !busy()); // a probe in flight ends without effect
       await step(transition.cancel(state, input, cancelReason));

@@ -167,7 +167,7 @@ function operations(permissionSets: Record<string, string[]>): Operation[] {
       tag: 'Links',
       summary: 'Delete a link: end it and erase its credentials',
       description:
-        "Its connect URLs and the links in its emails stop working at once, the stored credentials and cached tokens are deleted before the answer, and its run ends as `cancelled` with reason `deleted` (webhook `link.cancelled`). The record and its timeline stay readable (`deletedAt` is set); tokens and proxied calls answer 409 `link_deleted`. Repeating it is harmless.",
+        'Its connect URLs and the links in its emails stop working at once, the stored credentials and cached tokens are deleted before the answer, and its run ends as `cancelled` with reason `deleted` (webhook `link.cancelled`). The record and its timeline stay readable (`deletedAt` is set); tokens and proxied calls answer 409 `link_deleted`. Repeating it is harmless.',
       ok: { status: 202, schema: responses.acceptedSchema, description: 'Deleted; the run is ending' },
       errors: [404],
     },

@@ -11,7 +11,7 @@ import { CredentialVault } from '../../store/credential-vault';
 import { hashSecret } from '../../store/ids';
 import { connectMongo } from '../../store/mongo';
 import { WebhookStore } from '../../store/webhooks';
-import { http } from '../support/http';
+import { eventually, http } from '../support/http';
 import { configEnv, startTestStack, type TestStack } from '../support/stack';
 
 const ROOT = path.join(__dirname, '..', '..');
@@ -53,6 +53,17 @@ describe('operator CLI (npm run cli)', () => {
 
     const recheck = await cli('links', 'recheck', link.json.id);
     expect(recheck.stdout).toContain(`Re-check requested for ${link.json.id}`);
+
+    const deleted = await cli('links', 'delete', link.json.id);
+    expect(deleted.stdout).toContain(`Deleted ${link.json.id}`);
+    const ended = await eventually(
+      async () => (await http(stack.api.url, 'GET', `/v1/links/${link.json.id}`, { apiKey })).json,
+      (l) => l.status === 'cancelled',
+    );
+    expect(ended.deletedAt).not.toBeNull();
+    expect(((await cli('links', 'delete', 'lnk_nope')) as { stderr: string }).stderr).toContain(
+      'No link lnk_nope',
+    );
   });
 
   it('lists and revokes API keys', async () => {
@@ -146,7 +157,12 @@ describe('operator CLI (npm run cli)', () => {
     const help = (await cli('links', 'frobnicate')) as { code: number; stderr: string };
     expect(help.code).toBe(2);
     expect(help.stderr).toContain('Unknown command: links frobnicate');
-    for (const command of ['apps create --name <name>', 'links recheck <link id>', 'vault reencrypt'])
+    for (const command of [
+      'apps create --name <name>',
+      'links recheck <link id>',
+      'links delete <link id>',
+      'vault reencrypt',
+    ])
       expect(help.stderr).toContain(command);
     const missing = (await cli('apps', 'create')) as { code: number; stderr: string };
     expect(missing.code).toBe(2);

@@ -7,8 +7,6 @@ import { BUILT_IN_PERMISSION_SETS } from '../../greenhouse/catalog';
 import { type RunningSimulator, startSimulator } from '../../greenhouse/simulator/server';
 import { TIME_SKIPPING_SERVER } from '../../stack/services';
 import { AppStore } from '../../store/apps';
-import { ConnectTokenStore } from '../../store/connect-tokens';
-import { CredentialVault } from '../../store/credential-vault';
 import { EmailLog } from '../../store/email-log';
 import { type LinkDoc, LinkStore } from '../../store/links';
 import { connectMongo, type Mongo } from '../../store/mongo';
