@@ -1,5 +1,4 @@
 import type { Response } from 'express';
-import type { Logger } from '../logging/logger';
 import type { AccessKind, AccessLog, AccessLogDoc } from '../store/access-log';
 import type { ListPosition } from '../store/links';
 import { callingApp, callingKey } from './auth';
@@ -21,11 +20,11 @@ export interface AccessedCall {
 
 /**
  * Records one use of a link in its access log once the answer is out (or the caller hung up): whatever the
- * outcome, with the calling key, the status, the time taken and the sizes. Writing never delays the answer,
- * and a failed write is logged, not thrown at a caller who already has their answer.
+ * outcome, with the calling key, the status, the time taken and the sizes. Written in batches off the request
+ * path, so it never delays an answer; a failed write is logged (AccessLog's error handler).
  */
 export function trackAccess(
-  deps: { accessLog: AccessLog; log: Logger },
+  deps: { accessLog: AccessLog },
   res: Response,
   linkId: string,
   kind: AccessKind,
@@ -38,21 +37,17 @@ export function trackAccess(
   res.once('close', () => {
     const length = Number(res.getHeader('content-length'));
     const responseBytes = res.locals.bytesSent ?? (Number.isFinite(length) ? length : undefined);
-    deps.accessLog
-      .record({
-        linkId,
-        appId,
-        apiKeyId,
-        kind,
-        status: res.statusCode,
-        durationMs: Math.round((performance.now() - started) * 10) / 10,
-        ...call,
-        ...(responseBytes !== undefined ? { responseBytes } : {}),
-        ...(res.writableFinished ? {} : { aborted: true }),
-      })
-      .catch((error: unknown) =>
-        deps.log.warn({ linkId, kind, err: String(error) }, 'the access log entry was not written'),
-      );
+    deps.accessLog.enqueue({
+      linkId,
+      appId,
+      apiKeyId,
+      kind,
+      status: res.statusCode,
+      durationMs: Math.round((performance.now() - started) * 10) / 10,
+      ...call,
+      ...(responseBytes !== undefined ? { responseBytes } : {}),
+      ...(res.writableFinished ? {} : { aborted: true }),
+    });
   });
 }
 

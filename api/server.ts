@@ -70,7 +70,9 @@ export async function startApi(
   const emailLog = new EmailLog(mongo.db);
   const service = new LinkService({ config, temporal, links, tokens, vault, accessTokens, emailLog });
   const webhooks = new WebhookStore(mongo.db, config.CREDENTIALS_KEYS);
-  const accessLog = new AccessLog(mongo.db);
+  const accessLog = new AccessLog(mongo.db, (error) =>
+    log.warn({ err: String(error) }, 'access log entries were not written'),
+  );
   const access = new LinkAccess({
     vault,
     tokens: accessTokens,
@@ -79,7 +81,9 @@ export async function startApi(
   });
   const proxy = new LinkProxy({
     access,
-    budgets: new RateBudgetStore(mongo.db),
+    budgets: new RateBudgetStore(mongo.db, (error) =>
+      log.warn({ err: String(error) }, 'closed rate slots were not recorded'),
+    ),
     harvestUrl: config.GREENHOUSE_HARVEST_URL,
     dispatcher: harvestAgent,
   });
@@ -128,6 +132,7 @@ export async function startApi(
       clearInterval(sweep);
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
+      await accessLog.flush();
       await connection.close();
       await harvestAgent.close();
       await mongo.close();

@@ -1,5 +1,6 @@
 /**
  * API benchmark (prints numbers; not a test). Run: npm run bench:api
+ * `--smoke`: a tiny run that only proves it works (npm test runs it).
  * Throughput and p50/p99 latency at 50 concurrent connections of
  *   GET /v1/links/:id   (auth + rate limit + one scoped findOne + JSON)
  *   POST /v1/links      (auth + validation + insert + start a Temporal workflow + connect token)
@@ -12,69 +13,22 @@ import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import express from 'express';
-import { Pool } from 'undici';
 import { startApi } from '../api/server';
 import { loadConfig } from '../config/load';
 import { freePort } from '../stack/ports';
 import { installServices, startFerretDb, startTemporal } from '../stack/services';
 import { AppStore } from '../store/apps';
 import { connectMongo } from '../store/mongo';
+import { closedLoop, type LoadRequest, resultLine, throughput } from './load';
 
-const CONNECTIONS = 50;
-const DURATION_MS = Number(process.env.BENCH_SECONDS ?? 10) * 1000;
+/** `--smoke`: a second per run with a few connections, so `npm test` proves the benchmark still runs. */
+const SMOKE = process.argv.includes('--smoke');
+const CONNECTIONS = SMOKE ? 5 : 50;
+const DURATION_MS = SMOKE ? 1_000 : Number(process.env.BENCH_SECONDS ?? 10) * 1000;
+const load = (origin: string, request: () => LoadRequest, expected: number) =>
+  closedLoop(origin, request, expected, { connections: CONNECTIONS, durationMs: DURATION_MS });
+const line = resultLine;
 const say = (line: string) => console.log(line);
-
-interface Result {
-  requests: number;
-  errors: number;
-  seconds: number;
-  p50: number;
-  p99: number;
-}
-
-const percentile = (sorted: number[], p: number) =>
-  sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
-
-/** Closed loop: CONNECTIONS clients each send the next request when the previous one answers. */
-async function load(
-  origin: string,
-  request: () => { method: 'GET' | 'POST'; path: string; body?: string; headers: Record<string, string> },
-  expected: number,
-): Promise<Result> {
-  const pool = new Pool(origin, { connections: CONNECTIONS, pipelining: 1 });
-  const latencies: number[] = [];
-  let errors = 0;
-  const started = performance.now();
-  const deadline = started + DURATION_MS;
-  await Promise.all(
-    Array.from({ length: CONNECTIONS }, async () => {
-      while (performance.now() < deadline) {
-        const t0 = performance.now();
-        try {
-          const res = await pool.request(request());
-          await res.body.dump();
-          if (res.statusCode !== expected) errors++;
-        } catch {
-          errors++;
-        }
-        latencies.push(performance.now() - t0);
-      }
-    }),
-  );
-  const seconds = (performance.now() - started) / 1000;
-  await pool.close();
-  latencies.sort((a, b) => a - b);
-  return {
-    requests: latencies.length,
-    errors,
-    seconds,
-    p50: percentile(latencies, 50),
-    p99: percentile(latencies, 99),
-  };
-}
-
-const line = (name: string, r: Result) =>
-  `${name.padEnd(34)} ${(r.requests / r.seconds).toFixed(0).padStart(6)} req/s   p50 ${r.p50.toFixed(1).padStart(7)} ms   p99 ${r.p99.toFixed(1).padStart(7)} ms   errors ${r.errors}`;
 
 async function main() {
   installServices(['temporal', 'ferretdb']);
@@ -143,7 +97,7 @@ async function main() {
       201,
     );
     say(line('POST /v1/links', post));
-    const rate = (r: Result) => r.requests / r.seconds;
+    const rate = throughput;
     say(
       `ratio to baseline throughput: GET ${(rate(get) / rate(floor)).toFixed(2)}x, POST ${(rate(post) / rate(floor)).toFixed(2)}x`,
     );

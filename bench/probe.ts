@@ -9,7 +9,8 @@ import { startSimulator } from '../greenhouse/simulator/server';
 import { DEMO } from '../greenhouse/simulator/state';
 
 const SCOPES = BUILT_IN_PERMISSION_SETS.ats_read as string[];
-const RUNS = Number(process.env.BENCH_RUNS ?? 7);
+/** `--smoke`: one run each, so `npm test` proves the benchmark still runs. */
+const RUNS = process.argv.includes('--smoke') ? 1 : Number(process.env.BENCH_RUNS ?? 7);
 
 const median = (values: number[]) => {
   const sorted = [...values].sort((a, b) => a - b);

@@ -1,5 +1,5 @@
 /**
- * Workflow benchmark (prints numbers; not a test). Run: npm run bench:workflow
+ * Workflow benchmark (prints numbers; not a test). Run: npm run bench:workflow   (`--smoke`: tiny, npm test)
  *  1. history events of a link: happy path, and 30 days of waiting until expiry (time-skipping server);
  *  2. 200 links started together through the HTTP API: create → linked, p50 / p95 (dev server);
  *  3. worker memory with 1,000 links waiting at once (dev server).
@@ -29,6 +29,10 @@ import { COLLECTIONS } from '../store/collections';
 import { connectMongo } from '../store/mongo';
 import { createWorker } from '../worker/create-worker';
 
+/** `--smoke`: a handful of links, so `npm test` proves the benchmark still runs. */
+const SMOKE = process.argv.includes('--smoke');
+const CONCURRENT = SMOKE ? 4 : 200;
+const WAITING = SMOKE ? 10 : 1_000;
 const say = (line: string) => console.log(line);
 const percentile = (values: number[], p: number) => {
   const sorted = [...values].sort((a, b) => a - b);
@@ -129,9 +133,9 @@ async function main() {
       return (await response.json()) as Record<string, unknown>;
     };
 
-    say('200 links started together through the HTTP API, each submitting full credentials ...');
+    say(`${CONCURRENT} links started together through the HTTP API, each submitting full credentials ...`);
     const timings = await Promise.all(
-      Array.from({ length: 200 }, async (_, i) => {
+      Array.from({ length: CONCURRENT }, async (_, i) => {
         const t0 = performance.now();
         const link = await post(
           '/v1/links',
@@ -148,15 +152,18 @@ async function main() {
       }),
     );
     say(
-      `create → linked for 200 concurrent links: p50 ${percentile(timings, 50).toFixed(0)} ms, p95 ${percentile(timings, 95).toFixed(0)} ms, max ${Math.max(...timings).toFixed(0)} ms`,
+      `create → linked for ${CONCURRENT} concurrent links: p50 ${percentile(timings, 50).toFixed(0)} ms, p95 ${percentile(timings, 95).toFixed(0)} ms, max ${Math.max(...timings).toFixed(0)} ms`,
     );
     global.gc?.();
     const rssBefore = process.memoryUsage().rss;
-    say('starting 1,000 links that wait for credentials ...');
+    say(`starting ${WAITING} links that wait for credentials ...`);
+    const startedEvents = () =>
+      db.db.collection(COLLECTIONS.linkEvents.name).countDocuments({ type: 'started' });
+    const startedBefore = await startedEvents();
     const started = Date.now();
-    for (let i = 0; i < 1_000; i += 50) {
+    for (let i = 0; i < WAITING; i += 50) {
       await Promise.all(
-        Array.from({ length: 50 }, (_, j) =>
+        Array.from({ length: Math.min(50, WAITING - i) }, (_, j) =>
           service.create('app_idle', {
             organization: { id: `idle-${i + j}`, name: 'Idle' },
             requester: { email: 'idle@acme.example' },
@@ -168,14 +175,13 @@ async function main() {
       );
     }
     for (;;) {
-      const done = await db.db.collection(COLLECTIONS.linkEvents.name).countDocuments({ type: 'started' });
-      if (done >= 1_000) break;
+      if ((await startedEvents()) >= startedBefore + WAITING) break;
       await new Promise((r) => setTimeout(r, 2_000));
     }
     global.gc?.();
     const rssAfter = process.memoryUsage().rss;
     say(
-      `1,000 waiting links: started in ${((Date.now() - started) / 1000).toFixed(1)} s; process RSS ${mb(rssBefore)} → ${mb(rssAfter)} (API + worker + bench in one process; Δ ${mb(rssAfter - rssBefore)}, heap ${mb(process.memoryUsage().heapUsed)})`,
+      `${WAITING} waiting links: started in ${((Date.now() - started) / 1000).toFixed(1)} s; process RSS ${mb(rssBefore)} → ${mb(rssAfter)} (API + worker + bench in one process; Δ ${mb(rssAfter - rssBefore)}, heap ${mb(process.memoryUsage().heapUsed)})`,
     );
 
     worker.shutdown();

@@ -1,4 +1,5 @@
 import type { Db, Filter } from 'mongodb';
+import { WriteBatcher } from '../lib/write-batcher';
 import { COLLECTIONS } from './collections';
 import { newId } from './ids';
 import type { ListPosition } from './links';
@@ -36,7 +37,19 @@ export const ACCESS_LOG_RETENTION_MS = 30 * 24 * 3_600_000;
 
 /** Every use of every link, per link, newest first; kept 30 days. */
 export class AccessLog {
-  constructor(private readonly db: Db) {}
+  private readonly batch: WriteBatcher<AccessLogDoc>;
+
+  constructor(
+    private readonly db: Db,
+    onWriteError: (error: unknown) => void = () => {},
+  ) {
+    // Ids are random, so a batch has no duplicate to stop at.
+    this.batch = new WriteBatcher((docs) => this.entries.insertMany(docs).then(() => undefined), {
+      maxItems: 200,
+      maxDelayMs: 100,
+      onError: onWriteError,
+    });
+  }
 
   private get entries() {
     return this.db.collection<AccessLogDoc>(COLLECTIONS.accessLog.name);
@@ -44,6 +57,16 @@ export class AccessLog {
 
   async record(entry: AccessLogEntry, at = new Date()): Promise<void> {
     await this.entries.insertOne({ _id: newId('acc'), at, ...entry });
+  }
+
+  /** Records an entry in the next batch write (within 100 ms): off the request path, one write per batch. */
+  enqueue(entry: AccessLogEntry, at = new Date()): void {
+    this.batch.add({ _id: newId('acc'), at, ...entry });
+  }
+
+  /** Writes every queued entry (at shutdown). */
+  flush(): Promise<void> {
+    return this.batch.drain();
   }
 
   /** A page of one link's entries, newest first; ties on `at` are broken by id so pages never overlap. */

@@ -1,7 +1,6 @@
 import { Router } from 'express';
 import type { LinkAccess } from '../../app/link-access';
 import type { LinkService } from '../../app/link-service';
-import type { Logger } from '../../logging/logger';
 import type { AccessLog } from '../../store/access-log';
 import type { LinkStore } from '../../store/links';
 import { accessLogPage, trackAccess } from '../access-logging';
@@ -17,7 +16,6 @@ export function linksRouter(deps: {
   service: LinkService;
   access: LinkAccess;
   accessLog: AccessLog;
-  log: Logger;
   permissionSets: Record<string, string[]>;
 }) {
   const router = Router();

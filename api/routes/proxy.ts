@@ -2,7 +2,6 @@ import { once } from 'node:events';
 import { type Request, type Response, Router } from 'express';
 import type { LinkProxy, ProxyCall } from '../../app/link-proxy';
 import { MANAGE_SCOPES_PATH } from '../../greenhouse/catalog';
-import type { Logger } from '../../logging/logger';
 import type { AccessLog } from '../../store/access-log';
 import type { LinkStore } from '../../store/links';
 import { type AccessedCall, trackAccess } from '../access-logging';
@@ -55,7 +54,6 @@ export function proxyRouter(deps: {
   proxy: LinkProxy;
   publicUrl: string;
   accessLog: AccessLog;
-  log: Logger;
 }) {
   const router = Router({ mergeParams: true });
 

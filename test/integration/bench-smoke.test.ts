@@ -1,0 +1,59 @@
+import { execFile } from 'node:child_process';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { describe, expect, it } from 'vitest';
+
+const run = promisify(execFile);
+const ROOT = path.join(__dirname, '..', '..');
+const NUMBER = String.raw`\d+(\.\d+)?`;
+
+/**
+ * Benchmarks never rot: each one runs in its tiny `--smoke` mode and must print its figures. Only the shape of
+ * the output is checked, never a speed (that is what the full runs in the README are for).
+ */
+const BENCHES: { name: string; flags?: string[]; prints: RegExp[] }[] = [
+  {
+    name: 'proxy',
+    prints: [
+      new RegExp(`direct GET \\(simulator\\)\\s+${NUMBER} req/s.*errors 0`),
+      new RegExp(`proxied GET\\s+${NUMBER} req/s.*errors 0`),
+      new RegExp(`POST access-token \\(cached\\)\\s+${NUMBER} req/s.*errors 0`),
+      new RegExp(`proxied/direct throughput: ${NUMBER}x`),
+      new RegExp(`added latency: p50 [+-]${NUMBER} ms, p99 [+-]${NUMBER} ms`),
+    ],
+  },
+  {
+    name: 'api',
+    prints: [
+      new RegExp(`GET /v1/links/:id\\s+${NUMBER} req/s.*errors 0`),
+      new RegExp(`POST /v1/links\\s+${NUMBER} req/s.*errors 0`),
+    ],
+  },
+  {
+    name: 'probe',
+    prints: [new RegExp(`parallel \\(budget-bounded, max 8\\)\\s+${NUMBER} ms.*15/15 granted`)],
+  },
+  {
+    name: 'workflow',
+    flags: ['--expose-gc'],
+    prints: [
+      new RegExp(`create → linked for 4 concurrent links: p50 ${NUMBER} ms`),
+      new RegExp(`10 waiting links: started in ${NUMBER} s`),
+    ],
+  },
+];
+
+describe('benchmarks in smoke mode', () => {
+  it.each(BENCHES)(
+    'npm run bench:$name -- --smoke prints its figures',
+    { timeout: 240_000 },
+    async (bench) => {
+      const { stdout } = await run(
+        process.execPath,
+        [...(bench.flags ?? []), '--import', 'tsx', path.join(ROOT, 'bench', `${bench.name}.ts`), '--smoke'],
+        { cwd: ROOT, env: { ...process.env, LOG_LEVEL: 'silent' }, maxBuffer: 16 * 1024 * 1024 },
+      );
+      for (const line of bench.prints) expect(stdout).toMatch(line);
+    },
+  );
+});
