@@ -72,7 +72,8 @@ describe('a link, end to end over the real stack', () => {
     const timeline = await eventually(
       () => http(api, 'GET', `/v1/links/${created.json.id}/timeline`, { apiKey: stack.apiKey }),
       (r) =>
-        r.json.data.filter((e: { type: string }) => e.type === 'activity.sendLinkEmail.completed').length >= 2,
+        r.json.data.filter((e: { type: string }) => e.type === 'activity.sendLinkEmail.completed').length >=
+        2,
     );
     type Entry = { source: string; type: string; at: string };
     const entries: Entry[] = timeline.json.data;
