@@ -1,4 +1,5 @@
 import type { LinkEvent, LinkSnapshot } from '../domain/link';
+import type { CredentialVault } from '../store/credential-vault';
 import type { LinkStore } from '../store/links';
 
 export interface PersistInput {
@@ -6,10 +7,11 @@ export interface PersistInput {
   snapshot: LinkSnapshot;
   /** Absent in activities scheduled before it existed: then the stored reference is left as it is. */
   credentialRef?: string | null;
-  event: LinkEvent;
+  /** Absent for a change that is not an event (a healthy check): the snapshot alone is written. */
+  event?: LinkEvent;
 }
 
-export function createPersistActivity({ links }: { links: LinkStore }) {
+export function createPersistActivity({ links, vault }: { links: LinkStore; vault: CredentialVault }) {
   return {
     /** Mirrors the workflow's state into MongoDB (the API's read model) and appends to the event log. */
     async persistLink({ linkId, snapshot, credentialRef, event }: PersistInput): Promise<void> {
@@ -18,6 +20,11 @@ export function createPersistActivity({ links }: { links: LinkStore }) {
         { ...snapshot, ...(credentialRef !== undefined ? { credentialRef } : {}) },
         event,
       );
+    },
+
+    /** Deletes credentials the link replaced, once their successor verified (idempotent). */
+    async forgetCredential({ linkId, credentialRef }: { linkId: string; credentialRef: string }) {
+      await vault.remove(credentialRef, linkId);
     },
   };
 }

@@ -28,6 +28,8 @@ export function linkResource(link: LinkDoc) {
     }),
     lastCheckedAt: link.lastProbe?.checkedAt ?? null,
     credentialProblem: link.credentialProblem,
+    /** Once linked: the latest health check (null before). */
+    health: link.health ?? null,
     remindersSent: link.remindersSent,
     deletedAt: link.deletedAt ? link.deletedAt.toISOString() : null,
     createdAt: link.createdAt.toISOString(),

@@ -78,6 +78,11 @@ export async function startApi(
     tokens: accessTokens,
     minter: new TokenMinter(config.GREENHOUSE_AUTH_URL, harvestAgent, 30_000),
     harvestUrl: config.GREENHOUSE_HARVEST_URL,
+    // Refused by Greenhouse: the link's health is checked now rather than at its next daily check.
+    onRefused: (linkId) =>
+      void service.recheck(linkId, 'access_refused').catch((error: unknown) =>
+        log.warn({ linkId, err: String(error) }, 'could not ask for a health check'),
+      ),
   });
   const proxy = new LinkProxy({
     access,

@@ -41,10 +41,17 @@ export interface LinkAccessDeps {
   marginMs?: number;
   /** How long one replica's claim to mint holds if it dies mid-mint. */
   mintLeaseMs?: number;
+  /**
+   * Greenhouse refused the link's credentials or a required scope: its health is checked at once. Called at
+   * most once per link per `refusalDebounceMs` by this replica, so a burst of refused calls makes one check.
+   */
+  onRefused?: (linkId: string) => void;
+  refusalDebounceMs?: number;
 }
 
 /** How long a replica reuses its own copy of a token before reading the shared one again. */
 const LOCAL_TTL_MS = 30_000;
+const REFUSAL_MEMORY_MS = 10_000;
 const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
@@ -60,6 +67,13 @@ export class LinkAccess {
    * per proxied call (bench:proxy). A refusal by Greenhouse drops it at once.
    */
   private readonly local = new Map<string, { token: CachedAccessToken; until: number }>();
+  /** When this replica last reported each link refused. */
+  private readonly reported = new Map<string, number>();
+  /**
+   * Credentials Greenhouse refused to mint for, per record, for REFUSAL_MEMORY_MS: callers get the refusal at
+   * once instead of each asking the token endpoint again (a burst of calls on revoked credentials).
+   */
+  private readonly refusedMints = new Map<string, { until: number; refusal: AccessRefusal }>();
   private readonly marginMs: number;
   private readonly mintLeaseMs: number;
 
@@ -117,6 +131,16 @@ export class LinkAccess {
     return credentialRef;
   }
 
+  /** Greenhouse refused what the link should be allowed: have its health checked (debounced). */
+  reportRefusal(linkId: string): void {
+    const now = Date.now();
+    const last = this.reported.get(linkId);
+    if (last !== undefined && now - last < (this.deps.refusalDebounceMs ?? 30_000)) return;
+    this.reported.set(linkId, now);
+    if (this.reported.size > 10_000) this.reported.delete(this.reported.keys().next().value as string);
+    this.deps.onRefused?.(linkId);
+  }
+
   /** Greenhouse refused the token: forget it, so the next caller mints a new one. */
   async refused(link: LinkDoc): Promise<void> {
     this.local.delete(link._id);
@@ -150,6 +174,8 @@ export class LinkAccess {
   }
 
   private async mint(linkId: string, credentialRef: string): Promise<CachedAccessToken> {
+    const refusedMint = this.refusedMints.get(credentialRef);
+    if (refusedMint && refusedMint.until > Date.now()) throw new AccessRefused(refusedMint.refusal);
     const credential = await this.deps.vault.load(credentialRef, linkId);
     if (credential.type !== 'harvest_v3') throw new AccessRefused({ kind: 'legacy_credentials' });
     const { type: _type, ...credentials } = credential;
@@ -165,11 +191,15 @@ export class LinkAccess {
     }
     const { outcome } = minted;
     if (outcome.kind === 'credential_error') {
-      throw new AccessRefused({
+      this.reportRefusal(linkId);
+      const refusal: AccessRefusal = {
         kind: 'credentials_rejected',
         problem: outcome.problem,
         message: outcome.message,
-      });
+      };
+      if (this.refusedMints.size > 10_000) this.refusedMints.clear();
+      this.refusedMints.set(credentialRef, { until: Date.now() + REFUSAL_MEMORY_MS, refusal });
+      throw new AccessRefused(refusal);
     }
     const message = outcome.kind === 'unavailable' ? outcome.message : 'Greenhouse did not issue a token';
     throw new AccessRefused({ kind: 'greenhouse_unavailable', message, retryAfterSeconds: 5 });

@@ -130,6 +130,7 @@ export class LinkProxy {
         token = await this.deps.access.token(link);
         continue;
       }
+      if (status === 401) this.deps.access.reportRefusal(link._id); // a fresh token refused too
       if (status === 429) {
         const waitMs = retryAfterMs(response.headers, 1_000);
         await this.deps.budgets.exhausted(token.account, new Date(Date.now() + waitMs));
@@ -145,7 +146,10 @@ export class LinkProxy {
       }
       if (status === 403) {
         const message = messageOf(await readJson(response.body)) ?? 'Forbidden';
-        return { kind: 'forbidden', scope: scopeForRequest(call.method, call.path), message };
+        const scope = scopeForRequest(call.method, call.path);
+        // A scope the link requires was granted when last checked: someone took it away since.
+        if (scope && link.requiredScopes.includes(scope.id)) this.deps.access.reportRefusal(link._id);
+        return { kind: 'forbidden', scope, message };
       }
       const headers: Record<string, string> = {};
       for (const name of PASSED_HEADERS) {

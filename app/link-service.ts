@@ -169,7 +169,7 @@ export class LinkService {
     } catch (error) {
       // The link refused them (it has ended, or was deleted meanwhile): no secret is kept for nothing.
       if (error instanceof WorkflowUpdateFailedError || error instanceof WorkflowNotFoundError) {
-        await this.deps.vault.remove(credentialRef);
+        await this.deps.vault.remove(credentialRef, linkId);
       }
       throw error;
     }
@@ -225,6 +225,7 @@ export class LinkService {
       reminderOffsetsMs: config.REMINDER_SCHEDULE,
       reprobeIntervalsMs: config.REPROBE_SCHEDULE,
       expiryMs: config.LINK_EXPIRY,
+      healthCheckMs: config.HEALTH_CHECK_INTERVAL,
       ...overrides,
     };
   }

@@ -1,4 +1,4 @@
-import type { LinkSchedule } from '../domain/link';
+import { DEFAULT_HEALTH_CHECK_MS, isWatchedStatus, type LinkSchedule } from '../domain/link';
 import type { LinkDoc } from '../store/links';
 import type { LinkWorkflowInput } from '../workflows/state';
 
@@ -34,6 +34,10 @@ export function resumedInput(
       lastProbeAt,
       quietProbes: 0,
       emailsSent,
+      // A linked link is watched from now on (its health checks start at the next interval).
+      ...(isWatchedStatus(status)
+        ? { watching: true, nextHealthAt: Date.now() + (schedule.healthCheckMs ?? DEFAULT_HEALTH_CHECK_MS) }
+        : {}),
     },
   };
 }

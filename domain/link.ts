@@ -9,10 +9,23 @@ export const LINK_STATUSES = [
   'verifying',
   'awaiting_permissions',
   'linked',
+  /** Linked, and a required scope is missing now (an admin unticked it); the rest still works. */
+  'degraded',
+  /** Linked, and Greenhouse rejects the credentials now (revoked, deleted, secret rotated). */
+  'disconnected',
   'expired',
   'cancelled',
 ] as const;
 export type LinkStatus = (typeof LINK_STATUSES)[number];
+
+/** A link that was linked and is watched for drift: `linked` ⇄ `degraded` / `disconnected`, until it ends. */
+export const WATCHED_STATUSES = [
+  'linked',
+  'degraded',
+  'disconnected',
+] as const satisfies readonly LinkStatus[];
+export const isWatchedStatus = (status: LinkStatus) =>
+  (WATCHED_STATUSES as readonly LinkStatus[]).includes(status);
 
 export const TERMINAL_STATUSES = ['linked', 'expired', 'cancelled'] as const satisfies readonly LinkStatus[];
 export type TerminalStatus = (typeof TERMINAL_STATUSES)[number];
@@ -29,8 +42,8 @@ export const isClosedStatus = (status: LinkStatus): status is ClosedStatus =>
 /** The cancel reason of a link deleted through the API or the CLI. */
 export const DELETED_REASON = 'deleted';
 
-/** Statuses in which the app may use the link (tokens, proxy). */
-export const USABLE_STATUSES = ['linked'] as const satisfies readonly LinkStatus[];
+/** Statuses in which the app may use the link (tokens, proxy): a degraded link still works for the rest. */
+export const USABLE_STATUSES = ['linked', 'degraded'] as const satisfies readonly LinkStatus[];
 export const isUsableStatus = (status: LinkStatus) =>
   (USABLE_STATUSES as readonly LinkStatus[]).includes(status);
 
@@ -58,18 +71,48 @@ export interface LinkSchedule {
   reprobeIntervalsMs: number[];
   /** From the link's start. */
   expiryMs: number;
+  /** Between health checks of a linked link, before jitter (absent in runs from before: 24 h). */
+  healthCheckMs?: number;
 }
+
+export const DEFAULT_HEALTH_CHECK_MS = 24 * 3_600_000;
 
 export const WEBHOOK_EVENTS = [
   'link.linked',
   'link.permissions_missing',
   'link.handed_off',
+  'link.degraded',
+  'link.disconnected',
+  'link.restored',
   'link.expired',
   'link.cancelled',
 ] as const;
 export type WebhookEventType = (typeof WEBHOOK_EVENTS)[number];
 
-export type EmailKind = 'reminder' | 'setup_reminder' | 'handoff' | 'linked' | 'expired';
+export type EmailKind =
+  | 'reminder'
+  | 'setup_reminder'
+  | 'handoff'
+  | 'linked'
+  | 'expired'
+  /** A linked link lost a scope: what to tick again (sent on the reminder schedule). */
+  | 'degraded'
+  /** A linked link's credentials are rejected: a link to paste new ones (on the reminder schedule). */
+  | 'disconnected'
+  /** A degraded or disconnected link works again: thank you. */
+  | 'restored';
+
+/** What is wrong with a watched link, when something is. */
+export type HealthProblem =
+  | { kind: 'missing_scopes'; scopes: string[] }
+  | { kind: 'credentials_rejected'; problem: CredentialProblem; message: string };
+
+/** The result of the latest health check of a linked link. */
+export interface LinkHealth {
+  checkedAt: string;
+  lastHealthyAt: string | null;
+  problem?: HealthProblem;
+}
 
 export interface LinkSnapshot {
   status: LinkStatus;
@@ -78,6 +121,8 @@ export interface LinkSnapshot {
   lastProbe: { checkedAt: string; results: ScopeResult[] } | null;
   credentialProblem: { problem: CredentialProblem; message: string; at: string } | null;
   remindersSent: number;
+  /** Set once the link has been linked (absent in snapshots of runs from before health checks). */
+  health?: LinkHealth | null;
   /** Increases with each change, so a late write of an older snapshot never wins. */
   seq: number;
 }

@@ -24,6 +24,13 @@ export interface EmailText {
   expiredSubject: (org: string) => string;
   expiredText: (org: string) => string;
   expiredNext: (requester: string) => string;
+  degradedSubject: (n: number, missing: number, org: string) => string;
+  degradedIntro: (org: string, app: string) => string;
+  disconnectedSubject: (org: string) => string;
+  disconnectedIntro: (org: string, app: string) => string;
+  disconnectedHow: string;
+  restoredSubject: (org: string) => string;
+  restoredText: (org: string, app: string) => string;
   footer: (app: string) => string;
 }
 
@@ -58,6 +65,18 @@ const en: EmailText = {
   expiredSubject: (org) => `The Greenhouse connection request for ${org} expired`,
   expiredText: (org) => `The request to connect ${org}'s Greenhouse account expired before it was completed.`,
   expiredNext: (requester) => `Ask ${requester} or the app that sent it for a new link.`,
+  degradedSubject: (n, missing, org) =>
+    `${n > 1 ? `Reminder ${n}: ` : ''}${missing} Greenhouse permission${missing === 1 ? '' : 's'} removed for ${org}`,
+  degradedIntro: (org, app) =>
+    `${app} is connected to ${org}'s Greenhouse account, but these permissions have been removed from its API credentials since, so part of it has stopped working:`,
+  disconnectedSubject: (org) => `Greenhouse disconnected for ${org}: new API credentials needed`,
+  disconnectedIntro: (org, app) =>
+    `Greenhouse no longer accepts the API credentials ${app} uses for ${org} (they were revoked, deleted, or their secret changed), so ${app} cannot reach Greenhouse.`,
+  disconnectedHow:
+    'Create new API credentials in Greenhouse (Configure → Dev Center → API Credentials) and paste them on the page below: the connection resumes as it was.',
+  restoredSubject: (org) => `Greenhouse works again for ${org}. Thank you`,
+  restoredText: (org, app) =>
+    `Thank you: ${app}'s connection to ${org}'s Greenhouse account has every permission it needs again. Nothing more to do.`,
   footer: (app) => `Sent by Greenlink on behalf of ${app}.`,
 };
 
@@ -94,6 +113,18 @@ const de: EmailText = {
     `Die Anfrage, das Greenhouse-Konto von ${org} zu verbinden, ist abgelaufen, bevor sie abgeschlossen wurde.`,
   expiredNext: (requester) =>
     `Bitten Sie ${requester} oder die App, die sie gesendet hat, um einen neuen Link.`,
+  degradedSubject: (n, missing, org) =>
+    `${n > 1 ? `Erinnerung ${n}: ` : ''}${missing} Greenhouse-Berechtigung${missing === 1 ? '' : 'en'} für ${org} entfernt`,
+  degradedIntro: (org, app) =>
+    `${app} ist mit dem Greenhouse-Konto von ${org} verbunden, aber diese Berechtigungen wurden seither aus den API-Zugangsdaten entfernt, daher funktioniert ein Teil nicht mehr:`,
+  disconnectedSubject: (org) => `Greenhouse-Verbindung für ${org} getrennt: neue API-Zugangsdaten nötig`,
+  disconnectedIntro: (org, app) =>
+    `Greenhouse akzeptiert die API-Zugangsdaten nicht mehr, die ${app} für ${org} verwendet (sie wurden widerrufen, gelöscht oder ihr Secret geändert), daher erreicht ${app} Greenhouse nicht mehr.`,
+  disconnectedHow:
+    'Legen Sie in Greenhouse neue API-Zugangsdaten an (Configure → Dev Center → API Credentials) und fügen Sie sie auf der Seite unten ein: die Verbindung läuft dann weiter wie bisher.',
+  restoredSubject: (org) => `Greenhouse funktioniert wieder für ${org}. Danke`,
+  restoredText: (org, app) =>
+    `Danke: Die Verbindung von ${app} mit dem Greenhouse-Konto von ${org} hat wieder jede nötige Berechtigung. Es ist nichts mehr zu tun.`,
   footer: (app) => `Gesendet von Greenlink im Auftrag von ${app}.`,
 };
 

@@ -92,6 +92,10 @@ const en: PageText = {
     awaiting_permissions:
       'Some permissions are still missing. We check again on our own, or click "Check again".',
     linked: 'Connected. All required permissions are granted.',
+    degraded:
+      'Connected, but some permissions have been removed since. Tick them again in Greenhouse, then click "Check again".',
+    disconnected:
+      'Greenhouse no longer accepts the saved credentials. Paste new API credentials below to reconnect.',
     expired: 'This link has expired.',
     cancelled: 'This link was cancelled.',
   },
@@ -222,6 +226,10 @@ const de: PageText = {
     awaiting_permissions:
       'Einige Berechtigungen fehlen noch. Wir prüfen regelmäßig selbst, oder klicken Sie auf „Erneut prüfen“.',
     linked: 'Verbunden. Alle nötigen Berechtigungen sind erteilt.',
+    degraded:
+      'Verbunden, aber seither wurden Berechtigungen entfernt. Setzen Sie sie in Greenhouse wieder und klicken Sie auf „Erneut prüfen“.',
+    disconnected:
+      'Greenhouse akzeptiert die gespeicherten Zugangsdaten nicht mehr. Fügen Sie unten neue API-Zugangsdaten ein, um neu zu verbinden.',
     expired: 'Dieser Link ist abgelaufen.',
     cancelled: 'Dieser Link wurde storniert.',
   },

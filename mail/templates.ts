@@ -92,6 +92,30 @@ const TEMPLATES: Record<
     subject: t.expiredSubject(ctx.organizationName),
     blocks: [t.expiredText(ctx.organizationName), t.expiredNext(who(ctx.requester))],
   }),
+  degraded: (t, ctx) => ({
+    subject: t.degradedSubject(ctx.reminderNumber ?? 1, ctx.missingScopes.length, ctx.organizationName),
+    blocks: [
+      t.degradedIntro(ctx.organizationName, ctx.appName),
+      missingList(ctx),
+      t.howToFix(MANAGE_SCOPES_PATH),
+      ...pageLink(t, ctx),
+      t.reminderSelfCheck,
+      t.notAdmin,
+    ],
+  }),
+  disconnected: (t, ctx) => ({
+    subject: t.disconnectedSubject(ctx.organizationName),
+    blocks: [
+      t.disconnectedIntro(ctx.organizationName, ctx.appName),
+      t.disconnectedHow,
+      ...pageLink(t, ctx),
+      t.notAdmin,
+    ],
+  }),
+  restored: (t, ctx) => ({
+    subject: t.restoredSubject(ctx.organizationName),
+    blocks: [t.restoredText(ctx.organizationName, ctx.appName)],
+  }),
 };
 
 export function renderEmail(kind: EmailKind, ctx: EmailContext): RenderedEmail {
@@ -133,4 +157,7 @@ export const EMAIL_LINKS_TO_PAGE: Record<EmailKind, boolean> = {
   handoff: true,
   linked: false,
   expired: false,
+  degraded: true,
+  disconnected: true,
+  restored: false,
 };

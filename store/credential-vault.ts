@@ -69,9 +69,9 @@ export class CredentialVault {
     return (await retryBusy(() => this.records.deleteMany({ linkId }))).deletedCount;
   }
 
-  /** Deletes one record (credentials the link refused to take). */
-  async remove(credentialRef: string): Promise<void> {
-    await retryBusy(() => this.records.deleteOne({ _id: credentialRef }));
+  /** Deletes one record of a link (credentials it refused to take, or replaced ones once others verified). */
+  async remove(credentialRef: string, linkId: string): Promise<void> {
+    await retryBusy(() => this.records.deleteOne({ _id: credentialRef, linkId }));
   }
 
   /** The newest credential record of a link (for links persisted before their reference was recorded). */

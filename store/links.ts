@@ -99,32 +99,32 @@ export class LinkStore {
   }
 
   /**
-   * Applies a snapshot from the workflow and appends its event. Both writes are idempotent (by seq),
+   * Applies a snapshot from the workflow and appends its event, when it has one. Both writes are idempotent (by seq),
    * so a retried activity changes nothing twice, and an older snapshot never overwrites a newer one.
    */
   async applySnapshot(
     linkId: string,
     snapshot: LinkSnapshot & { credentialRef?: string | null },
-    event: LinkEvent,
+    event: LinkEvent | undefined,
   ): Promise<void> {
-    try {
-      await retryBusy(() =>
-        this.events.updateOne(
-          { linkId, seq: snapshot.seq },
-          { $setOnInsert: { linkId, seq: snapshot.seq, ...event } },
-          { upsert: true },
-        ),
-      );
-    } catch (error) {
-      // Two racing upserts of one key: the other one wrote it, which is all this write wanted.
-      if (!isDuplicateKey(error)) throw error;
-    }
+    if (event) await this.appendEvent(linkId, snapshot.seq, event);
     await retryBusy(() =>
       this.links.updateOne(
         { _id: linkId, seq: { $lt: snapshot.seq } },
         { $set: { ...snapshot, updatedAt: new Date() } },
       ),
     );
+  }
+
+  private async appendEvent(linkId: string, seq: number, event: LinkEvent): Promise<void> {
+    try {
+      await retryBusy(() =>
+        this.events.updateOne({ linkId, seq }, { $setOnInsert: { linkId, seq, ...event } }, { upsert: true }),
+      );
+    } catch (error) {
+      // Two racing upserts of one key: the other one wrote it, which is all this write wanted.
+      if (!isDuplicateKey(error)) throw error;
+    }
   }
 
   /** How many links are in each status, across apps (for metrics). */

@@ -13,6 +13,7 @@ import {
 import type { Activities } from '../activities';
 import type { LinkSnapshot, Role } from '../domain/link';
 import type { ProbeOutcome } from '../domain/probe';
+import * as health from './health';
 import {
   cancelSignal,
   type HandOffInput,
@@ -26,7 +27,7 @@ import { LinkStatusKey } from './search-attributes';
 import { initialState, type LinkState, type LinkWorkflowInput } from './state';
 import * as transition from './transitions';
 
-const { persistLink } = proxyActivities<Activities>({
+const { persistLink, forgetCredential } = proxyActivities<Activities>({
   startToCloseTimeout: '30 seconds',
   retry: { initialInterval: '1 second', maximumInterval: '1 minute' }, // MongoDB down: wait, never give up
 });
@@ -51,10 +52,15 @@ const { deliverWebhook } = proxyActivities<Activities>({
  */
 const SERIAL_PROBES_PATCH = 'serial-probes-current-credentials';
 /**
- * A linked link's run stays open until the link is cancelled or deleted (its health is watched from here).
+ * A linked link's run stays open until the link is cancelled or deleted, watching its health (health.ts).
  * Runs that reached `linked` before this change ended there, and still do when replayed.
  */
-const LINKED_STAYS_ALIVE_PATCH = 'linked-stays-alive';
+const HEALTH_PATCH = 'health-after-linking';
+/**
+ * A watched link lives for years: its run continues as new past this many events even where the server does
+ * not suggest it (about 130 daily health checks), so no history grows without bound.
+ */
+const WATCHED_HISTORY_BOUND = 2_000;
 
 /**
  * One Greenhouse link, from "waiting for credentials" through linked to its end: expired, cancelled or deleted. This function is wiring:
@@ -100,8 +106,10 @@ export async function linkWorkflow(input: LinkWorkflowInput): Promise<LinkSnapsh
           linkId,
           snapshot,
           credentialRef,
-          event: { ...event, at: new Date().toISOString() },
+          ...(event ? { event: { ...event, at: new Date().toISOString() } } : {}),
         });
+      } else if (effect.kind === 'forget_credential') {
+        await forgetCredential({ linkId, credentialRef: effect.credentialRef });
       } else if (effect.kind === 'email') {
         const { role, ...email } = effect.email;
         background(
@@ -136,9 +144,17 @@ export async function linkWorkflow(input: LinkWorkflowInput): Promise<LinkSnapsh
   let serialProbes: boolean | undefined;
   const busy = () => probing || queuedProbes > 0;
 
+  /** Whether this run watches a link once it is linked; decided (and recorded) when it first matters. */
+  let healthWatch: boolean | undefined;
+  const watches = () => {
+    healthWatch ??= patched(HEALTH_PATCH);
+    return healthWatch;
+  };
+
   const runProbe = async (serial: boolean) => {
     const credentialRef = state.credentialRef;
-    if (!credentialRef || transition.isTerminal(state)) return;
+    if (!credentialRef || transition.isClosed(state)) return;
+    if (transition.isTerminal(state) && !state.watching) return; // linked in a run from before health checks
     probing = true;
     try {
       let outcome: ProbeOutcome;
@@ -155,7 +171,15 @@ export async function linkWorkflow(input: LinkWorkflowInput): Promise<LinkSnapsh
       }
       if (cancelReason !== undefined) return; // cancelled meanwhile: the outcome has no effect
       const probedRef = serial ? credentialRef : undefined;
+      if (state.watching) {
+        if (probedRef !== undefined && probedRef !== state.credentialRef) return; // replaced meanwhile
+        await step(health.applyHealthOutcome(state, input, outcome, Date.now(), Math.random()));
+        return;
+      }
       await step(transition.applyProbeOutcome(state, input, outcome, Date.now(), probedRef));
+      if (state.snapshot.status === 'linked' && watches()) {
+        await step(health.startWatching(state, input, Date.now(), Math.random()));
+      }
     } finally {
       probing = false;
     }
@@ -195,8 +219,10 @@ export async function linkWorkflow(input: LinkWorkflowInput): Promise<LinkSnapsh
             'InvalidArgument',
           );
         }
-        if (transition.isTerminal(state)) {
-          throw ApplicationFailure.nonRetryable(`the link is ${state.snapshot.status}`, 'LinkClosed');
+        // A watched link takes new credentials once something is wrong (reconnect); a healthy one needs none.
+        const { status } = state.snapshot;
+        if (transition.isTerminal(state) && !(state.watching && status !== 'linked')) {
+          throw ApplicationFailure.nonRetryable(`the link is ${status}`, 'LinkClosed');
         }
       },
     },
@@ -224,23 +250,14 @@ export async function linkWorkflow(input: LinkWorkflowInput): Promise<LinkSnapsh
     return continueAsNew<typeof linkWorkflow>({ ...input, resume: state });
   };
 
-  let linkedStaysAlive: boolean | undefined;
   for (;;) {
-    if (state.snapshot.status === 'linked') {
-      linkedStaysAlive ??= patched(LINKED_STAYS_ALIVE_PATCH);
-      if (!linkedStaysAlive) break;
-    }
+    if (state.snapshot.status === 'linked' && !state.watching) break; // a run from before health checks
     if (cancelReason !== undefined) {
       await condition(() => !busy()); // a probe in flight ends without effect
       await step(transition.cancel(state, input, cancelReason));
       break;
     }
-    if (state.snapshot.status === 'linked') {
-      if (workflowInfo().continueAsNewSuggested) return freshRun();
-      await condition(() => cancelReason !== undefined);
-      continue;
-    }
-    if (Date.now() >= state.expiresAt) {
+    if (!state.watching && Date.now() >= state.expiresAt) {
       await step(transition.expire(state, input));
       break;
     }
@@ -270,7 +287,8 @@ export async function linkWorkflow(input: LinkWorkflowInput): Promise<LinkSnapsh
       await probe();
       continue;
     }
-    if (workflowInfo().continueAsNewSuggested) return freshRun();
+    const { continueAsNewSuggested, historyLength } = workflowInfo();
+    if (continueAsNewSuggested || (state.watching && historyLength > WATCHED_HISTORY_BOUND)) return freshRun();
 
     const { wakeAt, reprobeAt } = transition.nextWake(state, schedule, busy());
     const seenSeq = state.snapshot.seq;

@@ -2,7 +2,13 @@
  * The link workflow's one state object: what a run decides on and what continue-as-new carries to the next
  * run. Holds no secret: a credential reference only.
  */
-import { initialSnapshot, type LinkSchedule, type LinkSnapshot, type Person } from '../domain/link';
+import {
+  initialSnapshot,
+  type LinkSchedule,
+  type LinkSnapshot,
+  type LinkStatus,
+  type Person,
+} from '../domain/link';
 
 /** Workflow-internal progress that must survive continue-as-new. */
 export interface LinkState {
@@ -17,6 +23,14 @@ export interface LinkState {
   quietProbes: number;
   /** Emails scheduled so far: the next one's sequence number (its idempotency key). */
   emailsSent: number;
+  /** Set when the link is linked in a run that watches its health (absent in runs from before): the run stays. */
+  watching?: boolean;
+  /** When the next scheduled health check is due (linked and disconnected links; degraded ones re-probe). */
+  nextHealthAt?: number;
+  /** Credentials replaced by a reconnect: deleted once their successor has verified. */
+  replacedCredentialRef?: string;
+  /** A watched link's status before new credentials were submitted: where it returns if they cannot be checked. */
+  statusBeforeVerify?: LinkStatus;
 }
 
 export interface LinkWorkflowInput {

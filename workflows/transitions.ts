@@ -6,6 +6,7 @@
  */
 import {
   type EmailKind,
+  isClosedStatus,
   isTerminalStatus,
   type LinkSchedule,
   type LinkSnapshot,
@@ -43,27 +44,38 @@ export type Effect =
       snapshot: LinkSnapshot;
       /** The credential record the link checks now (a reference, no secret): what the API mints tokens from. */
       credentialRef: string | null;
-      event: { type: string; data?: Record<string, unknown> };
+      /** What changed, for the timeline; absent for a healthy check (no timeline noise). */
+      event?: { type: string; data?: Record<string, unknown> };
     }
   | { kind: 'email'; email: EmailEffect }
   | {
       kind: 'webhook';
       type: WebhookEventType;
       eventId: string;
-      data: { status: LinkStatus; assignee: Role; missing: string[] };
-    };
+      data: {
+        status: LinkStatus;
+        assignee: Role;
+        missing: string[];
+        required?: string[];
+        granted?: string[];
+      };
+    }
+  /** Replaced credentials, once their successor has verified: the record is deleted. */
+  | { kind: 'forget_credential'; credentialRef: string };
 
 export interface Step {
   state: LinkState;
   effects: Effect[];
 }
 
-const unchanged = (state: LinkState): Step => ({ state, effects: [] });
+export const unchanged = (state: LinkState): Step => ({ state, effects: [] });
 
 export const isTerminal = (state: LinkState) => isTerminalStatus(state.snapshot.status);
+/** Expired or cancelled: nothing more happens to the link. */
+export const isClosed = (state: LinkState) => isClosedStatus(state.snapshot.status);
 
 /** Builds one step: a private copy of the state, changed in place, and the effects in the order they are added. */
-class Change {
+export class Change {
   readonly state: LinkState;
   readonly effects: Effect[] = [];
 
@@ -88,6 +100,16 @@ class Change {
     });
   }
 
+  /** The snapshot changed in a way nobody needs to read about (a healthy check's time): no event. */
+  persistQuietly() {
+    this.snap.seq++;
+    this.effects.push({
+      kind: 'persist',
+      snapshot: { ...this.snap },
+      credentialRef: this.state.credentialRef ?? null,
+    });
+  }
+
   email(kind: EmailKind, role: Role) {
     const person: Person | null = role === 'admin' ? this.snap.admin : this.link.requester;
     if (!person) return;
@@ -100,7 +122,7 @@ class Change {
         sequence: this.state.emailsSent++,
         ...(this.snap.admin?.note ? { note: this.snap.admin.note } : {}),
         missingScopes: missingScopes(this.snap),
-        ...(kind === 'reminder' || kind === 'setup_reminder'
+        ...(kind === 'reminder' || kind === 'setup_reminder' || kind === 'degraded'
           ? { reminderNumber: this.snap.remindersSent }
           : {}),
       },
@@ -108,13 +130,22 @@ class Change {
   }
 
   /** The event id is the snapshot's sequence number: stable across retries, unique per change. */
-  webhook(type: WebhookEventType) {
+  webhook(type: WebhookEventType, extra: { required?: string[]; granted?: string[] } = {}) {
     this.effects.push({
       kind: 'webhook',
       type,
       eventId: `evt_${this.link.linkId}_${this.snap.seq}`,
-      data: { status: this.snap.status, assignee: this.snap.assignee, missing: missingScopes(this.snap) },
+      data: {
+        status: this.snap.status,
+        assignee: this.snap.assignee,
+        missing: missingScopes(this.snap),
+        ...extra,
+      },
     });
+  }
+
+  forgetCredential(credentialRef: string) {
+    this.effects.push({ kind: 'forget_credential', credentialRef });
   }
 
   done(): Step {
@@ -150,6 +181,11 @@ export function started(state: LinkState, link: LinkFacts): Step {
 /** New credentials replace the old ones at any time; the probe that follows decides what they grant. */
 export function submitCredentials(state: LinkState, link: LinkFacts, credentialRef: string): Step {
   const change = new Change(state, link);
+  if (state.watching) {
+    // A reconnect: the credentials in use stay on record until the new ones verify (health.ts).
+    if (state.snapshot.status !== 'verifying') change.state.statusBeforeVerify = state.snapshot.status;
+    change.state.replacedCredentialRef = state.replacedCredentialRef ?? state.credentialRef;
+  }
   change.state.credentialRef = credentialRef;
   change.state.quietProbes = 0;
   change.snap.status = 'verifying';
@@ -246,6 +282,9 @@ export function expire(state: LinkState, link: LinkFacts): Step {
   return change.done();
 }
 
+/** Statuses whose reminders name what Greenhouse said: checked again right before each. */
+const REPROBED_BEFORE_REMINDER: readonly LinkStatus[] = ['awaiting_permissions', 'degraded', 'disconnected'];
+
 const reminderAt = (state: LinkState, schedule: LinkSchedule) =>
   state.reminderBase === undefined
     ? undefined
@@ -258,7 +297,7 @@ const reminderAt = (state: LinkState, schedule: LinkSchedule) =>
 export function reminderDue(state: LinkState, schedule: LinkSchedule, now: number) {
   const at = reminderAt(state, schedule);
   if (at === undefined || now < at) return 'not_due' as const;
-  if (state.snapshot.status === 'awaiting_permissions' && now - state.lastProbeAt > FRESH_PROBE_MS) {
+  if (REPROBED_BEFORE_REMINDER.includes(state.snapshot.status) && now - state.lastProbeAt > FRESH_PROBE_MS) {
     return 'reprobe_first' as const;
   }
   return 'send' as const;
@@ -275,9 +314,13 @@ export function sendReminder(state: LinkState, link: LinkFacts): Step {
   const kind: EmailKind | undefined =
     snap.status === 'awaiting_permissions' && definitelyMissing
       ? 'reminder'
-      : snap.status === 'awaiting_credentials' && state.reminderBase !== undefined
-        ? 'setup_reminder'
-        : undefined;
+      : snap.status === 'degraded' && definitelyMissing
+        ? 'degraded'
+        : snap.status === 'disconnected'
+          ? 'disconnected'
+          : snap.status === 'awaiting_credentials' && state.reminderBase !== undefined
+            ? 'setup_reminder'
+            : undefined;
   if (kind) {
     snap.remindersSent++;
     change.email(kind, snap.assignee);
@@ -297,12 +340,16 @@ export function countQuietProbe(state: LinkState): LinkState {
  */
 export function nextWake(state: LinkState, schedule: LinkSchedule, probing: boolean) {
   const reminder = reminderAt(state, schedule);
+  const { status } = state.snapshot;
+  // Missing permissions are re-probed on the quiet schedule; a watched link otherwise on its health schedule.
   const reprobeAt =
-    state.snapshot.status === 'awaiting_permissions'
+    status === 'awaiting_permissions' || status === 'degraded'
       ? nextReprobeAt(schedule, state.lastProbeAt, state.quietProbes)
-      : undefined;
+      : state.watching
+        ? state.nextHealthAt
+        : undefined;
   const wakeAt = Math.min(
-    state.expiresAt,
+    state.watching ? Number.POSITIVE_INFINITY : state.expiresAt, // a watched link never expires
     reminder !== undefined && !probing ? reminder : Number.POSITIVE_INFINITY,
     reprobeAt ?? Number.POSITIVE_INFINITY,
   );

@@ -298,6 +298,10 @@ const WEBHOOK_SUMMARY: Record<(typeof WEBHOOK_EVENTS)[number], string> = {
   'link.permissions_missing':
     'Credentials work but some permissions are missing (sent when the missing set changes)',
   'link.handed_off': 'The requester handed the setup to their Greenhouse admin',
+  'link.degraded':
+    'A linked link lost a required permission (data has required, granted and missing); the rest still works',
+  'link.disconnected': "Greenhouse rejects a linked link's credentials (revoked, deleted, secret rotated)",
+  'link.restored': 'A degraded or disconnected link has every required permission again',
   'link.expired': 'The link expired before it was completed',
   'link.cancelled': 'The link was cancelled',
 };

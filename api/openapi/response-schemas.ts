@@ -39,6 +39,19 @@ export const linkSchema = z
     lastCheckedAt: z.string().nullable(),
     credentialProblem: z.object({ problem: z.string(), message: z.string(), at: z.string() }).nullable(),
     remindersSent: z.number().int(),
+    health: z
+      .object({
+        checkedAt: isoTime,
+        lastHealthyAt: isoTime.nullable(),
+        problem: z
+          .union([
+            z.object({ kind: z.literal('missing_scopes'), scopes: z.array(z.string()) }),
+            z.object({ kind: z.literal('credentials_rejected'), problem: z.string(), message: z.string() }),
+          ])
+          .optional(),
+      })
+      .nullable()
+      .describe('The latest health check of a linked link (null until linked)'),
     deletedAt: isoTime.nullable(),
     createdAt: isoTime,
     updatedAt: isoTime,

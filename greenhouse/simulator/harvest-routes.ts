@@ -103,7 +103,7 @@ export function harvestRoutes(
     if (state.faults.revokeTokensAfter > 0 && --state.faults.revokeTokensAfter === 0) state.tokens.clear();
     const bearer = req.headers.authorization?.startsWith('Bearer ') ? req.headers.authorization.slice(7) : '';
     const token = state.tokens.get(bearer);
-    if (!token || token.expiresAt < Date.now()) {
+    if (!token || token.expiresAt < Date.now() || !state.credentials.has(token.clientId)) {
       return void res
         .status(401)
         .json({ message: 'Unauthorized', errors: ['Token could not be decoded or has expired'] });

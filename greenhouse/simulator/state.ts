@@ -152,6 +152,12 @@ export class SimulatorState {
     return this.nextId++;
   }
 
+  /** An admin revokes (deletes) API credentials: they cannot mint, and their tokens stop working at once. */
+  revokeCredential(clientId: string): boolean {
+    for (const [token, t] of this.tokens) if (t.clientId === clientId) this.tokens.delete(token);
+    return this.credentials.delete(clientId);
+  }
+
   addCredential(input: {
     clientId?: string;
     clientSecret?: string;

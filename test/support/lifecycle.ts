@@ -2,7 +2,7 @@ import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { inject } from 'vitest';
 import { LinkService, type NewLink } from '../../app/link-service';
 import type { Config } from '../../config/schema';
-import type { LinkSchedule } from '../../domain/link';
+import { type LinkSchedule, WEBHOOK_EVENTS } from '../../domain/link';
 import { BUILT_IN_PERMISSION_SETS } from '../../greenhouse/catalog';
 import { type RunningSimulator, startSimulator } from '../../greenhouse/simulator/server';
 import { TIME_SKIPPING_SERVER } from '../../stack/services';
@@ -39,12 +39,7 @@ export async function startLifecycleHarness() {
   const { app } = await apps.createApp('Lifecycle');
   const receiver = await startWebhookReceiver();
   const secret = 'whsec_dGVzdC1zZWNyZXQtZm9yLWxpZmVjeWNsZQ==';
-  const endpoint = await webhooks.create(
-    app._id,
-    receiver.url,
-    ['link.linked', 'link.permissions_missing', 'link.handed_off', 'link.expired', 'link.cancelled'],
-    secret,
-  );
+  const endpoint = await webhooks.create(app._id, receiver.url, [...WEBHOOK_EVENTS], secret);
 
   let worker: { running: RunningWorker; done: Promise<void> } | undefined;
   const startWorker = async () => {

@@ -41,10 +41,12 @@ const rejected: ProbeOutcome = {
 const plan = (step: t.Step) =>
   step.effects.map((e) =>
     e.kind === 'persist'
-      ? `persist:${e.event.type}`
+      ? `persist:${e.event?.type ?? '(quiet)'}`
       : e.kind === 'email'
         ? `email:${e.email.kind}:${e.email.role}`
-        : `webhook:${e.type}`,
+        : e.kind === 'webhook'
+          ? `webhook:${e.type}`
+          : `forget:${e.credentialRef}`,
   );
 
 const submitted = (ref = 'cred_a') => t.submitCredentials(fresh(), link, ref).state;

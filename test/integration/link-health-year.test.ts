@@ -1,0 +1,61 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ATS_READ, DAY, type LifecycleHarness, startLifecycleHarness } from '../support/lifecycle';
+
+/**
+ * A linked link over a year of time-skipped daily health checks, in its own file (and so its own worker and
+ * time-skipping server) because it takes a few minutes of real time: about 365 probes and 6 runs.
+ */
+describe('a linked link over a year', () => {
+  let h: LifecycleHarness;
+  beforeAll(async () => {
+    h = await startLifecycleHarness();
+    // Skipped days pass in milliseconds: Greenhouse's real-time 30 s window would throttle the probes instead.
+    h.sim.state.behaviour = {
+      ...h.sim.state.behaviour,
+      harvestRateLimit: 1_000_000,
+      tokenRateLimit: 1_000_000,
+    };
+  });
+  afterAll(async () => {
+    await h?.close();
+  });
+
+  it('lives a year of daily checks: each run stays under the history bound, the state carries on', {
+    timeout: 900_000,
+  }, async () => {
+    const { id, handle, credential } = await linkedLink(h);
+    const firstRun = (await handle.describe()).runId;
+    await h.advance(365 * DAY);
+    // One check a day, each a jittered 21.6–26.4 h after the last: 330–405 in a year (a probe mints one token).
+    const checks = h.probesBy(credential.clientId) - 1;
+    expect(checks).toBeGreaterThanOrEqual(330);
+    expect(checks).toBeLessThanOrEqual(406);
+    expect((await h.links.findById(id))?.status).toBe('linked');
+    // Walk the chain of runs from the first: each continued as new before its history grew large.
+    const lengths: number[] = [];
+    let runId: string | undefined = firstRun;
+    while (runId) {
+      const { events } = await h.env.client.workflow.getHandle(handle.workflowId, runId).fetchHistory();
+      lengths.push(events?.length ?? 0);
+      const next: string | null | undefined =
+        events?.at(-1)?.workflowExecutionContinuedAsNewEventAttributes?.newExecutionRunId;
+      runId = next ?? undefined;
+    }
+    expect(lengths.length).toBeGreaterThan(1);
+    for (const length of lengths) expect(length).toBeLessThan(2_100);
+    expect((await handle.describe()).status.name).toBe('RUNNING');
+  });
+});
+
+async function linkedLink(h: LifecycleHarness) {
+  const credential = h.sim.state.addCredential({ scopes: ATS_READ });
+  const created = await h.createLink({ healthCheckMs: DAY });
+  const submitted = await h.service.submitCredentials(created.id, {
+    type: 'harvest_v3',
+    clientId: credential.clientId,
+    clientSecret: credential.clientSecret,
+  });
+  expect(submitted.status).toBe('linked');
+  await h.waitForLink(created.id, (l) => Boolean(l.health));
+  return { ...created, credential };
+}

@@ -1,0 +1,88 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { eventually } from '../support/http';
+import { ATS_READ, DAY, type LifecycleHarness, startLifecycleHarness } from '../support/lifecycle';
+import { waitForMessages } from '../support/mailpit';
+
+const OFFERS = 'harvest:offers:list';
+const MINUTE = 60_000;
+
+/** Time-skipping with the real worker, simulator, MongoDB and SMTP: a linked link over days and months. */
+describe('connection health after linking', () => {
+  let h: LifecycleHarness;
+  beforeAll(async () => {
+    h = await startLifecycleHarness();
+    // Skipped days pass in milliseconds: Greenhouse's real-time 30 s window would throttle the probes instead.
+    h.sim.state.behaviour = {
+      ...h.sim.state.behaviour,
+      harvestRateLimit: 1_000_000,
+      tokenRateLimit: 1_000_000,
+    };
+  });
+  afterAll(async () => {
+    await h?.close();
+  });
+
+  const linkedLink = async () => {
+    const credential = h.sim.state.addCredential({ scopes: ATS_READ });
+    const created = await h.createLink({ healthCheckMs: DAY });
+    const submitted = await h.service.submitCredentials(created.id, {
+      type: 'harvest_v3',
+      clientId: credential.clientId,
+      clientSecret: credential.clientSecret,
+    });
+    expect(submitted.status).toBe('linked');
+    await h.waitForLink(created.id, (l) => Boolean(l.health));
+    return { ...created, credential };
+  };
+  const hooksOf = (id: string) => h.receiver.received.filter((w) => w.json.data.id === id);
+  const eventTypes = async (id: string) => (await h.links.timeline(id)).map((e) => e.type);
+
+  it('a scope unticked after linking: the daily check degrades it, reminds exactly that scope, and heals it', async () => {
+    const { id, credential, requester } = await linkedLink();
+    const linkedAt = (await h.links.findById(id))?.health?.checkedAt as string;
+    const eventsWhenLinked = await eventTypes(id);
+
+    // Healthy daily checks: health.checkedAt moves on, the timeline stays as it was.
+    await h.advance(2.5 * DAY);
+    const checked = await h.waitForLink(id, (l) => (l.health?.checkedAt ?? '') > linkedAt);
+    expect(checked.status).toBe('linked');
+    expect(await eventTypes(id)).toEqual(eventsWhenLinked);
+
+    h.sim.state.credentials.get(credential.clientId)?.scopes.delete(OFFERS);
+    await h.advance(1.2 * DAY);
+    const degraded = await h.waitForLink(id, (l) => l.status === 'degraded');
+    expect(degraded.health?.problem).toEqual({ kind: 'missing_scopes', scopes: [OFFERS] });
+    const hook = await eventually(
+      async () => hooksOf(id).find((w) => w.json.type === 'link.degraded'),
+      (w) => w !== undefined,
+    );
+    expect(hook?.json.data).toMatchObject({ status: 'degraded', missing: [OFFERS] });
+    expect(hook?.json.data.required).toEqual(ATS_READ);
+    expect([...(hook?.json.data.granted as string[])].sort()).toEqual(
+      ATS_READ.filter((s) => s !== OFFERS).sort(),
+    );
+    const mails = await waitForMessages(requester.email, 2); // linked, then the degraded notice
+    const notice = mails.find((m) => m.Subject.includes('removed'));
+    expect(notice?.Subject).toContain('1 Greenhouse permission removed for Acme');
+    expect(notice?.Text).toContain('Offers > List offers');
+    expect(notice?.Text).not.toContain('Jobs > List jobs');
+
+    h.sim.state.credentials.get(credential.clientId)?.scopes.add(OFFERS);
+    // The quiet re-probes of a degraded link (10 min, 1 h, then every 6 h) find the fix on their own.
+    await h.advance(7 * 60 * MINUTE);
+    const healed = await h.waitForLink(id, (l) => l.status === 'linked');
+    expect(healed.health?.problem).toBeUndefined();
+    await eventually(
+      async () => hooksOf(id).map((w) => w.json.type),
+      (types) => types.includes('link.restored'),
+    );
+    expect(hooksOf(id).map((w) => w.json.type)).toEqual(['link.linked', 'link.degraded', 'link.restored']);
+    const thanks = await eventually(
+      () => waitForMessages(requester.email, 3),
+      (m) => m.some((x) => x.Subject.includes('Thank you')),
+    );
+    expect(thanks.length).toBeGreaterThanOrEqual(3);
+    expect(await eventTypes(id)).toEqual([...eventsWhenLinked, 'degraded', 'reminder_sent', 'restored']);
+    await h.service.cancel(id, 'test done'); // its daily checks would only slow the next test
+  });
+});
