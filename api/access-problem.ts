@@ -12,7 +12,7 @@ export function accessProblem(error: unknown, res: Response): unknown {
         409,
         'link_not_usable',
         'The link cannot be used now',
-        `the link is ${refusal.status}: tokens and proxied calls need a linked link`,
+        `the link is ${refusal.status}: tokens and proxied calls need a linked (or degraded) link`,
       );
     case 'deleted':
       return new Problem(

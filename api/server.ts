@@ -80,9 +80,11 @@ export async function startApi(
     harvestUrl: config.GREENHOUSE_HARVEST_URL,
     // Refused by Greenhouse: the link's health is checked now rather than at its next daily check.
     onRefused: (linkId) =>
-      void service.recheck(linkId, 'access_refused').catch((error: unknown) =>
-        log.warn({ linkId, err: String(error) }, 'could not ask for a health check'),
-      ),
+      void service
+        .recheck(linkId, 'access_refused')
+        .catch((error: unknown) =>
+          log.warn({ linkId, err: String(error) }, 'could not ask for a health check'),
+        ),
   });
   const proxy = new LinkProxy({
     access,

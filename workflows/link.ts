@@ -58,9 +58,9 @@ const SERIAL_PROBES_PATCH = 'serial-probes-current-credentials';
 const HEALTH_PATCH = 'health-after-linking';
 /**
  * A watched link lives for years: its run continues as new past this many events even where the server does
- * not suggest it (about 130 daily health checks), so no history grows without bound.
+ * not suggest it (about 35 daily health checks), so no history grows without bound and replays stay short.
  */
-const WATCHED_HISTORY_BOUND = 2_000;
+const WATCHED_HISTORY_BOUND = 600;
 
 /**
  * One Greenhouse link, from "waiting for credentials" through linked to its end: expired, cancelled or deleted. This function is wiring:
@@ -288,7 +288,8 @@ export async function linkWorkflow(input: LinkWorkflowInput): Promise<LinkSnapsh
       continue;
     }
     const { continueAsNewSuggested, historyLength } = workflowInfo();
-    if (continueAsNewSuggested || (state.watching && historyLength > WATCHED_HISTORY_BOUND)) return freshRun();
+    if (continueAsNewSuggested || (state.watching && historyLength > WATCHED_HISTORY_BOUND))
+      return freshRun();
 
     const { wakeAt, reprobeAt } = transition.nextWake(state, schedule, busy());
     const seenSeq = state.snapshot.seq;

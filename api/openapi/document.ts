@@ -103,7 +103,7 @@ function operations(permissionSets: Record<string, string[]>): Operation[] {
       tag: 'Links',
       summary: 'A Harvest v3 bearer token for a linked link',
       description:
-        'Minted from the stored credentials and cached (encrypted, shared by every replica) until 5 minutes before it expires, so many callers cause one mint. Call Greenhouse at `harvestBaseUrl` with it, or use the proxy. 409 when the link is not `linked` (the problem names its status).',
+        'Minted from the stored credentials and cached (encrypted, shared by every replica) until 5 minutes before it expires, so many callers cause one mint. Call Greenhouse at `harvestBaseUrl` with it, or use the proxy. 409 when the link is not `linked` or `degraded` (the problem names its status). A refused mint has the link checked at once.',
       body: empty,
       ok: {
         status: 200,

@@ -42,6 +42,16 @@ export function consoleLinkPage(link: LinkDoc, timeline: TimelineEntry[], recent
     ['App', link.appId],
     ['Permission set', link.permissionSet],
     ['Reminders sent', String(link.remindersSent)],
+    ['Health checked', link.health?.checkedAt ?? '—'],
+    ['Last healthy', link.health?.lastHealthyAt ?? '—'],
+    [
+      'Health problem',
+      !link.health?.problem
+        ? '—'
+        : link.health.problem.kind === 'missing_scopes'
+          ? `missing: ${link.health.problem.scopes.join(', ')}`
+          : `credentials rejected (${link.health.problem.problem})`,
+    ],
     ['Created', link.createdAt.toISOString()],
   ];
   const missing = (link.lastProbe?.results ?? []).filter((r) => r.status !== 'granted');

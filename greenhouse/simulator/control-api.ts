@@ -51,7 +51,8 @@ export function controlApi(state: SimulatorState) {
     res.status(201).json(credentialView(state.addCredential({ ...body, scopes: body.scopes ?? [] })));
   });
   control.delete('/credentials/:clientId', (req, res) => {
-    if (!state.revokeCredential(req.params.clientId)) return void res.status(404).json({ message: 'no such credential' });
+    if (!state.revokeCredential(req.params.clientId))
+      return void res.status(404).json({ message: 'no such credential' });
     res.status(204).end();
   });
   control.post('/credentials/:clientId/scopes', (req, res) => {

@@ -42,7 +42,7 @@ describe('a linked link over a year', () => {
       runId = next ?? undefined;
     }
     expect(lengths.length).toBeGreaterThan(1);
-    for (const length of lengths) expect(length).toBeLessThan(2_100);
+    for (const length of lengths) expect(length).toBeLessThan(700);
     expect((await handle.describe()).status.name).toBe('RUNNING');
   });
 });

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { recordFixture } from '../support/history-fixture';
 import { eventually } from '../support/http';
 import { ATS_READ, DAY, type LifecycleHarness, startLifecycleHarness } from '../support/lifecycle';
 import { waitForMessages } from '../support/mailpit';
@@ -38,7 +39,7 @@ describe('connection health after linking', () => {
   const eventTypes = async (id: string) => (await h.links.timeline(id)).map((e) => e.type);
 
   it('a scope unticked after linking: the daily check degrades it, reminds exactly that scope, and heals it', async () => {
-    const { id, credential, requester } = await linkedLink();
+    const { id, credential, requester, handle } = await linkedLink();
     const linkedAt = (await h.links.findById(id))?.health?.checkedAt as string;
     const eventsWhenLinked = await eventTypes(id);
 
@@ -58,7 +59,7 @@ describe('connection health after linking', () => {
     );
     expect(hook?.json.data).toMatchObject({ status: 'degraded', missing: [OFFERS] });
     expect(hook?.json.data.required).toEqual(ATS_READ);
-    expect([...(hook?.json.data.granted as string[])].sort()).toEqual(
+    expect([...((hook?.json.data.granted as string[] | undefined) ?? [])].sort()).toEqual(
       ATS_READ.filter((s) => s !== OFFERS).sort(),
     );
     const mails = await waitForMessages(requester.email, 2); // linked, then the degraded notice
@@ -83,6 +84,11 @@ describe('connection health after linking', () => {
     );
     expect(thanks.length).toBeGreaterThanOrEqual(3);
     expect(await eventTypes(id)).toEqual([...eventsWhenLinked, 'degraded', 'reminder_sent', 'restored']);
-    await h.service.cancel(id, 'test done'); // its daily checks would only slow the next test
+    // Ended, so the recorded history is a whole run: linked, degraded, healed, cancelled.
+    await h.service.cancel(id, 'test done');
+    await recordFixture('link-degrades-then-heals', async () => {
+      await handle.result();
+      return handle.fetchHistory();
+    });
   });
 });

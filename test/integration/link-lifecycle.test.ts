@@ -1,26 +1,15 @@
-import { writeFileSync } from 'node:fs';
-import path from 'node:path';
-import type { History } from '@temporalio/common/lib/proto-utils';
-import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { noFaults } from '../../greenhouse/simulator/faults';
 import { DEMO } from '../../greenhouse/simulator/state';
 import { verifyWebhook } from '../../webhooks/standard-webhooks';
 import { stateQuery } from '../../workflows/messages';
+import { recordFixture } from '../support/history-fixture';
 import { eventually } from '../support/http';
 import { ATS_READ, DAY, type LifecycleHarness, startLifecycleHarness } from '../support/lifecycle';
 import { waitForMessages } from '../support/mailpit';
 
 const MINUTE = 60_000;
 
-/** Temporal's JSON history format (as the CLI and UI export it): timestamps as RFC 3339 strings. */
-function historyJson(history: History): string {
-  return JSON.stringify(JSON.parse(historyToJSON(history)), (_key, value) =>
-    value && typeof value === 'object' && typeof value.seconds === 'string' && Object.keys(value).length <= 2
-      ? new Date(Number(value.seconds) * 1000 + Math.floor((value.nanos ?? 0) / 1e6)).toISOString()
-      : value,
-  );
-}
 const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const partial = (h: LifecycleHarness, lacks = ['harvest:offers:list']) => {
   const credential = h.sim.state.addCredential({ scopes: ATS_READ.filter((s) => !lacks.includes(s)) });
@@ -97,13 +86,7 @@ describe('link lifecycle on the time-skipping test server', () => {
     expect(hooks.map((w) => w.json.type)).toEqual(['link.permissions_missing', 'link.linked']);
     for (const w of hooks) expect(verifyWebhook(h.secret, w.headers as never, w.body)).toBe(true);
 
-    if (process.env.RECORD_HISTORY) {
-      const history = await handle.fetchHistory();
-      writeFileSync(
-        path.join(__dirname, '..', 'fixtures', 'link-reminders-then-linked.history.json'),
-        historyJson(history),
-      );
-    }
+    await recordFixture('link-reminders-then-linked', () => handle.fetchHistory());
   });
 
   it('links on a quiet re-probe, without anyone clicking', async () => {
