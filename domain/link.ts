@@ -104,7 +104,10 @@ export type EmailKind =
 
 /** What is wrong with a watched link, when something is. */
 export type HealthProblem =
-  | { kind: 'missing_scopes'; scopes: string[] }
+  /** Scopes unticked for sure; `needsSiteAdmin`: others Greenhouse cannot confirm because of the user's role. */
+  | { kind: 'missing_scopes'; scopes: string[]; needsSiteAdmin?: string[] }
+  /** The acting user is no longer a Site Admin: these scopes cannot work (v3 lists need one). */
+  | { kind: 'needs_site_admin'; scopes: string[] }
   | { kind: 'credentials_rejected'; problem: CredentialProblem; message: string };
 
 /** The result of the latest health check of a linked link. */

@@ -152,10 +152,7 @@ export class HarvestClient {
       const body = asObject(await readJson(response.body));
       if (response.statusCode !== 200 || body.active !== true || typeof body.scope !== 'string')
         return undefined;
-      const claims = asObject(body.claims);
-      const siteAdmin = [claims.site_admin, body.site_admin].find((v) => typeof v === 'boolean') as
-        | boolean
-        | undefined;
+      const siteAdmin = siteAdminClaim(body);
       return {
         scopes: new Set(body.scope.split(/\s+/).filter(Boolean)),
         ...(typeof body.sub === 'string' ? { sub: body.sub } : {}),
@@ -192,4 +189,20 @@ function judgeByIntrospection(
       message: granted ? 'listed by token introspection' : 'not among the token scopes',
     },
   };
+}
+
+/** Where third-party clients of Greenhouse's introspection read the user's role and organization. */
+const GREENHOUSE_CLAIMS = 'https://auth.greenhouse.io/claims';
+
+/**
+ * Whether the token's user is a Site Admin, from introspection: the documented claims object's `user_role`
+ * (its values are not documented: any role naming "site admin" counts), else a plain boolean `site_admin`
+ * (in `claims` or at the top level) that earlier answers carried. Undefined when neither is there.
+ */
+function siteAdminClaim(body: Record<string, unknown>): boolean | undefined {
+  const documented = asObject(body[GREENHOUSE_CLAIMS]);
+  if (typeof documented.user_role === 'string') return /site[\s_-]*admin/i.test(documented.user_role);
+  return [asObject(body.claims).site_admin, documented.site_admin, body.site_admin].find(
+    (v) => typeof v === 'boolean',
+  ) as boolean | undefined;
 }

@@ -5,7 +5,12 @@
  * `health.checkedAt` and adds no timeline event; every change of status is an event, a webhook and, while
  * something is wrong, the reminder loop of before linking.
  */
-import { DEFAULT_HEALTH_CHECK_MS, type LinkSchedule, type LinkStatus } from '../domain/link';
+import {
+  DEFAULT_HEALTH_CHECK_MS,
+  type HealthProblem,
+  type LinkSchedule,
+  type LinkStatus,
+} from '../domain/link';
 import type { ProbeOutcome } from '../domain/probe';
 import type { LinkState } from './state';
 import { Change, type LinkFacts, type Step } from './transitions';
@@ -120,8 +125,18 @@ export function applyHealthOutcome(
   }
 
   const missingNow = missing.map((r) => r.scope);
+  const unticked = missing.filter((r) => r.status === 'missing').map((r) => r.scope);
+  const roleBound = missing.filter((r) => r.status === 'needs_site_admin').map((r) => r.scope);
+  const problem: HealthProblem =
+    unticked.length === 0
+      ? { kind: 'needs_site_admin', scopes: roleBound }
+      : {
+          kind: 'missing_scopes',
+          scopes: unticked,
+          ...(roleBound.length ? { needsSiteAdmin: roleBound } : {}),
+        };
   snap.status = 'degraded';
-  snap.health = { checkedAt, lastHealthyAt, problem: { kind: 'missing_scopes', scopes: missingNow } };
+  snap.health = { checkedAt, lastHealthyAt, problem };
   const changed = was !== 'degraded' || before.join(' ') !== missingNow.join(' ');
   if (!changed && !verifying) {
     change.persistQuietly();
@@ -130,7 +145,7 @@ export function applyHealthOutcome(
   change.persist('degraded', { missing: missingNow });
   if (changed) {
     const granted = results.filter((r) => r.status === 'granted').map((r) => r.scope);
-    change.webhook('link.degraded', { required: link.requiredScopes, granted });
+    change.webhook('link.degraded', { required: link.requiredScopes, granted, problem });
   }
   if (was !== 'degraded') remindFromNow(change, now);
   return change.done();

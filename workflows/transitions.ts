@@ -6,6 +6,7 @@
  */
 import {
   type EmailKind,
+  type HealthProblem,
   isClosedStatus,
   isTerminalStatus,
   type LinkSchedule,
@@ -58,6 +59,7 @@ export type Effect =
         missing: string[];
         required?: string[];
         granted?: string[];
+        problem?: HealthProblem;
       };
     }
   /** Replaced credentials, once their successor has verified: the record is deleted. */
@@ -130,7 +132,10 @@ export class Change {
   }
 
   /** The event id is the snapshot's sequence number: stable across retries, unique per change. */
-  webhook(type: WebhookEventType, extra: { required?: string[]; granted?: string[] } = {}) {
+  webhook(
+    type: WebhookEventType,
+    extra: { required?: string[]; granted?: string[]; problem?: HealthProblem } = {},
+  ) {
     this.effects.push({
       kind: 'webhook',
       type,

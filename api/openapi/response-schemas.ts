@@ -45,7 +45,12 @@ export const linkSchema = z
         lastHealthyAt: isoTime.nullable(),
         problem: z
           .union([
-            z.object({ kind: z.literal('missing_scopes'), scopes: z.array(z.string()) }),
+            z.object({
+              kind: z.literal('missing_scopes'),
+              scopes: z.array(z.string()),
+              needsSiteAdmin: z.array(z.string()).optional(),
+            }),
+            z.object({ kind: z.literal('needs_site_admin'), scopes: z.array(z.string()) }),
             z.object({ kind: z.literal('credentials_rejected'), problem: z.string(), message: z.string() }),
           ])
           .optional(),

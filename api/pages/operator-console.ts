@@ -48,9 +48,9 @@ export function consoleLinkPage(link: LinkDoc, timeline: TimelineEntry[], recent
       'Health problem',
       !link.health?.problem
         ? '—'
-        : link.health.problem.kind === 'missing_scopes'
-          ? `missing: ${link.health.problem.scopes.join(', ')}`
-          : `credentials rejected (${link.health.problem.problem})`,
+        : link.health.problem.kind === 'credentials_rejected'
+          ? `credentials rejected (${link.health.problem.problem})`
+          : `${link.health.problem.kind === 'needs_site_admin' ? 'needs a Site Admin acting user' : 'missing'}: ${link.health.problem.scopes.join(', ')}`,
     ],
     ['Created', link.createdAt.toISOString()],
   ];

@@ -83,12 +83,12 @@ export function harvestRoutes(
       client_id: credential.clientId,
       sub: String(token.userId),
       scope: [...credential.scopes].join(' '),
+      // Where third-party clients read them; the role's values are an assumption (Greenhouse's UI names).
       ...(state.behaviour.introspectionClaims
         ? {
-            claims: {
-              organization_id: org?.id,
-              organization_name: org?.name,
-              site_admin: user?.siteAdmin ?? false,
+            'https://auth.greenhouse.io/claims': {
+              organization: { id: org?.id, name: org?.name },
+              user_role: user?.siteAdmin ? 'Site Admin' : 'Basic',
             },
           }
         : {}),

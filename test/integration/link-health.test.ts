@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DEMO } from '../../greenhouse/simulator/state';
 import { recordFixture } from '../support/history-fixture';
 import { eventually } from '../support/http';
 import { ATS_READ, DAY, type LifecycleHarness, startLifecycleHarness } from '../support/lifecycle';
@@ -12,12 +13,6 @@ describe('connection health after linking', () => {
   let h: LifecycleHarness;
   beforeAll(async () => {
     h = await startLifecycleHarness();
-    // Skipped days pass in milliseconds: Greenhouse's real-time 30 s window would throttle the probes instead.
-    h.sim.state.behaviour = {
-      ...h.sim.state.behaviour,
-      harvestRateLimit: 1_000_000,
-      tokenRateLimit: 1_000_000,
-    };
   });
   afterAll(async () => {
     await h?.close();
@@ -90,5 +85,34 @@ describe('connection health after linking', () => {
       await handle.result();
       return handle.fetchHistory();
     });
+  });
+
+  it('the acting user demoted from Site Admin: the next check reports needs_site_admin, not a silent pass', async () => {
+    const userId = 9_000 + Math.floor(Math.random() * 1_000);
+    h.sim.state.users.set(userId, {
+      id: userId,
+      organizationId: DEMO.organization.id,
+      name: 'Sam Service',
+      email: `sam-${userId}@acme.example`,
+      siteAdmin: true,
+    });
+    const credential = h.sim.state.addCredential({ scopes: ATS_READ, serviceUserId: userId });
+    const { id } = await h.createLink({ healthCheckMs: DAY });
+    const submitted = await h.service.submitCredentials(id, {
+      type: 'harvest_v3',
+      clientId: credential.clientId,
+      clientSecret: credential.clientSecret,
+    });
+    expect(submitted.status).toBe('linked');
+    (h.sim.state.users.get(userId) as { siteAdmin: boolean }).siteAdmin = false;
+    await h.advance(1.2 * DAY);
+    const degraded = await h.waitForLink(id, (l) => l.status === 'degraded');
+    expect(degraded.health?.problem).toEqual({ kind: 'needs_site_admin', scopes: ATS_READ });
+    const hook = await eventually(
+      async () => hooksOf(id).find((w) => w.json.type === 'link.degraded'),
+      (w) => w !== undefined,
+    );
+    expect(hook?.json.data.problem).toEqual({ kind: 'needs_site_admin', scopes: ATS_READ });
+    await h.service.cancel(id, 'test done');
   });
 });

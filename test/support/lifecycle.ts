@@ -28,6 +28,9 @@ export async function startLifecycleHarness() {
     server: { executable: { type: 'existing-path', path: TIME_SKIPPING_SERVER } },
   });
   const sim: RunningSimulator = await startSimulator(0);
+  // Linked links stay open and check their health daily: skipped days pass in milliseconds, and Greenhouse's
+  // real-time 30 s window would throttle those probes (and every test after them) instead.
+  sim.state.behaviour = { ...sim.state.behaviour, harvestRateLimit: 1_000_000, tokenRateLimit: 1_000_000 };
   const config: Config = await testConfig({ GREENHOUSE_AUTH_URL: sim.url, GREENHOUSE_HARVEST_URL: sim.url });
   const mongo: Mongo = await connectMongo(config.MONGODB_URI, config.MONGODB_DB);
   const links = new LinkStore(mongo.db);

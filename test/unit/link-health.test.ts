@@ -158,4 +158,23 @@ describe('health of a linked link (pure, no server)', () => {
     expect(refused.state.credentialRef).toBe('cred_a');
     expect(plan(refused)).toEqual(['forget:cred_b', 'persist:disconnected']);
   });
+
+  it('the acting user lost Site Admin: degraded with needs_site_admin, and a truly unticked scope is told apart', () => {
+    const demoted = check(linked(), probed({ [JOBS]: 'needs_site_admin', [OFFERS]: 'needs_site_admin' }));
+    expect(demoted.state.snapshot.status).toBe('degraded');
+    expect(demoted.state.snapshot.health?.problem).toEqual({
+      kind: 'needs_site_admin',
+      scopes: [JOBS, OFFERS],
+    });
+    expect(demoted.effects[1]).toMatchObject({
+      type: 'link.degraded',
+      data: { problem: { kind: 'needs_site_admin', scopes: [JOBS, OFFERS] } },
+    });
+    const both = check(linked(), probed({ [JOBS]: 'needs_site_admin', [OFFERS]: 'missing' }));
+    expect(both.state.snapshot.health?.problem).toEqual({
+      kind: 'missing_scopes',
+      scopes: [OFFERS],
+      needsSiteAdmin: [JOBS],
+    });
+  });
 });
