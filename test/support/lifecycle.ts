@@ -78,7 +78,10 @@ export async function startLifecycleHarness() {
     apps,
     startWorker,
     stopWorker,
-    /** A new link with its own requester address; schedule overrides per test. */
+    /**
+     * A new link with its own requester address; schedule overrides per test. Health checks are yearly unless
+     * a test asks for them, so linked links of earlier tests stay quiet while later tests skip months.
+     */
     async createLink(schedule: Partial<LinkSchedule> = {}, extra: Partial<NewLink> = {}, appId = app._id) {
       const requester = { email: `req-${Date.now()}-${counter++}@acme.example`, name: 'Rita Requester' };
       const { link } = await service.create(appId, {
@@ -87,7 +90,7 @@ export async function startLifecycleHarness() {
         permissionSet: 'ats_read',
         locale: 'en',
         metadata: {},
-        schedule,
+        schedule: { healthCheckMs: 365 * DAY, ...schedule },
         ...extra,
       });
       return { id: link._id, requester, handle: env.client.workflow.getHandle(link.workflowId) };
