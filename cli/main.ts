@@ -14,7 +14,7 @@ import { localServiceEnv } from '../stack/local-env';
 import { AppStore } from '../store/apps';
 import { ensureIndexes } from '../store/collections';
 import { CredentialVault } from '../store/credential-vault';
-import { LinkStore } from '../store/links';
+import { type LinkDoc, LinkStore } from '../store/links';
 import { connectMongo, type Mongo } from '../store/mongo';
 import { WebhookStore } from '../store/webhooks';
 
@@ -38,6 +38,14 @@ class UsageError extends Error {}
 const need = (ok: unknown, message: string): void => {
   if (!ok) throw new UsageError(message);
 };
+
+/** The link a command names by id, or a usage error saying what is missing. */
+async function linkNamed(call: Invocation, command: string): Promise<LinkDoc> {
+  need(call.arg, `${command} needs a link id`);
+  const link = await new LinkStore(call.mongo.db).findById(call.arg as string);
+  need(link, `No link ${call.arg}`);
+  return link as LinkDoc;
+}
 
 /** A LinkService for one command: the application layer is the only way into a link's workflow. */
 async function withLinkService(call: Invocation, use: (service: LinkService) => Promise<void>) {
@@ -145,10 +153,7 @@ const COMMANDS: Command[] = [
     args: '<link id>',
     summary: 'make a link check its Greenhouse permissions now',
     async run(call) {
-      need(call.arg, 'links recheck needs a link id');
-      const link = await new LinkStore(call.mongo.db).findById(call.arg as string);
-      need(link, `No link ${call.arg}`);
-      if (!link) return;
+      const link = await linkNamed(call, 'links recheck');
       await withLinkService(call, (service) => service.recheck(link._id, 'operator'));
       console.log(`Re-check requested for ${link._id} (status ${link.status}).`);
     },
@@ -158,10 +163,7 @@ const COMMANDS: Command[] = [
     args: '<link id>',
     summary: "delete a link: end it and erase its credentials (e.g. a customer's erasure request)",
     async run(call) {
-      need(call.arg, 'links delete needs a link id');
-      const link = await new LinkStore(call.mongo.db).findById(call.arg as string);
-      need(link, `No link ${call.arg}`);
-      if (!link) return;
+      const link = await linkNamed(call, 'links delete');
       await withLinkService(call, (service) => service.delete(link));
       console.log(
         `Deleted ${link._id}: credentials and cached tokens erased, its connect and email links revoked` +

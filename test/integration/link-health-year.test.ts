@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ATS_READ, DAY, type LifecycleHarness, startLifecycleHarness } from '../support/lifecycle';
+import { DAY, type LifecycleHarness, startLifecycleHarness } from '../support/lifecycle';
 
 /**
  * A linked link over a year of time-skipped daily health checks, in its own file (and so its own worker and
@@ -17,7 +17,7 @@ describe('a linked link over a year', () => {
   it('lives a year of daily checks: each run stays under the history bound, the state carries on', {
     timeout: 900_000,
   }, async () => {
-    const { id, handle, credential } = await linkedLink(h);
+    const { id, handle, credential } = await h.linkedLink();
     const firstRun = (await handle.describe()).runId;
     await h.advance(365 * DAY);
     // At most one check a day (each 21.6–26.4 h after the last: 406 a year at most; a probe mints one token).
@@ -42,16 +42,3 @@ describe('a linked link over a year', () => {
     expect((await handle.describe()).status.name).toBe('RUNNING');
   });
 });
-
-async function linkedLink(h: LifecycleHarness) {
-  const credential = h.sim.state.addCredential({ scopes: ATS_READ });
-  const created = await h.createLink({ healthCheckMs: DAY });
-  const submitted = await h.service.submitCredentials(created.id, {
-    type: 'harvest_v3',
-    clientId: credential.clientId,
-    clientSecret: credential.clientSecret,
-  });
-  expect(submitted.status).toBe('linked');
-  await h.waitForLink(created.id, (l) => Boolean(l.health));
-  return { ...created, credential };
-}

@@ -18,23 +18,11 @@ describe('connection health after linking', () => {
     await h?.close();
   });
 
-  const linkedLink = async () => {
-    const credential = h.sim.state.addCredential({ scopes: ATS_READ });
-    const created = await h.createLink({ healthCheckMs: DAY });
-    const submitted = await h.service.submitCredentials(created.id, {
-      type: 'harvest_v3',
-      clientId: credential.clientId,
-      clientSecret: credential.clientSecret,
-    });
-    expect(submitted.status).toBe('linked');
-    await h.waitForLink(created.id, (l) => Boolean(l.health));
-    return { ...created, credential };
-  };
   const hooksOf = (id: string) => h.receiver.received.filter((w) => w.json.data.id === id);
   const eventTypes = async (id: string) => (await h.links.timeline(id)).map((e) => e.type);
 
   it('a scope unticked after linking: the daily check degrades it, reminds exactly that scope, and heals it', async () => {
-    const { id, credential, requester, handle } = await linkedLink();
+    const { id, credential, requester, handle } = await h.linkedLink();
     const linkedAt = (await h.links.findById(id))?.health?.checkedAt as string;
     const eventsWhenLinked = await eventTypes(id);
 
@@ -96,14 +84,7 @@ describe('connection health after linking', () => {
       email: `sam-${userId}@acme.example`,
       siteAdmin: true,
     });
-    const credential = h.sim.state.addCredential({ scopes: ATS_READ, serviceUserId: userId });
-    const { id } = await h.createLink({ healthCheckMs: DAY });
-    const submitted = await h.service.submitCredentials(id, {
-      type: 'harvest_v3',
-      clientId: credential.clientId,
-      clientSecret: credential.clientSecret,
-    });
-    expect(submitted.status).toBe('linked');
+    const { id } = await h.linkedLink({ serviceUserId: userId });
     (h.sim.state.users.get(userId) as { siteAdmin: boolean }).siteAdmin = false;
     await h.advance(1.2 * DAY);
     const degraded = await h.waitForLink(id, (l) => l.status === 'degraded');

@@ -95,6 +95,19 @@ export async function startLifecycleHarness() {
       });
       return { id: link._id, requester, handle: env.client.workflow.getHandle(link.workflowId) };
     },
+    /** A link linked with a fresh credential holding every ats_read scope, checked daily, once it is watched. */
+    async linkedLink(credentialInput: { serviceUserId?: number } = {}) {
+      const credential = sim.state.addCredential({ scopes: ATS_READ, ...credentialInput });
+      const created = await harness.createLink({ healthCheckMs: DAY });
+      const submitted = await service.submitCredentials(created.id, {
+        type: 'harvest_v3',
+        clientId: credential.clientId,
+        clientSecret: credential.clientSecret,
+      });
+      if (submitted.status !== 'linked') throw new Error(`the link ended ${submitted.status}, not linked`);
+      await harness.waitForLink(created.id, (l) => Boolean(l.health));
+      return { ...created, credential };
+    },
     /** Skips workflow time, then lets real-time activities settle. */
     async advance(ms: number) {
       await env.sleep(ms);

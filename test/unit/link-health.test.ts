@@ -1,9 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import type { ProbeOutcome, ScopeResult, ScopeStatus } from '../../domain/probe';
+import type { ProbeOutcome, ScopeStatus } from '../../domain/probe';
 import * as health from '../../workflows/health';
 import type { LinkState } from '../../workflows/state';
 import { initialState } from '../../workflows/state';
 import * as t from '../../workflows/transitions';
+import { plan, probedAt } from '../support/transition-plan';
 
 const DAY = 86_400_000;
 const T0 = Date.parse('2026-12-01T00:00:00Z');
@@ -21,17 +22,7 @@ const link: t.LinkFacts = {
   },
 };
 
-const probed = (statuses: Record<string, ScopeStatus>, at = T0): ProbeOutcome => ({
-  kind: 'probed',
-  checkedAt: new Date(at).toISOString(),
-  results: Object.entries(statuses).map(
-    ([scope, status]): ScopeResult => ({
-      scope,
-      status,
-      evidence: { checkedAt: new Date(at).toISOString() },
-    }),
-  ),
-});
+const probed = (statuses: Record<string, ScopeStatus>, at = T0) => probedAt(at, statuses);
 const healthy = probed({ [JOBS]: 'granted', [OFFERS]: 'granted' });
 const offersGone = probed({ [JOBS]: 'granted', [OFFERS]: 'missing' });
 const revoked: ProbeOutcome = {
@@ -40,16 +31,6 @@ const revoked: ProbeOutcome = {
   problem: 'invalid_client',
   message: 'Client authentication failed',
 };
-const plan = (step: t.Step) =>
-  step.effects.map((e) =>
-    e.kind === 'persist'
-      ? `persist:${e.event?.type ?? '(quiet)'}`
-      : e.kind === 'email'
-        ? `email:${e.email.kind}:${e.email.role}`
-        : e.kind === 'webhook'
-          ? `webhook:${e.type}`
-          : `forget:${e.credentialRef}`,
-  );
 
 /** A link linked with cred_a in a run that watches its health. */
 function linked(): LinkState {

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import type { ProbeOutcome, ScopeResult, ScopeStatus } from '../../domain/probe';
+import type { ProbeOutcome, ScopeStatus } from '../../domain/probe';
 import { initialState } from '../../workflows/state';
 import * as t from '../../workflows/transitions';
+import { plan, probedAt } from '../support/transition-plan';
 
 const DAY = 86_400_000;
 const T0 = Date.parse('2026-12-01T00:00:00Z');
@@ -17,17 +18,7 @@ const link: t.LinkFacts = {
 };
 const fresh = () => initialState({ schedule: link.schedule }, T0);
 
-const probed = (statuses: Record<string, ScopeStatus>): ProbeOutcome => ({
-  kind: 'probed',
-  checkedAt: new Date(T0).toISOString(),
-  results: Object.entries(statuses).map(
-    ([scope, status]): ScopeResult => ({
-      scope,
-      status,
-      evidence: { checkedAt: new Date(T0).toISOString() },
-    }),
-  ),
-});
+const probed = (statuses: Record<string, ScopeStatus>) => probedAt(T0, statuses);
 const allGranted = probed({ 'harvest:jobs:list': 'granted', 'harvest:offers:list': 'granted' });
 const offersMissing = probed({ 'harvest:jobs:list': 'granted', 'harvest:offers:list': 'missing' });
 const rejected: ProbeOutcome = {
@@ -36,18 +27,6 @@ const rejected: ProbeOutcome = {
   problem: 'invalid_client',
   message: 'Client authentication failed',
 };
-
-/** The effects as short words, in order: what the workflow will do. */
-const plan = (step: t.Step) =>
-  step.effects.map((e) =>
-    e.kind === 'persist'
-      ? `persist:${e.event?.type ?? '(quiet)'}`
-      : e.kind === 'email'
-        ? `email:${e.email.kind}:${e.email.role}`
-        : e.kind === 'webhook'
-          ? `webhook:${e.type}`
-          : `forget:${e.credentialRef}`,
-  );
 
 const submitted = (ref = 'cred_a') => t.submitCredentials(fresh(), link, ref).state;
 const handedToAda = () =>
