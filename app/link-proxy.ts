@@ -3,7 +3,7 @@ import { type ScopeDefinition, scopeForRequest } from '../greenhouse/catalog';
 import { header, messageOf, rateLimitHeaders, readJson, retryAfterMs } from '../greenhouse/http';
 import type { LinkDoc } from '../store/links';
 import type { RateBudgetStore } from '../store/rate-budgets';
-import type { LinkAccess } from './link-access';
+import { AccessRefused, type LinkAccess } from './link-access';
 
 export interface ProxyCall {
   method: string;
@@ -130,7 +130,17 @@ export class LinkProxy {
         token = await this.deps.access.token(link);
         continue;
       }
-      if (status === 401) this.deps.access.reportRefusal(link._id); // a fresh token refused too
+      if (status === 401) {
+        // A fresh token refused too: the credentials are gone. Say so, rather than pass on a 401 the caller
+        // would read as their own API key being wrong.
+        await response.body.dump();
+        this.deps.access.reportRefusal(link._id);
+        throw new AccessRefused({
+          kind: 'credentials_rejected',
+          problem: 'unauthorized',
+          message: 'Greenhouse refused a freshly minted token',
+        });
+      }
       if (status === 429) {
         const waitMs = retryAfterMs(response.headers, 1_000);
         await this.deps.budgets.exhausted(token.account, new Date(Date.now() + waitMs));
