@@ -12,6 +12,9 @@ export interface PageText {
   title: (org: string) => string;
   intro: (app: string, org: string) => string;
   adminIntro: (requester: string, app: string, org: string) => string;
+  /** The intro of a linked link's page once something broke: what happened, and that the link stays. */
+  reconnectIntro: (app: string, org: string) => string;
+  degradedIntro: (app: string, org: string) => string;
   requesterNote: string;
   status: Record<LinkStatus, string>;
   missingCount: (n: number) => string;
@@ -85,6 +88,10 @@ const en: PageText = {
     `${app} needs API access to ${org}'s Greenhouse account. Create API credentials in Greenhouse, paste them below, and we check every permission at once. It takes about five minutes.`,
   adminIntro: (requester, app, org) =>
     `${requester} asked you, as a Greenhouse admin, to connect ${org}'s Greenhouse account to ${app}.`,
+  reconnectIntro: (app, org) =>
+    `Greenhouse stopped accepting the API credentials ${app} uses for ${org}: they were revoked, deleted, or their secret changed. Create new API credentials in Greenhouse and paste them below. The connection then resumes as it was.`,
+  degradedIntro: (app, org) =>
+    `${app} is connected to ${org}'s Greenhouse account, but permissions it needs have been removed since. The list below shows which: tick them again in Greenhouse, then click "Check again".`,
   requesterNote: 'Their note:',
   status: {
     awaiting_credentials: 'Waiting for Greenhouse API credentials.',
@@ -219,6 +226,10 @@ const de: PageText = {
     `${app} braucht API-Zugriff auf das Greenhouse-Konto von ${org}. Legen Sie in Greenhouse API-Zugangsdaten an, fügen Sie sie unten ein, und wir prüfen sofort jede Berechtigung. Das dauert etwa fünf Minuten.`,
   adminIntro: (requester, app, org) =>
     `${requester} bittet Sie als Greenhouse-Admin, das Greenhouse-Konto von ${org} mit ${app} zu verbinden.`,
+  reconnectIntro: (app, org) =>
+    `Greenhouse akzeptiert die API-Zugangsdaten nicht mehr, die ${app} für ${org} verwendet: Sie wurden widerrufen, gelöscht oder ihr Secret wurde geändert. Legen Sie in Greenhouse neue API-Zugangsdaten an und fügen Sie sie unten ein. Die Verbindung läuft dann weiter wie bisher.`,
+  degradedIntro: (app, org) =>
+    `${app} ist mit dem Greenhouse-Konto von ${org} verbunden, aber nötige Berechtigungen wurden seither entfernt. Die Liste unten zeigt welche: Setzen Sie sie in Greenhouse wieder und klicken Sie auf „Erneut prüfen“.`,
   requesterNote: 'Die Nachricht dazu:',
   status: {
     awaiting_credentials: 'Wartet auf Greenhouse-API-Zugangsdaten.',

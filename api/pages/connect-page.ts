@@ -202,9 +202,13 @@ export function connectPage(v: ConnectView): string {
   const org = link.organization.name;
   if (isTerminalStatus(link.status)) return closedPage(v);
   const intro =
-    v.role === 'admin'
-      ? `<p>${html(t.adminIntro(who(link.requester), v.appName, org))}</p>${link.admin?.note ? `<p>${html(t.requesterNote)}</p><blockquote>${html(link.admin.note)}</blockquote>` : ''}`
-      : `<p>${html(t.intro(v.appName, org))}</p>`;
+    link.status === 'disconnected'
+      ? `<p>${html(t.reconnectIntro(v.appName, org))}</p>`
+      : link.status === 'degraded'
+        ? `<p>${html(t.degradedIntro(v.appName, org))}</p>`
+        : v.role === 'admin'
+          ? `<p>${html(t.adminIntro(who(link.requester), v.appName, org))}</p>${link.admin?.note ? `<p>${html(t.requesterNote)}</p><blockquote>${html(link.admin.note)}</blockquote>` : ''}`
+          : `<p>${html(t.intro(v.appName, org))}</p>`;
   const problem = link.credentialProblem
     ? `<p class="alert" role="alert" id="credential-problem">${html(t.credentialProblem(link.credentialProblem.problem, link.credentialProblem.message))}</p>`
     : '';

@@ -96,6 +96,12 @@ describe('a linked link whose credentials are revoked', () => {
     const page = await http(stack.api.url, 'GET', new URL(link).pathname);
     expect(page.status).toBe(200);
     expect(page.text).toContain('no longer accepts the saved credentials');
+    expect(page.text).toContain('Greenhouse stopped accepting the API credentials');
+    const german = await http(stack.api.url, 'GET', new URL(link).pathname, {
+      headers: { 'accept-language': 'de-DE,de;q=0.9' },
+    });
+    expect(german.text).toContain('Greenhouse akzeptiert die API-Zugangsdaten nicht mehr');
+    expect(german.text).toContain('neue API-Zugangsdaten ein, um neu zu verbinden');
     const second = sim.state.addCredential({ scopes: ATS_READ });
     const reconnected = await http(stack.api.url, 'POST', `${new URL(link).pathname}/credentials`, {
       body: { clientId: second.clientId, clientSecret: second.clientSecret },
