@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BUILT_IN_PERMISSION_SETS, getScope } from '../../greenhouse/catalog';
 import { launchChromium, screenshot, seriousAxeViolations } from '../support/browser';
 import { http } from '../support/http';
-import { waitForMessages } from '../support/mailpit';
+import { messagesTo, waitForMessages } from '../support/mailpit';
 import { sim } from '../support/simulator';
 import { startTestStack, type TestStack } from '../support/stack';
 
@@ -240,5 +240,65 @@ describe('the hosted connection flow in a real browser (Debian Chromium)', () =>
       )
       .toBe('Greenhouse is connected for No Script Inc');
     await context.close();
+  });
+
+  it('a disconnected link: the reconnect page in English and German, accessible, takes new credentials', async () => {
+    const requester = `reconnect-${Date.now()}@acme.example`;
+    const created = await startLink('Reconnect GmbH', requester);
+    const id: string = created.json.id;
+    const first = await sim.createCredential(ATS_READ);
+    const connectPath = new URL(created.json.connectUrl).pathname;
+    const linked = await http(stack.api.url, 'POST', `${connectPath}/credentials`, {
+      body: { clientId: first.clientId, clientSecret: first.clientSecret },
+    });
+    expect(linked.json.status).toBe('linked');
+    await sim.revokeCredential(first.clientId);
+    await http(stack.api.url, 'POST', `/v1/links/${id}/recheck`, { apiKey: stack.apiKey });
+    await expect
+      .poll(async () => (await messagesTo(requester)).some((m) => m.Subject.includes('disconnected')), {
+        timeout: 30_000,
+        interval: 500,
+      })
+      .toBe(true);
+    const mails = await messagesTo(requester);
+    const notice = mails.find((m) => m.Subject.includes('disconnected'));
+    const reconnectUrl = /(https?:\/\/\S+\/connect\/[A-Za-z0-9_-]{43})/.exec(
+      notice?.Text ?? '',
+    )?.[1] as string;
+    expect(reconnectUrl).toBeDefined();
+
+    const german = await browser.newContext({ locale: 'de-DE' });
+    const dePage = watch(await german.newPage());
+    await dePage.goto(reconnectUrl);
+    expect(await dePage.textContent('main')).toContain(
+      'Greenhouse akzeptiert die API-Zugangsdaten nicht mehr',
+    );
+    await expectAccessible(dePage);
+    await screenshot(dePage, '12-reconnect-de');
+    await german.close();
+
+    const english = await browser.newContext({ locale: 'en-US' });
+    const page = watch(await english.newPage());
+    await page.goto(reconnectUrl);
+    expect(await page.textContent('main')).toContain('Greenhouse stopped accepting the API credentials');
+    expect(await page.textContent('#status')).toContain('no longer accepts the saved credentials');
+    await expectAccessible(page);
+    await screenshot(page, '11-reconnect-en');
+    const second = await sim.createCredential(ATS_READ);
+    await page.getByLabel('Client ID').fill(second.clientId);
+    await page.getByLabel('Client Secret').fill(second.clientSecret);
+    await page.getByRole('button', { name: 'Check and connect' }).click();
+    await expect
+      .poll(() => page.textContent('h1'), { timeout: 30_000 })
+      .toBe('Greenhouse is connected for Reconnect GmbH');
+    await expectAccessible(page);
+    expect(
+      (await http(stack.api.url, 'GET', `/v1/links/${id}`, { apiKey: stack.apiKey })).json,
+    ).toMatchObject({
+      id,
+      status: 'linked',
+    });
+    expect(cspViolations).toEqual([]);
+    await english.close();
   });
 });

@@ -24,5 +24,8 @@ export const sim = {
     call<SimCredentialView>('POST', '/credentials', { scopes, ...extra }),
   changeScopes: (clientId: string, change: { grant?: string[]; revoke?: string[] }) =>
     call<SimCredentialView>('POST', `/credentials/${encodeURIComponent(clientId)}/scopes`, change),
+  /** An admin revokes the credentials in Greenhouse: no more tokens, and issued ones stop working. */
+  revokeCredential: (clientId: string) =>
+    call<undefined>('DELETE', `/credentials/${encodeURIComponent(clientId)}`),
   calls: () => call<{ method: string; path: string; status: number; clientId?: string }[]>('GET', '/calls'),
 };
