@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { DEFAULT_HEALTH_CHECK_MS } from '../domain/link';
 import { durationListSchema, durationSchema, parseDuration } from './duration';
 
 const url = (protocols: string[], example: string) =>
@@ -98,7 +99,7 @@ export const envSchema = z.object({
   REPROBE_SCHEDULE: durationListSchema.default([600_000, 3_600_000, 6 * 3_600_000]),
   LINK_EXPIRY: durationSchema.default(30 * 86_400_000),
   /** Between health checks of a linked link; each is jittered by ±10 % so a fleet does not wake at once. */
-  HEALTH_CHECK_INTERVAL: durationSchema.default(86_400_000),
+  HEALTH_CHECK_INTERVAL: durationSchema.default(DEFAULT_HEALTH_CHECK_MS),
   CONNECT_TOKEN_TTL: durationSchema.default(7 * 86_400_000),
   EMAIL_TOKEN_TTL: durationSchema.default(72 * 3_600_000),
   /** Per app, on the integrator API. */

@@ -55,10 +55,6 @@ export class AccessLog {
     return this.db.collection<AccessLogDoc>(COLLECTIONS.accessLog.name);
   }
 
-  async record(entry: AccessLogEntry, at = new Date()): Promise<void> {
-    await this.entries.insertOne({ _id: newId('acc'), at, ...entry });
-  }
-
   /** Records an entry in the next batch write (within 100 ms): off the request path, one write per batch. */
   enqueue(entry: AccessLogEntry, at = new Date()): void {
     this.batch.add({ _id: newId('acc'), at, ...entry });

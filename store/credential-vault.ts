@@ -64,9 +64,9 @@ export class CredentialVault {
     return JSON.parse(this.keyring.open(doc, linkId, `credential ${doc._id}`)) as GreenhouseCredential;
   }
 
-  /** Deletes every credential record of a link (the link was deleted); returns how many there were. */
-  async removeLink(linkId: string): Promise<number> {
-    return (await retryBusy(() => this.records.deleteMany({ linkId }))).deletedCount;
+  /** Deletes every credential record of a link (the link was deleted). */
+  async removeLink(linkId: string): Promise<void> {
+    await retryBusy(() => this.records.deleteMany({ linkId }));
   }
 
   /** Deletes one record of a link (credentials it refused to take, or replaced ones once others verified). */

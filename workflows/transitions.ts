@@ -70,7 +70,7 @@ export interface Step {
   effects: Effect[];
 }
 
-export const unchanged = (state: LinkState): Step => ({ state, effects: [] });
+const unchanged = (state: LinkState): Step => ({ state, effects: [] });
 
 export const isTerminal = (state: LinkState) => isTerminalStatus(state.snapshot.status);
 /** Expired or cancelled: nothing more happens to the link. */

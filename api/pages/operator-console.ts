@@ -1,5 +1,5 @@
 import type { TimelineEntry } from '../../app/link-service';
-import { LINK_STATUSES } from '../../domain/link';
+import { type HealthProblem, LINK_STATUSES } from '../../domain/link';
 import type { AccessLogDoc } from '../../store/access-log';
 import type { LinkDoc } from '../../store/links';
 import { escapeHtml as html, layout } from './html';
@@ -31,6 +31,13 @@ export function consoleListPage(links: LinkDoc[], filter: { status?: string; app
   );
 }
 
+function healthProblemText(problem: HealthProblem | undefined): string {
+  if (!problem) return '—';
+  if (problem.kind === 'credentials_rejected') return `credentials rejected (${problem.problem})`;
+  const what = problem.kind === 'needs_site_admin' ? 'needs a Site Admin acting user' : 'missing';
+  return `${what}: ${problem.scopes.join(', ')}`;
+}
+
 /** One link and its whole story: the event log merged with the Temporal history. */
 export function consoleLinkPage(link: LinkDoc, timeline: TimelineEntry[], recentUse: AccessLogDoc[]): string {
   const facts: [string, string][] = [
@@ -44,14 +51,7 @@ export function consoleLinkPage(link: LinkDoc, timeline: TimelineEntry[], recent
     ['Reminders sent', String(link.remindersSent)],
     ['Health checked', link.health?.checkedAt ?? '—'],
     ['Last healthy', link.health?.lastHealthyAt ?? '—'],
-    [
-      'Health problem',
-      !link.health?.problem
-        ? '—'
-        : link.health.problem.kind === 'credentials_rejected'
-          ? `credentials rejected (${link.health.problem.problem})`
-          : `${link.health.problem.kind === 'needs_site_admin' ? 'needs a Site Admin acting user' : 'missing'}: ${link.health.problem.scopes.join(', ')}`,
-    ],
+    ['Health problem', healthProblemText(link.health?.problem)],
     ['Created', link.createdAt.toISOString()],
   ];
   const missing = (link.lastProbe?.results ?? []).filter((r) => r.status !== 'granted');

@@ -384,8 +384,9 @@ describe('using a linked account: access tokens and the Harvest proxy', () => {
       durationMs: 1,
     };
     const day = 24 * 3_600_000;
-    await log.record(entry, new Date(Date.now() - 31 * day));
-    await log.record(entry, new Date(Date.now() - 29 * day));
+    log.enqueue(entry, new Date(Date.now() - 31 * day));
+    log.enqueue(entry, new Date(Date.now() - 29 * day));
+    await log.flush();
     expect(await log.purgeOlderThan(new Date(Date.now() - ACCESS_LOG_RETENTION_MS))).toBeGreaterThanOrEqual(
       1,
     );
