@@ -1,10 +1,11 @@
 import type { LinkStore } from '../store/links';
+import { type AuditLogDeps, createAuditLogActivities } from './audit-log';
 import { createEmailActivities, type EmailDeps } from './email';
 import { createPersistActivity } from './persist';
 import { createProbeActivity, type ProbeDeps } from './probe';
 import { createWebhookActivities, type WebhookDeps } from './webhook';
 
-export type ActivityDeps = ProbeDeps & EmailDeps & WebhookDeps & { links: LinkStore };
+export type ActivityDeps = ProbeDeps & EmailDeps & WebhookDeps & AuditLogDeps & { links: LinkStore };
 
 /** All activities, with their I/O clients injected (see temporalio/samples-typescript DI sample). */
 export function createActivities(deps: ActivityDeps) {
@@ -13,6 +14,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createPersistActivity(deps),
     ...createEmailActivities(deps),
     ...createWebhookActivities(deps),
+    ...createAuditLogActivities(deps),
   };
 }
 

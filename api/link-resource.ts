@@ -30,6 +30,14 @@ export function linkResource(link: LinkDoc) {
     credentialProblem: link.credentialProblem,
     /** Once linked: the latest health check (null before). */
     health: link.health ?? null,
+    /** Null unless the link was created with `auditLog: true`; `state` once the watcher has polled. */
+    auditLog: link.auditLog
+      ? {
+          state: link.auditLogWatch?.state ?? 'pending',
+          polledAt: link.auditLogWatch?.polledAt.toISOString() ?? null,
+          ...(link.auditLogWatch?.message ? { message: link.auditLogWatch.message } : {}),
+        }
+      : null,
     remindersSent: link.remindersSent,
     deletedAt: link.deletedAt ? link.deletedAt.toISOString() : null,
     createdAt: link.createdAt.toISOString(),

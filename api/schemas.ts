@@ -69,6 +69,8 @@ export function createLinkBodySchema(permissionSets: Record<string, string[]>) {
         .optional()
         .transform((v) => v ?? null),
       schedule: linkScheduleBody.optional(),
+      /** Once linked, also watch Greenhouse's Audit Log (Expert tier) for changes to the API key. */
+      auditLog: z.boolean().default(false),
       metadata: z
         .record(metadataKey, z.string().max(500), {
           error: (issue) => (issue.code === 'invalid_key' ? METADATA_KEY_RULE : undefined),

@@ -42,6 +42,8 @@ export interface NewLink {
   admin?: Person;
   /** Overrides of the configured reminder / re-probe / expiry schedule for this link. */
   schedule?: Partial<LinkSchedule>;
+  /** Watch Greenhouse's Audit Log once linked. */
+  auditLog?: boolean;
   permissionSet: string;
   locale: string | null;
   metadata: Record<string, string>;
@@ -118,7 +120,7 @@ export class LinkService {
       organizationName: input.organization.name,
       locale: input.locale ?? 'en',
       ...(this.deps.publishStatus === false ? { publishStatus: false } : {}),
-      schedule: this.workflowSchedule(input.schedule),
+      schedule: this.workflowSchedule(doc),
     };
     try {
       await temporal.workflow.start(linkWorkflow, {
@@ -213,20 +215,21 @@ export class LinkService {
     await this.deps.temporal.workflow.signalWithStart(linkWorkflow, {
       workflowId: link.workflowId,
       taskQueue: this.deps.config.TEMPORAL_TASK_QUEUE,
-      args: [resumedInput(link, this.workflowSchedule(link.schedule), emailsSent, this.deps.publishStatus)],
+      args: [resumedInput(link, this.workflowSchedule(link), emailsSent, this.deps.publishStatus)],
       signal: cancelSignal,
       signalArgs: [{ reason }],
     });
   }
 
-  private workflowSchedule(overrides: Partial<LinkSchedule> | undefined): LinkSchedule {
+  private workflowSchedule(link: Pick<LinkDoc, 'schedule' | 'auditLog'>): LinkSchedule {
     const { config } = this.deps;
     return {
       reminderOffsetsMs: config.REMINDER_SCHEDULE,
       reprobeIntervalsMs: config.REPROBE_SCHEDULE,
       expiryMs: config.LINK_EXPIRY,
       healthCheckMs: config.HEALTH_CHECK_INTERVAL,
-      ...overrides,
+      ...(link.auditLog ? { auditLogPollMs: config.AUDIT_LOG_POLL_INTERVAL } : {}),
+      ...link.schedule,
     };
   }
 

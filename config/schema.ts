@@ -76,6 +76,10 @@ export const envSchema = z.object({
   GREENHOUSE_HARVEST_URL: url(['http:', 'https:'], 'https://harvest.greenhouse.io').default(
     'https://harvest.greenhouse.io',
   ),
+  /** Greenhouse's Audit Log API (US data centre by default). */
+  GREENHOUSE_AUDIT_LOG_URL: url(['http:', 'https:'], 'https://auditlog.us.greenhouse.io').default(
+    'https://auditlog.us.greenhouse.io',
+  ),
   GREENHOUSE_LEGACY_V1: bool.default(false),
   /** A JSON file of the deployment's own permission sets (see config/permission-sets.ts). */
   PERMISSION_SETS_FILE: z.string().optional(),
@@ -100,6 +104,11 @@ export const envSchema = z.object({
   LINK_EXPIRY: durationSchema.default(30 * 86_400_000),
   /** Between health checks of a linked link; each is jittered by ±10 % so a fleet does not wake at once. */
   HEALTH_CHECK_INTERVAL: durationSchema.default(DEFAULT_HEALTH_CHECK_MS),
+  /**
+   * Between two reads of Greenhouse's Audit Log by a link created with `auditLog: true`. Greenhouse allows 50
+   * requests per 10 s and 3 paginated ones per 30 s per organization; a poll makes one (at most 3).
+   */
+  AUDIT_LOG_POLL_INTERVAL: durationSchema.default(60_000),
   CONNECT_TOKEN_TTL: durationSchema.default(7 * 86_400_000),
   EMAIL_TOKEN_TTL: durationSchema.default(72 * 3_600_000),
   /** Per app, on the integrator API. */

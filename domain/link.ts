@@ -73,6 +73,8 @@ export interface LinkSchedule {
   expiryMs: number;
   /** Between health checks of a linked link, before jitter (absent in runs from before: 24 h). */
   healthCheckMs?: number;
+  /** Set when the link watches Greenhouse's Audit Log once linked: between two polls. */
+  auditLogPollMs?: number;
 }
 
 export const DEFAULT_HEALTH_CHECK_MS = 24 * 3_600_000;

@@ -74,6 +74,10 @@ export function localServiceEnv(
     SMTP_URL: env.SMTP_URL || `smtp://127.0.0.1:${ports.smtp.port}`,
     GREENHOUSE_AUTH_URL: env.GREENHOUSE_AUTH_URL || simulatorUrl,
     GREENHOUSE_HARVEST_URL: env.GREENHOUSE_HARVEST_URL || simulatorUrl,
+    // The simulator's Audit Log only where the simulator stands in for Greenhouse (else the configured default).
+    ...(!env.GREENHOUSE_AUTH_URL && !env.GREENHOUSE_HARVEST_URL && !env.GREENHOUSE_AUDIT_LOG_URL
+      ? { GREENHOUSE_AUDIT_LOG_URL: `${simulatorUrl}/auditlog` }
+      : {}),
     ...(keys ? { CREDENTIALS_KEYS: keys } : {}),
   };
 }

@@ -19,10 +19,21 @@ export interface LinkDoc extends LinkSnapshot {
   credentialRef?: string | null;
   /** The app's overrides of the configured schedule, as given when the link was created. */
   schedule?: Partial<LinkSchedule>;
+  /** Whether the app asked for Greenhouse's Audit Log to be watched (absent: no). */
+  auditLog?: boolean;
+  /** The Audit Log watcher's latest poll, once it runs. */
+  auditLogWatch?: AuditLogWatch;
   /** Set when the link was deleted: its secrets are gone, it can no longer be used or reopened. */
   deletedAt?: Date;
   createdAt: Date;
   updatedAt: Date;
+}
+
+export interface AuditLogWatch {
+  state: 'watching' | 'unavailable';
+  polledAt: Date;
+  /** Why the Audit Log cannot be read (its answer), when unavailable. */
+  message?: string;
 }
 
 export interface LinkEventDoc extends LinkEvent {
@@ -125,6 +136,10 @@ export class LinkStore {
       // Two racing upserts of one key: the other one wrote it, which is all this write wanted.
       if (!isDuplicateKey(error)) throw error;
     }
+  }
+
+  async recordAuditLogWatch(linkId: string, watch: AuditLogWatch): Promise<void> {
+    await retryBusy(() => this.links.updateOne({ _id: linkId }, { $set: { auditLogWatch: watch } }));
   }
 
   /** How many links are in each status, across apps (for metrics). */

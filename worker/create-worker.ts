@@ -8,6 +8,7 @@ import {
 } from '@temporalio/worker';
 import { createActivities } from '../activities';
 import type { Config } from '../config/schema';
+import { AuditLogClient } from '../greenhouse/audit-log';
 import { HarvestClient } from '../greenhouse/harvest-client';
 import { LegacyV1Client } from '../greenhouse/legacy-v1-client';
 import { createSmtpMailer } from '../mail/mailer';
@@ -60,6 +61,10 @@ export async function createWorker(
     harvest: new HarvestClient({
       authUrl: config.GREENHOUSE_AUTH_URL,
       harvestUrl: config.GREENHOUSE_HARVEST_URL,
+    }),
+    auditLog: new AuditLogClient({
+      authUrl: config.GREENHOUSE_AUTH_URL,
+      auditLogUrl: config.GREENHOUSE_AUDIT_LOG_URL,
     }),
     legacyV1: new LegacyV1Client({ harvestUrl: config.GREENHOUSE_HARVEST_URL }),
     mailer,

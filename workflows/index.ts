@@ -1,1 +1,2 @@
+export { auditLogWatcherWorkflow } from './audit-log-watcher';
 export { linkWorkflow } from './link';

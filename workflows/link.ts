@@ -1,18 +1,22 @@
+import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import {
   ApplicationFailure,
   allHandlersFinished,
   condition,
   continueAsNew,
   log,
+  ParentClosePolicy,
   patched,
   proxyActivities,
   setHandler,
+  startChild,
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import type { LinkSnapshot, Role } from '../domain/link';
 import type { ProbeOutcome } from '../domain/probe';
+import { auditLogWatcherWorkflow } from './audit-log-watcher';
 import * as health from './health';
 import {
   cancelSignal,
@@ -56,6 +60,8 @@ const SERIAL_PROBES_PATCH = 'serial-probes-current-credentials';
  * Runs that reached `linked` before this change ended there, and still do when replayed.
  */
 const HEALTH_PATCH = 'health-after-linking';
+/** Links created with `auditLog: true` start an Audit Log watcher once linked (audit-log-watcher.ts). */
+const AUDIT_LOG_PATCH = 'audit-log-watcher';
 /**
  * A watched link lives for years: its run continues as new past this many events even where the server does
  * not suggest it (about 35 daily health checks), so no history grows without bound and replays stay short.
@@ -151,6 +157,22 @@ export async function linkWorkflow(input: LinkWorkflowInput): Promise<LinkSnapsh
     return healthWatch;
   };
 
+  /** Once per link: a later run (or a repeated start) finds the watcher already running and leaves it. */
+  const watchAuditLog = async (pollMs: number) => {
+    try {
+      const watcher = await startChild(auditLogWatcherWorkflow, {
+        workflowId: `audit-log-${linkId}`,
+        args: [
+          { linkId, linkWorkflowId: workflowInfo().workflowId, pollMs, after: new Date().toISOString() },
+        ],
+        parentClosePolicy: ParentClosePolicy.ABANDON,
+      });
+      void watcher.result().catch(() => undefined); // its ending is its own business
+    } catch (error) {
+      if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
+    }
+  };
+
   const runProbe = async (serial: boolean) => {
     const credentialRef = state.credentialRef;
     if (!credentialRef || transition.isClosed(state)) return;
@@ -179,6 +201,8 @@ export async function linkWorkflow(input: LinkWorkflowInput): Promise<LinkSnapsh
       await step(transition.applyProbeOutcome(state, input, outcome, Date.now(), probedRef));
       if (state.snapshot.status === 'linked' && watches()) {
         await step(health.startWatching(state, input, Date.now(), Math.random()));
+        const pollMs = schedule.auditLogPollMs;
+        if (pollMs !== undefined && patched(AUDIT_LOG_PATCH)) await watchAuditLog(pollMs);
       }
     } finally {
       probing = false;

@@ -57,6 +57,14 @@ export const linkSchema = z
       })
       .nullable()
       .describe('The latest health check of a linked link (null until linked)'),
+    auditLog: z
+      .object({
+        state: z.enum(['pending', 'watching', 'unavailable']),
+        polledAt: isoTime.nullable(),
+        message: z.string().optional().describe("Why the Audit Log cannot be read (Greenhouse's answer)"),
+      })
+      .nullable()
+      .describe('The Audit Log watcher of a link created with auditLog: true (null otherwise)'),
     deletedAt: isoTime.nullable(),
     createdAt: isoTime,
     updatedAt: isoTime,

@@ -58,9 +58,7 @@ export function controlApi(state: SimulatorState) {
   control.post('/credentials/:clientId/scopes', (req, res) => {
     const credential = state.credentials.get(req.params.clientId);
     if (!credential) return void res.status(404).json({ message: 'no such credential' });
-    const body = req.body as { grant?: string[]; revoke?: string[] };
-    for (const s of body.grant ?? []) credential.scopes.add(s);
-    for (const s of body.revoke ?? []) credential.scopes.delete(s);
+    state.changeScopes(credential, req.body as { grant?: string[]; revoke?: string[] });
     res.json(credentialView(credential));
   });
   control.post('/legacy-keys', (req, res) => {

@@ -47,8 +47,11 @@ ${SCOPES.map((s) => `<label><input type="checkbox" name="scope" value="${escapeH
   });
   router.post('/page/credentials/:clientId', (req, res) => {
     const credential = state.credentials.get(req.params.clientId);
-    const picked = req.body.scope ?? [];
-    if (credential) credential.scopes = new Set(Array.isArray(picked) ? picked : [picked]);
+    const picked: string[] = [req.body.scope ?? []].flat();
+    if (credential) {
+      const revoke = [...credential.scopes].filter((s) => !picked.includes(s));
+      state.changeScopes(credential, { grant: picked, revoke });
+    }
     back(res);
   });
   router.post('/page/users/:id', (req, res) => {

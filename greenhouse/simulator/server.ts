@@ -1,6 +1,7 @@
 import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import express, { type NextFunction, type Request, type Response } from 'express';
+import { auditLogRoutes } from './audit-log-routes';
 import { controlApi } from './control-api';
 import { controlPage } from './control-page';
 import { faultInjector } from './faults';
@@ -43,6 +44,7 @@ export function createSimulatorApp(state = new SimulatorState()) {
   });
   app.use(harvestRoutes(state, state.limits));
   app.use(legacyV1Routes(state, state.limits.legacy));
+  app.use(auditLogRoutes(state, state.limits));
   app.use('/_sim', controlApi(state));
   app.use('/_sim', controlPage(state));
   app.use((_req, res) => void res.status(404).json({ message: 'Resource not found' }));

@@ -39,6 +39,20 @@ export interface SimToken {
   expiresAt: number;
 }
 
+/** An Audit Log entry, in Greenhouse's documented shape. */
+export interface SimAuditEvent {
+  organization_id: number;
+  event_time: string;
+  request: { id: string; type: string };
+  performer: { id: number; type: 'user'; meta: { name: string; username: string }; ip_address: string };
+  event: {
+    type: 'action';
+    target_type: string;
+    target_id?: string | number;
+    meta: Record<string, unknown> | null;
+  };
+}
+
 export interface SimCall {
   at: string;
   method: string;
@@ -64,6 +78,13 @@ export interface SimBehaviour {
   tokenRateLimit: number;
   /** Requests per 10 s window on legacy v1, per API key. */
   legacyRateLimit: number;
+  /** Whether the organization has the Audit Log (Expert tier and add-on); without it /auditlog answers 403. */
+  auditLog: boolean;
+  /** Whether API-key entries name the key by its client id; unconfirmed, so the other way is an internal id. */
+  auditLogNamesClient: boolean;
+  /** Requests per 10 s on the Audit Log, and continued paginated ones per 30 s, per organization. */
+  auditLogRateLimit: number;
+  auditLogPagedRateLimit: number;
 }
 
 export const DEMO = {
@@ -90,6 +111,7 @@ export class SimulatorState {
   legacyKeys = new Map<string, SimLegacyKey>();
   tokens = new Map<string, SimToken>();
   calls: SimCall[] = [];
+  auditEvents: SimAuditEvent[] = [];
   /** Records created or updated through the write endpoints, per organization and resource. */
   written: { organizationId: number; resource: string; record: Record<string, unknown> }[] = [];
   behaviour: SimBehaviour = defaultBehaviour();
@@ -107,6 +129,14 @@ export class SimulatorState {
     legacy: new FixedWindowLimiter(
       () => 10_000,
       () => this.behaviour.legacyRateLimit,
+    ),
+    auditLog: new FixedWindowLimiter(
+      () => 10_000,
+      () => this.behaviour.auditLogRateLimit,
+    ),
+    auditLogPaged: new FixedWindowLimiter(
+      () => 30_000,
+      () => this.behaviour.auditLogPagedRateLimit,
     ),
   };
   private nextId = 5000;
@@ -141,6 +171,7 @@ export class SimulatorState {
     this.legacyKeys.clear();
     this.tokens.clear();
     this.calls = [];
+    this.auditEvents = [];
     this.written = [];
     this.behaviour = defaultBehaviour();
     this.faults = noFaults();
@@ -154,8 +185,40 @@ export class SimulatorState {
 
   /** An admin revokes (deletes) API credentials: they cannot mint, and their tokens stop working at once. */
   revokeCredential(clientId: string): boolean {
+    const credential = this.credentials.get(clientId);
+    if (!credential) return false;
     for (const [token, t] of this.tokens) if (t.clientId === clientId) this.tokens.delete(token);
+    this.recordKeyEvent(credential, 'API Key Revoked', null);
     return this.credentials.delete(clientId);
+  }
+
+  /** An admin changes a key's permissions in Greenhouse's UI: the scopes change and the Audit Log says so. */
+  changeScopes(credential: SimCredential, change: { grant?: string[]; revoke?: string[] }): void {
+    const before = [...credential.scopes].sort();
+    for (const s of change.grant ?? []) credential.scopes.add(s);
+    for (const s of change.revoke ?? []) credential.scopes.delete(s);
+    this.recordKeyEvent(credential, 'API Key Permissions Updated', {
+      permissions: [before, [...credential.scopes].sort()],
+    });
+  }
+
+  private recordKeyEvent(credential: SimCredential, name: string, change: Record<string, unknown> | null) {
+    const admin = DEMO.admin;
+    const internalId = this.newId();
+    this.auditEvents.push({
+      organization_id: credential.organizationId,
+      event_time: new Date().toISOString(),
+      request: { id: `req-${internalId}`, type: 'api_credentials#update' },
+      performer: {
+        id: admin.id,
+        type: 'user',
+        meta: { name: admin.name, username: admin.email },
+        ip_address: '192.0.2.10',
+      },
+      event: this.behaviour.auditLogNamesClient
+        ? { type: 'action', target_type: name, target_id: credential.clientId, meta: change }
+        : { type: 'action', target_type: name, target_id: internalId, meta: null },
+    });
   }
 
   addCredential(input: {
@@ -232,5 +295,9 @@ function defaultBehaviour(): SimBehaviour {
     harvestWindowMs: 30_000,
     tokenRateLimit: 30,
     legacyRateLimit: 50,
+    auditLog: true,
+    auditLogNamesClient: true,
+    auditLogRateLimit: 50,
+    auditLogPagedRateLimit: 3,
   };
 }

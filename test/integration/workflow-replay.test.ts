@@ -11,7 +11,7 @@ const RECORDED = readdirSync(FIXTURES)
 
 /**
  * Recorded histories (a link missing a scope, reminded, fixed and linked; a linked link that degrades, is
- * reminded, heals and is cancelled) replayed against the current workflow code: a change that is not
+ * reminded, heals and is cancelled; a link watching its Audit Log, deleted, and its watcher) replayed against the current workflow code: a change that is not
  * deterministic for running links fails here. Record a new one with RECORD_HISTORY=1 (see
  * support/history-fixture.ts) only for a change guarded by patched(), and never drop an old one.
  */
@@ -19,8 +19,10 @@ describe('workflow determinism', () => {
   it('has the recorded fixtures', () => {
     expect(RECORDED).toEqual(
       expect.arrayContaining([
+        'audit-log-watcher-until-deleted.history.json',
         'link-degrades-then-heals.history.json',
         'link-reminders-then-linked.history.json',
+        'link-with-audit-log-deleted.history.json',
       ]),
     );
   });
