@@ -37,6 +37,8 @@ export interface ApiDeps {
   accessLog: AccessLog;
   idempotency: IdempotencyStore;
   permissionSets: Record<string, string[]>;
+  /** The least gap between two reminders a link's schedule may ask for. */
+  minReminderGapMs?: number;
   legacyV1Enabled: boolean;
   log: Logger;
   publicUrl: string;

@@ -22,6 +22,8 @@ export interface FormField {
   schema: z.ZodType;
 }
 
+export const NOTE_MAX = 500;
+
 /** An email address, with the API's one wording for a bad one. */
 export const emailAddress = z.email({ message: 'must be an email address' });
 
@@ -34,6 +36,22 @@ const optional = (max: number) =>
     .max(max)
     .optional()
     .transform((v) => v || undefined);
+
+/**
+ * The hand-off note goes into an email to someone else: one line of plain text, without control or
+ * direction-changing characters (which could make a phishing line look like ours).
+ */
+const noteText = z
+  .string()
+  .trim()
+  .max(NOTE_MAX)
+  .transform(
+    (text) =>
+      text
+        .replace(/[\p{Cc}\p{Cf}]+/gu, ' ')
+        .replace(/\s+/g, ' ')
+        .trim() || undefined,
+  );
 
 export const FORM_FIELDS = {
   clientId: {
@@ -95,7 +113,14 @@ export const FORM_FIELDS = {
     attributes: 'autocomplete="name"',
     schema: optional(200),
   },
-  note: { name: 'note', id: 'note', label: 'note', type: 'text', required: false, schema: optional(1000) },
+  note: {
+    name: 'note',
+    id: 'note',
+    label: 'note',
+    type: 'text',
+    required: false,
+    schema: noteText.optional(),
+  },
 } satisfies Record<FormFieldName, FormField>;
 
 /** Which fields each form posts, in page order. */

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { durationSchema } from '../config/duration';
 import { ALL_PERMISSIONS, type ApiPermission } from '../domain/api-permissions';
-import { LINK_STATUSES, WEBHOOK_EVENTS } from '../domain/link';
+import { DEFAULT_MIN_REMINDER_GAP_MS, LINK_STATUSES, WEBHOOK_EVENTS } from '../domain/link';
 import { LEGACY_V1_RETIRED_NOTICE } from '../greenhouse/legacy-v1-catalog';
 import { LOCALES } from '../i18n/locale';
 import { ACCESS_KINDS } from '../store/access-log';
@@ -16,33 +16,41 @@ z.config({
 
 const email = emailAddress;
 
-/** Per-link timing, e.g. { "reminders": ["0", "1d", "3d"], "reprobes": ["10m", "6h"], "expiresIn": "14d" }. */
-const linkScheduleBody = z
-  .object({
-    reminders: z
-      .array(durationSchema)
-      .max(20)
-      .refine(
-        (list) => list.every((v, i) => i === 0 || v > (list[i - 1] as number)),
-        'must be in increasing order',
+/**
+ * Per-link timing, e.g. { "reminders": ["0", "1d", "3d"], "reprobes": ["10m", "6h"], "expiresIn": "14d" }.
+ * Reminders are at least `minGapMs` apart, so no app can make Greenlink flood an admin's inbox.
+ */
+const linkScheduleBody = (minGapMs: number) =>
+  z
+    .object({
+      reminders: z
+        .array(durationSchema)
+        .max(20)
+        .refine(
+          (list) => list.every((v, i) => i === 0 || v > (list[i - 1] as number)),
+          'must be in increasing order',
+        )
+        .refine(
+          (list) => list.every((v, i) => i === 0 || v - (list[i - 1] as number) >= minGapMs),
+          `must be at least ${formatGap(minGapMs)} apart`,
+        ),
+      reprobes: z
+        .array(durationSchema)
+        .min(1)
+        .max(20)
+        .refine((list) => list.every((v) => v >= 60_000), 'each must be at least 1m'),
+      expiresIn: durationSchema.refine(
+        (v) => v >= 3_600_000 && v <= 90 * 86_400_000,
+        'must be between 1h and 90d',
       ),
-    reprobes: z
-      .array(durationSchema)
-      .min(1)
-      .max(20)
-      .refine((list) => list.every((v) => v >= 60_000), 'each must be at least 1m'),
-    expiresIn: durationSchema.refine(
-      (v) => v >= 3_600_000 && v <= 90 * 86_400_000,
-      'must be between 1h and 90d',
-    ),
-  })
-  .partial()
-  .strict()
-  .transform(({ reminders, reprobes, expiresIn }) => ({
-    ...(reminders ? { reminderOffsetsMs: reminders } : {}),
-    ...(reprobes ? { reprobeIntervalsMs: reprobes } : {}),
-    ...(expiresIn ? { expiryMs: expiresIn } : {}),
-  }));
+    })
+    .partial()
+    .strict()
+    .transform(({ reminders, reprobes, expiresIn }) => ({
+      ...(reminders ? { reminderOffsetsMs: reminders } : {}),
+      ...(reprobes ? { reprobeIntervalsMs: reprobes } : {}),
+      ...(expiresIn ? { expiryMs: expiresIn } : {}),
+    }));
 
 /** Metadata keys become MongoDB field names: no "." and no leading "$" (the database refuses them). */
 const METADATA_KEY_RULE = 'keys must be 1 to 40 characters, without "." or a leading "$"';
@@ -50,7 +58,13 @@ const METADATA_KEY_RULE = 'keys must be 1 to 40 characters, without "." or a lea
 const metadataKey = z.string().regex(/^(?!\$)[^.\u0000]{1,40}$/);
 
 /** The body of POST /v1/links; the permission sets are the deployment's (built-in plus configured). */
-export function createLinkBodySchema(permissionSets: Record<string, string[]>) {
+const formatGap = (ms: number) =>
+  ms % 3_600_000 === 0 ? `${ms / 3_600_000}h` : ms % 60_000 === 0 ? `${ms / 60_000}m` : `${ms / 1000}s`;
+
+export function createLinkBodySchema(
+  permissionSets: Record<string, string[]>,
+  minReminderGapMs = DEFAULT_MIN_REMINDER_GAP_MS,
+) {
   const names = Object.keys(permissionSets);
   return z
     .object({
@@ -68,7 +82,7 @@ export function createLinkBodySchema(permissionSets: Record<string, string[]>) {
         .enum(LOCALES)
         .optional()
         .transform((v) => v ?? null),
-      schedule: linkScheduleBody.optional(),
+      schedule: linkScheduleBody(minReminderGapMs).optional(),
       /** Once linked, also watch Greenhouse's Audit Log (Expert tier) for changes to the API key. */
       auditLog: z.boolean().default(false),
       metadata: z

@@ -23,6 +23,7 @@ import type { VaultKey } from '../store/keyring';
 import { LinkStore } from '../store/links';
 import { connectMongo } from '../store/mongo';
 import { RateBudgetStore } from '../store/rate-budgets';
+import { SharedLimits } from '../store/shared-limits';
 import { WebhookStore } from '../store/webhooks';
 import { createApiApp } from './create-app';
 import { CsrfGuard } from './csrf';
@@ -68,7 +69,8 @@ export async function startApi(
   const harvestAgent = createHarvestAgent();
   const accessTokens = new AccessTokenStore(mongo.db, config.CREDENTIALS_KEYS);
   const emailLog = new EmailLog(mongo.db);
-  const service = new LinkService({ config, temporal, links, tokens, vault, accessTokens, emailLog });
+  const limits = new SharedLimits(mongo.db);
+  const service = new LinkService({ config, temporal, links, tokens, vault, accessTokens, emailLog, limits });
   const webhooks = new WebhookStore(mongo.db, config.CREDENTIALS_KEYS);
   const accessLog = new AccessLog(mongo.db, (error) =>
     log.warn({ err: String(error) }, 'access log entries were not written'),
@@ -110,6 +112,7 @@ export async function startApi(
     accessLog,
     idempotency,
     permissionSets: config.permissionSets,
+    minReminderGapMs: config.MIN_REMINDER_GAP,
     legacyV1Enabled: config.GREENHOUSE_LEGACY_V1,
     log,
     publicUrl: config.PUBLIC_URL,
@@ -123,9 +126,11 @@ export async function startApi(
     },
     domainMetrics: () => renderDomainMetrics(metricsSources),
   });
-  // Hourly clean-up of what is kept for a while only: idempotency keys (a day), the access log (30 days).
+  // Hourly clean-up of what is kept for a while only: idempotency keys (a day), the access log (30 days),
+  // ended limit windows.
   const sweep = setInterval(() => {
     void idempotency.purgeExpired().catch(() => {});
+    void limits.purgeExpired().catch(() => {});
     void accessLog.purgeOlderThan(new Date(Date.now() - ACCESS_LOG_RETENTION_MS)).catch(() => {});
   }, 3_600_000);
   sweep.unref();

@@ -24,6 +24,7 @@ import { CredentialVault } from '../store/credential-vault';
 import { EmailLog } from '../store/email-log';
 import { newId } from '../store/ids';
 import { type LinkDoc, LinkStore } from '../store/links';
+import { SharedLimits } from '../store/shared-limits';
 import { linkWorkflow } from '../workflows/link';
 import {
   cancelSignal,
@@ -33,8 +34,17 @@ import {
   submitCredentialsUpdate,
 } from '../workflows/messages';
 import type { LinkWorkflowInput } from '../workflows/state';
+import { takeHandOff } from './abuse-limits';
 import { resumedInput } from './resumed-run';
 import { readWorkflowHistory, type WorkflowHistoryEntry } from './workflow-history';
+
+/** Only the requester hands a link off: an admin's link has no hand-off (it sends the setup back instead). */
+export class HandOffRefused extends Error {
+  constructor() {
+    super("an admin's link cannot hand the setup off; it can only send it back to the requester");
+    this.name = 'HandOffRefused';
+  }
+}
 
 export interface NewLink {
   organization: { id: string; name: string };
@@ -57,6 +67,7 @@ export interface LinkServiceDeps {
   vault: CredentialVault;
   accessTokens: AccessTokenStore;
   emailLog: EmailLog;
+  limits: SharedLimits;
   /** False only against Temporal's time-skipping test server, which cannot register search attributes. */
   publishStatus?: boolean;
 }
@@ -87,6 +98,7 @@ export class LinkService {
       vault: new CredentialVault(db, config.CREDENTIALS_KEYS),
       accessTokens: new AccessTokenStore(db, config.CREDENTIALS_KEYS),
       emailLog: new EmailLog(db),
+      limits: new SharedLimits(db),
       ...options,
     });
   }
@@ -181,7 +193,13 @@ export class LinkService {
     await this.handle(linkId).signal(recheckSignal, { by });
   }
 
-  async handOff(linkId: string, admin: Person, note: string | undefined, by: string): Promise<void> {
+  /**
+   * Hands the setup to the admin: an email to an address the visitor typed, so only the requester may, and
+   * within ABUSE_LIMITS (LimitReached otherwise).
+   */
+  async handOff(linkId: string, admin: Person, note: string | undefined, by: Role): Promise<void> {
+    if (by !== 'requester') throw new HandOffRefused();
+    await takeHandOff(this.deps.limits, linkId, admin.email);
     await this.handle(linkId).signal(handOffSignal, { admin, ...(note ? { note } : {}), by });
   }
 

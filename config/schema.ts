@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { DEFAULT_HEALTH_CHECK_MS } from '../domain/link';
+import { DEFAULT_HEALTH_CHECK_MS, DEFAULT_MIN_REMINDER_GAP_MS } from '../domain/link';
 import { durationListSchema, durationSchema, parseDuration } from './duration';
 
 const url = (protocols: string[], example: string) =>
@@ -109,6 +109,8 @@ export const envSchema = z.object({
    * requests per 10 s and 3 paginated ones per 30 s per organization; a poll makes one (at most 3).
    */
   AUDIT_LOG_POLL_INTERVAL: durationSchema.default(60_000),
+  /** The least gap between two reminders an app's link schedule may ask for; lower it for tests only. */
+  MIN_REMINDER_GAP: durationSchema.default(DEFAULT_MIN_REMINDER_GAP_MS),
   CONNECT_TOKEN_TTL: durationSchema.default(7 * 86_400_000),
   EMAIL_TOKEN_TTL: durationSchema.default(72 * 3_600_000),
   /** Per app, on the integrator API. */

@@ -78,6 +78,8 @@ export interface LinkSchedule {
 }
 
 export const DEFAULT_HEALTH_CHECK_MS = 24 * 3_600_000;
+/** The least time between two reminders an app's link schedule may ask for, unless configured lower. */
+export const DEFAULT_MIN_REMINDER_GAP_MS = 3_600_000;
 
 export const WEBHOOK_EVENTS = [
   'link.linked',

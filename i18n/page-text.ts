@@ -80,6 +80,14 @@ export interface PageText {
   fieldError: Record<FormFieldName, string>;
 }
 
+/** A wait in the largest unit that reads well: "45 seconds", "12 minutes", "23 hours" (rounded up). */
+function waitFor(seconds: number, [second, secondsWord, minutes, hours]: [string, string, string, string]) {
+  if (seconds === 1) return `1 ${second}`;
+  if (seconds < 120) return `${seconds} ${secondsWord}`;
+  if (seconds < 7_200) return `${Math.ceil(seconds / 60)} ${minutes}`;
+  return `${Math.ceil(seconds / 3_600)} ${hours}`;
+}
+
 const en: PageText = {
   languageName: 'English',
   skipToForm: 'Skip to the credentials form',
@@ -200,7 +208,7 @@ const en: PageText = {
   forbiddenTitle: 'This form has expired',
   forbiddenText: 'Reload the page and submit it again.',
   tooManyTitle: 'Too many requests',
-  tooManyText: (s) => `Please wait ${s} seconds and try again.`,
+  tooManyText: (s) => `Please wait ${waitFor(s, ['second', 'seconds', 'minutes', 'hours'])} and try again.`,
   optional: 'optional',
   notice: {
     handoff: () => 'Handed to your Greenhouse admin: they got an email with every step.',
@@ -341,7 +349,8 @@ const de: PageText = {
   forbiddenTitle: 'Dieses Formular ist abgelaufen',
   forbiddenText: 'Laden Sie die Seite neu und senden Sie es erneut.',
   tooManyTitle: 'Zu viele Anfragen',
-  tooManyText: (s) => `Bitte warten Sie ${s} Sekunden und versuchen Sie es erneut.`,
+  tooManyText: (s) =>
+    `Bitte warten Sie ${waitFor(s, ['Sekunde', 'Sekunden', 'Minuten', 'Stunden'])} und versuchen Sie es erneut.`,
   optional: 'optional',
   notice: {
     handoff: () => 'An Ihren Greenhouse-Admin übergeben: Er hat eine E-Mail mit allen Schritten erhalten.',

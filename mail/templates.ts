@@ -30,6 +30,11 @@ type Block = string | { list: string[] } | { link: string; label: string };
 
 const who = (p: Person) => (p.name ? `${p.name} (${p.email})` : p.email);
 
+/** A visitor's note is quoted, never more than a short line of it (the whole note is on the page). */
+const NOTE_QUOTE_MAX = 200;
+const quoted = (note: string) =>
+  note.length > NOTE_QUOTE_MAX ? `${note.slice(0, NOTE_QUOTE_MAX - 1).trimEnd()}…` : note;
+
 function missingList(ctx: EmailContext): Block {
   return {
     list: ctx.missingScopes.map((id) => {
@@ -75,7 +80,7 @@ const TEMPLATES: Record<
     subject: t.handoffSubject(ctx.requester.name ?? ctx.requester.email, ctx.organizationName),
     blocks: [
       t.handoffIntro(who(ctx.requester), ctx.organizationName, ctx.appName),
-      ...(ctx.note ? [t.handoffNote(ctx.note)] : []),
+      ...(ctx.note ? [t.handoffNote(quoted(ctx.note))] : []),
       ...(ctx.missingScopes.length > 0
         ? [t.handoffMissing, missingList(ctx), t.howToFix(MANAGE_SCOPES_PATH)]
         : []),

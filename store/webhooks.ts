@@ -88,7 +88,7 @@ export class WebhookStore {
   }
 
   async remove(appId: string, id: string): Promise<boolean> {
-    return (await this.endpoints.deleteOne({ _id: id, appId })).deletedCount === 1;
+    return (await retryBusy(() => this.endpoints.deleteOne({ _id: id, appId }))).deletedCount === 1;
   }
 
   subscribed(appId: string, type: WebhookEventType) {
@@ -111,7 +111,7 @@ export class WebhookStore {
       set.enabled = change.enabled;
       set.disabledReason = change.enabled ? null : 'disabled by the app';
     }
-    await this.endpoints.updateOne({ _id: id, appId }, { $set: set });
+    await retryBusy(() => this.endpoints.updateOne({ _id: id, appId }, { $set: set }));
     return this.find(appId, id);
   }
 
@@ -176,7 +176,9 @@ export class WebhookStore {
   }
 
   async disable(id: string, reason: string): Promise<void> {
-    await this.endpoints.updateOne({ _id: id }, { $set: { enabled: false, disabledReason: reason } });
+    await retryBusy(() =>
+      this.endpoints.updateOne({ _id: id }, { $set: { enabled: false, disabledReason: reason } }),
+    );
   }
 
   async delivery(eventId: string, endpointId: string): Promise<WebhookDeliveryDoc | null> {

@@ -1,5 +1,6 @@
 import express, { type NextFunction, type Request, type Response, Router } from 'express';
 import type { ZodError } from 'zod';
+import { ABUSE_LIMITS, LimitReached } from '../../app/abuse-limits';
 import type { LinkService } from '../../app/link-service';
 import { isLocale, pickLocale } from '../../i18n/locale';
 import { PAGE_TEXT } from '../../i18n/page-text';
@@ -139,10 +140,26 @@ export function connectRouter(deps: {
   router.post('/:token/handoff', async (req, res) => {
     const found = await resolve(req, res);
     if (!found) return;
+    if (found.role !== 'requester')
+      throw problems.conflict("an admin's link cannot hand the setup off; it can only send it back");
     const parsed = handOffBody.safeParse(req.body ?? {});
     if (!parsed.success) return refuse(req, res, found, 'handoff', parsed.error);
     const { note, ...admin } = parsed.data;
-    await deps.service.handOff(found.link._id, admin, note, found.role);
+    try {
+      await deps.service.handOff(found.link._id, admin, note, found.role);
+    } catch (error) {
+      if (!(error instanceof LimitReached)) throw error;
+      const seconds = Math.max(1, Math.ceil(error.retryAfterMs / 1000));
+      res.set('retry-after', String(seconds));
+      throw new Problem(
+        429,
+        'hand_off_limited',
+        'Too many hand-offs',
+        `at most ${ABUSE_LIMITS[error.limit].what}; try again in ${seconds} s`,
+        undefined,
+        { limit: error.limit, retryAfterSeconds: seconds },
+      );
+    }
     if (wantsJson(req)) return void res.status(202).json({ handOff: 'requested' });
     back(req, res, 'handoff');
   });

@@ -17,9 +17,10 @@ export function linksRouter(deps: {
   access: LinkAccess;
   accessLog: AccessLog;
   permissionSets: Record<string, string[]>;
+  minReminderGapMs?: number;
 }) {
   const router = Router();
-  const createLinkBody = createLinkBodySchema(deps.permissionSets);
+  const createLinkBody = createLinkBodySchema(deps.permissionSets, deps.minReminderGapMs);
 
   router.post('/', async (req, res) => {
     const parsed = createLinkBody.safeParse(req.body ?? {});

@@ -69,9 +69,9 @@ export function webhookEndpointsRouter(deps: { webhooks: WebhookStore }) {
     await load(appId, req.params.id);
     const parsed = updateWebhookEndpointBody.safeParse(req.body ?? {});
     if (!parsed.success) throw fromZod(parsed.error);
-    res.json(
-      endpointResource((await deps.webhooks.update(appId, req.params.id, parsed.data)) as WebhookEndpointDoc),
-    );
+    const updated = await deps.webhooks.update(appId, req.params.id, parsed.data);
+    if (!updated) throw problems.notFound(`Webhook endpoint ${req.params.id}`); // deleted meanwhile
+    res.json(endpointResource(updated));
   });
 
   router.delete('/:id', async (req, res) => {
