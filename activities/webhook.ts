@@ -19,8 +19,31 @@ export interface WebhookInput {
   data: Record<string, unknown>;
 }
 
+export interface WebhookReplayInput {
+  appId: string;
+  endpointId: string;
+  deliveryId: string;
+}
+
 export function createWebhookActivities({ webhooks, webhookDispatcher }: WebhookDeps) {
   return {
+    /**
+     * Sends a recorded delivery once more (same webhook-id, fresh signature), from the worker: the API process
+     * never opens a connection to an app's endpoint, so its answers cannot tell what lies behind a URL.
+     */
+    async replayWebhookDelivery({ appId, endpointId, deliveryId }: WebhookReplayInput): Promise<string> {
+      const [endpoint, delivery] = await Promise.all([
+        webhooks.find(appId, endpointId),
+        webhooks.findDelivery(appId, deliveryId),
+      ]);
+      if (!endpoint || !delivery || delivery.endpointId !== endpoint._id) return 'not_found';
+      const outcome = await deliverToEndpoint(webhooks, endpoint, delivery, {
+        dispatcher: webhookDispatcher,
+        previous: delivery.status,
+      });
+      return outcome.kind;
+    },
+
     /**
      * Delivers one event to every enabled endpoint of the app that subscribes to it, Standard Webhooks style.
      * Endpoints that already took it are skipped, so a retry never delivers twice; every attempt is recorded.

@@ -5,6 +5,7 @@ import helmet from 'helmet';
 import type { LinkAccess } from '../app/link-access';
 import type { LinkProxy } from '../app/link-proxy';
 import type { LinkService } from '../app/link-service';
+import type { WebhookReplays } from '../app/webhook-replays';
 import type { Logger } from '../logging/logger';
 import { HttpHistogram } from '../metrics/http-histogram';
 import type { AccessLog } from '../store/access-log';
@@ -34,6 +35,8 @@ export interface ApiDeps {
   access: LinkAccess;
   proxy: LinkProxy;
   webhooks: WebhookStore;
+  replays: WebhookReplays;
+  allowPrivateWebhooks: boolean;
   accessLog: AccessLog;
   idempotency: IdempotencyStore;
   permissionSets: Record<string, string[]>;

@@ -5,6 +5,7 @@ import { Client, Connection } from '@temporalio/client';
 import { LinkAccess } from '../app/link-access';
 import { LinkProxy } from '../app/link-proxy';
 import { LinkService } from '../app/link-service';
+import { WebhookReplays } from '../app/webhook-replays';
 import type { Config } from '../config/schema';
 import { createHarvestAgent } from '../greenhouse/harvest-client';
 import { TokenMinter } from '../greenhouse/token-minter';
@@ -109,6 +110,8 @@ export async function startApi(
     access,
     proxy,
     webhooks,
+    replays: new WebhookReplays(temporal, config.TEMPORAL_TASK_QUEUE),
+    allowPrivateWebhooks: config.WEBHOOK_ALLOW_PRIVATE,
     accessLog,
     idempotency,
     permissionSets: config.permissionSets,

@@ -81,6 +81,11 @@ export const envSchema = z.object({
     'https://auditlog.us.greenhouse.io',
   ),
   GREENHOUSE_LEGACY_V1: bool.default(false),
+  /**
+   * Development and tests only: webhook endpoints may be http and on loopback or private addresses. Off, every
+   * webhook connection is checked at connect time and refused to non-public addresses.
+   */
+  WEBHOOK_ALLOW_PRIVATE: bool.default(false),
   /** A JSON file of the deployment's own permission sets (see config/permission-sets.ts). */
   PERMISSION_SETS_FILE: z.string().optional(),
   CREDENTIALS_KEYS: keyring,

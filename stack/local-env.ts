@@ -79,5 +79,7 @@ export function localServiceEnv(
       ? { GREENHOUSE_AUDIT_LOG_URL: `${simulatorUrl}/auditlog` }
       : {}),
     ...(keys ? { CREDENTIALS_KEYS: keys } : {}),
+    // The embedded stack is for development: webhooks may go to a receiver on this machine.
+    WEBHOOK_ALLOW_PRIVATE: env.WEBHOOK_ALLOW_PRIVATE || 'true',
   };
 }

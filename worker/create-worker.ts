@@ -22,6 +22,7 @@ import { EmailLog } from '../store/email-log';
 import { LinkStore } from '../store/links';
 import { connectMongo } from '../store/mongo';
 import { WebhookStore } from '../store/webhooks';
+import { createWebhookAgent } from '../webhooks/public-endpoint';
 import { workflowSource } from './workflow-source';
 
 let runtimeInstalled = false;
@@ -70,6 +71,7 @@ export async function createWorker(
     mailer,
     emailLog: new EmailLog(mongo.db),
     webhooks: new WebhookStore(mongo.db, config.CREDENTIALS_KEYS),
+    webhookDispatcher: createWebhookAgent({ allowPrivate: config.WEBHOOK_ALLOW_PRIVATE }),
     connectUrls: new ConnectUrls(new ConnectTokenStore(mongo.db), config.PUBLIC_URL),
     emailTokenTtlMs: config.EMAIL_TOKEN_TTL,
     apps: new AppStore(mongo.db),

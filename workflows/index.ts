@@ -1,2 +1,3 @@
 export { auditLogWatcherWorkflow } from './audit-log-watcher';
 export { linkWorkflow } from './link';
+export { webhookReplayWorkflow } from './webhook-replay';

@@ -238,12 +238,13 @@ function operations(permissionSets: Record<string, string[]>): Operation[] {
       method: 'post',
       path: '/v1/webhook-endpoints/{id}/deliveries/{deliveryId}/replay',
       tag: 'Webhook endpoints',
-      summary: 'Send a delivery again now (same webhook-id, fresh signature)',
+      summary:
+        'Send a delivery again (same webhook-id, fresh signature): queued to the worker; the new attempt appears in the deliveries',
       body: empty,
       ok: {
-        status: 200,
-        schema: responses.webhookDeliverySchema,
-        description: 'The delivery with the new attempt',
+        status: 202,
+        schema: responses.webhookReplaySchema,
+        description: 'The replay is queued',
       },
       errors: [400, 404, 415],
     },

@@ -230,3 +230,7 @@ export const webhookEventSchema = z
     }),
   })
   .meta({ id: 'WebhookEvent' });
+
+export const webhookReplaySchema = z
+  .object({ object: z.literal('webhook_replay'), deliveryId: z.string(), status: z.literal('queued') })
+  .meta({ id: 'WebhookReplay' });

@@ -1,6 +1,7 @@
 import { Router } from 'express';
+import type { WebhookReplays } from '../../app/webhook-replays';
 import type { WebhookDeliveryDoc, WebhookEndpointDoc, WebhookStore } from '../../store/webhooks';
-import { deliverToEndpoint } from '../../webhooks/deliver';
+import { endpointUrlProblem } from '../../webhooks/public-endpoint';
 import { newWebhookSecret } from '../../webhooks/standard-webhooks';
 import { callingApp } from '../auth';
 import { fromZod, problems } from '../problem';
@@ -34,7 +35,12 @@ export const deliveryResource = (d: WebhookDeliveryDoc) => ({
 });
 
 /** Webhook endpoints of the calling app. A signing secret is shown once: at creation and at rotation. */
-export function webhookEndpointsRouter(deps: { webhooks: WebhookStore }) {
+export function webhookEndpointsRouter(deps: {
+  webhooks: WebhookStore;
+  replays: WebhookReplays;
+  /** Development only: endpoints on http and private addresses. */
+  allowPrivateWebhooks: boolean;
+}) {
   const router = Router();
 
   const load = async (appId: string, id: string) => {
@@ -46,6 +52,8 @@ export function webhookEndpointsRouter(deps: { webhooks: WebhookStore }) {
   router.post('/', async (req, res) => {
     const parsed = createWebhookEndpointBody.safeParse(req.body ?? {});
     if (!parsed.success) throw fromZod(parsed.error);
+    const urlProblem = endpointUrlProblem(parsed.data.url, deps.allowPrivateWebhooks);
+    if (urlProblem) throw problems.validation([{ field: 'url', message: urlProblem }]);
     const secret = newWebhookSecret();
     const endpoint = await deps.webhooks.create(
       callingApp(res)._id,
@@ -106,7 +114,7 @@ export function webhookEndpointsRouter(deps: { webhooks: WebhookStore }) {
     res.json({ object: 'list', data: rows.map(deliveryResource) });
   });
 
-  /** Sends a recorded delivery once more, now, with the same webhook-id (receivers dedupe on it). */
+  /** Sends a recorded delivery once more, soon, with the same webhook-id (receivers dedupe on it). */
   router.post('/:id/deliveries/:deliveryId/replay', async (req, res) => {
     const appId = callingApp(res)._id;
     const endpoint = await load(appId, req.params.id);
@@ -114,8 +122,9 @@ export function webhookEndpointsRouter(deps: { webhooks: WebhookStore }) {
     if (!delivery || delivery.endpointId !== endpoint._id) {
       throw problems.notFound(`Delivery ${req.params.deliveryId}`);
     }
-    await deliverToEndpoint(deps.webhooks, endpoint, delivery, { previous: delivery.status });
-    res.json(deliveryResource((await deps.webhooks.findDelivery(appId, delivery._id)) as WebhookDeliveryDoc));
+    // The worker sends it: what the API answers never depends on what is behind the URL.
+    await deps.replays.queue({ appId, endpointId: endpoint._id, deliveryId: delivery._id });
+    res.status(202).json({ object: 'webhook_replay', deliveryId: delivery._id, status: 'queued' });
   });
 
   return router;

@@ -59,9 +59,17 @@ describe('webhook endpoints, metrics and the OpenAPI document', () => {
       `/v1/webhook-endpoints/${endpointId}/deliveries/${delivery.id}/replay`,
       {},
     );
-    expect(replayed.status).toBe(200);
-    expect(replayed.json.status).toBe('delivered');
-    expect(replayed.json.attempts.map((a: { httpStatus: number }) => a.httpStatus)).toEqual([410, 204]);
+    // Queued to the worker: the answer says nothing about the endpoint; the delivery shows the new attempt.
+    expect(replayed.status).toBe(202);
+    expect(replayed.json).toEqual({ object: 'webhook_replay', deliveryId: delivery.id, status: 'queued' });
+    const done = await eventually(
+      async () =>
+        (await call('GET', `/v1/webhook-endpoints/${endpointId}/deliveries`)).json.data.find(
+          (d: { id: string }) => d.id === delivery.id,
+        ),
+      (d) => d?.status === 'delivered',
+    );
+    expect(done.attempts.map((a: { httpStatus: number }) => a.httpStatus)).toEqual([410, 204]);
 
     const [first, again] = receiver.received.filter((w) => w.path === '/gone');
     expect(again?.headers['webhook-id']).toBe(first?.headers['webhook-id']);

@@ -30,6 +30,7 @@ export async function testConfig(overrides: Record<string, string> = {}): Promis
     GREENHOUSE_HARVEST_URL: s.simulatorUrl,
     CREDENTIALS_KEYS: `test:${randomBytes(32).toString('base64')}`,
     LOG_LEVEL: 'silent',
+    WEBHOOK_ALLOW_PRIVATE: 'true', // the tests' receivers listen on loopback
     ...overrides,
   });
 }
@@ -50,6 +51,7 @@ export function configEnv(config: Config): Record<string, string> {
     REMINDER_SCHEDULE: config.REMINDER_SCHEDULE.join(','),
     REPROBE_SCHEDULE: config.REPROBE_SCHEDULE.join(','),
     LOG_LEVEL: config.LOG_LEVEL,
+    WEBHOOK_ALLOW_PRIVATE: String(config.WEBHOOK_ALLOW_PRIVATE),
   };
 }
 
