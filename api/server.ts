@@ -7,6 +7,7 @@ import { LinkProxy } from '../app/link-proxy';
 import { LinkService } from '../app/link-service';
 import { WebhookReplays } from '../app/webhook-replays';
 import type { Config } from '../config/schema';
+import { temporalConnectionOptions } from '../config/temporal';
 import { createHarvestAgent } from '../greenhouse/harvest-client';
 import { TokenMinter } from '../greenhouse/token-minter';
 import { createLogger, type Logger } from '../logging/logger';
@@ -61,7 +62,7 @@ export async function startApi(
   const log = options.log ?? createLogger('api', config.LOG_LEVEL);
   const mongo = await connectMongo(config.MONGODB_URI, config.MONGODB_DB);
   await ensureIndexes(mongo.db);
-  const connection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
+  const connection = await Connection.connect(temporalConnectionOptions(config));
   const temporal = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
   const links = new LinkStore(mongo.db);
   const idempotency = new IdempotencyStore(mongo.db);

@@ -8,6 +8,7 @@ import { Client, Connection } from '@temporalio/client';
 import { LinkService } from '../app/link-service';
 import { loadConfigOrExit } from '../config/load';
 import type { Config } from '../config/schema';
+import { temporalConnectionOptions } from '../config/temporal';
 import { ALL_PERMISSIONS, type ApiPermission, DEFAULT_PERMISSIONS } from '../domain/api-permissions';
 import { LINK_STATUSES, type LinkStatus } from '../domain/link';
 import { localServiceEnv } from '../stack/local-env';
@@ -49,7 +50,7 @@ async function linkNamed(call: Invocation, command: string): Promise<LinkDoc> {
 
 /** A LinkService for one command: the application layer is the only way into a link's workflow. */
 async function withLinkService(call: Invocation, use: (service: LinkService) => Promise<void>) {
-  const connection = await Connection.connect({ address: call.config.TEMPORAL_ADDRESS });
+  const connection = await Connection.connect(temporalConnectionOptions(call.config));
   try {
     const { config, mongo } = call;
     const temporal = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });

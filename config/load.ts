@@ -1,5 +1,6 @@
 import { loadPermissionSets } from './permission-sets';
 import { type Config, envSchema } from './schema';
+import { temporalTlsProblems } from './temporal';
 
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
@@ -22,7 +23,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
         return `${name} ${message}`;
       });
   const permissionSets = loadPermissionSets(present.PERMISSION_SETS_FILE);
-  problems.push(...permissionSets.problems);
+  problems.push(...permissionSets.problems, ...temporalTlsProblems(present));
   if (!parsed.success || problems.length > 0) throw new ConfigError(problems);
   const config = parsed.data;
   return {

@@ -60,6 +60,11 @@ export const envSchema = z.object({
     .regex(/^[A-Za-z0-9.-]+:\d{1,5}$/, 'must be host:port, e.g. localhost:7233')
     .default('localhost:7233'),
   TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
+  /** mTLS to a secured Temporal cluster: PEM files of the client certificate and its key (both or neither). */
+  TEMPORAL_TLS_CERT: z.string().min(1).optional(),
+  TEMPORAL_TLS_KEY: z.string().min(1).optional(),
+  /** An API key (Temporal Cloud); implies TLS. */
+  TEMPORAL_API_KEY: z.string().min(1).optional(),
   TEMPORAL_TASK_QUEUE: z.string().min(1).default('greenlink'),
   MONGODB_URI: url(['mongodb:', 'mongodb+srv:'], 'mongodb://localhost:27017').default(
     'mongodb://localhost:27017',

@@ -8,6 +8,7 @@ import {
 } from '@temporalio/worker';
 import { createActivities } from '../activities';
 import type { Config } from '../config/schema';
+import { temporalConnectionOptions } from '../config/temporal';
 import { AuditLogClient } from '../greenhouse/audit-log';
 import { HarvestClient } from '../greenhouse/harvest-client';
 import { LegacyV1Client } from '../greenhouse/legacy-v1-client';
@@ -78,7 +79,7 @@ export async function createWorker(
   });
   const ownConnection = !options.connection;
   const connection =
-    options.connection ?? (await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS }));
+    options.connection ?? (await NativeConnection.connect(temporalConnectionOptions(config)));
   const worker = await Worker.create({
     connection,
     namespace: config.TEMPORAL_NAMESPACE,

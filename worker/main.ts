@@ -1,5 +1,6 @@
 import { Connection } from '@temporalio/client';
 import { loadConfigOrExit } from '../config/load';
+import { temporalConnectionOptions } from '../config/temporal';
 import { createLogger } from '../logging/logger';
 import { createWorker } from './create-worker';
 import { ensureSearchAttributes } from './search-attributes';
@@ -8,7 +9,7 @@ const log = createLogger('worker');
 const config = loadConfigOrExit();
 
 async function main() {
-  const admin = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
+  const admin = await Connection.connect(temporalConnectionOptions(config));
   try {
     await ensureSearchAttributes(admin, config.TEMPORAL_NAMESPACE);
   } finally {

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseDuration } from '../../config/duration';
 import { ConfigError, loadConfig } from '../../config/load';
+import { temporalConnectionOptions } from '../../config/temporal';
 
 const KEY = Buffer.alloc(32, 7).toString('base64');
 
@@ -106,5 +107,48 @@ describe('deployment permission sets (PERMISSION_SETS_FILE)', () => {
   it('says so when the file is not JSON', () => {
     const problems = problemsOf({ CREDENTIALS_KEYS: `k1:${KEY}`, PERMISSION_SETS_FILE: write('{nope') });
     expect(problems[0]).toMatch(/PERMISSION_SETS_FILE .* cannot be read as JSON/);
+  });
+});
+
+describe('Temporal connection settings', () => {
+  const base = { CREDENTIALS_KEYS: `k1:${Buffer.alloc(32, 2).toString('base64')}` };
+
+  it('connects in plain gRPC by default, with mTLS from two PEM files, or with TLS and an API key', () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'gl-tls-'));
+    writeFileSync(path.join(dir, 'client.pem'), 'CERT');
+    writeFileSync(path.join(dir, 'client.key'), 'KEY');
+    expect(temporalConnectionOptions(loadConfig(base))).toEqual({ address: 'localhost:7233' });
+    const mtls = temporalConnectionOptions(
+      loadConfig({
+        ...base,
+        TEMPORAL_ADDRESS: 'greenlink.a1b2c.tmprl.cloud:7233',
+        TEMPORAL_TLS_CERT: path.join(dir, 'client.pem'),
+        TEMPORAL_TLS_KEY: path.join(dir, 'client.key'),
+      }),
+    );
+    expect(mtls.tls).toEqual({ clientCertPair: { crt: Buffer.from('CERT'), key: Buffer.from('KEY') } });
+    expect(temporalConnectionOptions(loadConfig({ ...base, TEMPORAL_API_KEY: 'tk_123' }))).toEqual({
+      address: 'localhost:7233',
+      tls: true,
+      apiKey: 'tk_123',
+    });
+  });
+
+  it('names a half-configured or missing certificate', () => {
+    const problems = (env: Record<string, string>) => {
+      try {
+        loadConfig({ ...base, ...env });
+        return [];
+      } catch (error) {
+        return (error as ConfigError).problems;
+      }
+    };
+    expect(problems({ TEMPORAL_TLS_CERT: '/tmp/x.pem' })).toEqual([
+      'TEMPORAL_TLS_CERT and TEMPORAL_TLS_KEY go together: set both (PEM files) or neither',
+    ]);
+    expect(problems({ TEMPORAL_TLS_CERT: '/nope/c.pem', TEMPORAL_TLS_KEY: '/nope/k.pem' })).toEqual([
+      'TEMPORAL_TLS_CERT names /nope/c.pem, which does not exist',
+      'TEMPORAL_TLS_KEY names /nope/k.pem, which does not exist',
+    ]);
   });
 });

@@ -13,10 +13,13 @@ interface ComposeService {
   command?: string[];
   environment?: Record<string, string>;
   ports?: string[];
+  expose?: string[];
+  profiles?: string[];
   depends_on?: Record<string, unknown>;
 }
 
-const compose = parse(readFileSync(path.join(ROOT, 'docker-compose.yml'), 'utf8')) as {
+const composeText = readFileSync(path.join(ROOT, 'docker-compose.yml'), 'utf8');
+const compose = parse(composeText) as {
   services: Record<string, ComposeService>;
 };
 const services = compose.services;
@@ -30,8 +33,17 @@ function substitute(value: string, env: Record<string, string>): string {
   });
 }
 
+/** The ports a service listens on for the compose network (exposed or published). */
 const exposedPorts = (service: ComposeService) =>
-  (service.ports ?? []).map((p) => Number(p.split(':').at(-1)));
+  [...(service.expose ?? []), ...(service.ports ?? [])].map((p) => Number(p.split(':').at(-1)));
+
+const REQUIRED = {
+  CREDENTIALS_KEYS: `k1:${Buffer.alloc(32, 1).toString('base64')}`,
+  MONGO_PASSWORD: 's3cret-mongo',
+  TEMPORAL_DB_PASSWORD: 's3cret-pg',
+  PUBLIC_URL: 'https://link.example.com',
+  SMTP_URL: 'smtp://mailpit:1025',
+};
 
 describe('docker-compose.yml (the production topology; no Docker engine here, so it is checked, not run)', () => {
   it('has the topology: api and worker from the Dockerfile, MongoDB 7, Temporal on PostgreSQL with UI, Mailpit', () => {
@@ -39,7 +51,6 @@ describe('docker-compose.yml (the production topology; no Docker engine here, so
     expect(services.worker?.build).toBe('.');
     expect(existsSync(path.join(ROOT, 'Dockerfile'))).toBe(true);
     expect(services.mongo?.image).toMatch(/^mongo:7/);
-    expect(services.mongo?.command).toContain('--replSet');
     expect(services.temporal?.image).toMatch(/^temporalio\/auto-setup:/);
     expect(services.temporal?.environment?.DB).toMatch(/^postgres/);
     expect(services.postgresql?.image).toMatch(/^postgres:/);
@@ -69,25 +80,56 @@ describe('docker-compose.yml (the production topology; no Docker engine here, so
   });
 
   it('wires every address to a service of the file, on a port that service listens on', () => {
-    const key = Buffer.alloc(32, 1).toString('base64');
     const raw = services.api?.environment as Record<string, string>;
-    const env = Object.fromEntries(
-      Object.entries(raw).map(([k, v]) => [k, substitute(String(v), { CREDENTIALS_KEYS: `k1:${key}` })]),
-    );
+    const env = Object.fromEntries(Object.entries(raw).map(([k, v]) => [k, substitute(String(v), REQUIRED)]));
     const config = loadConfig(env);
 
     const [temporalHost, temporalPort] = config.TEMPORAL_ADDRESS.split(':');
     expect(exposedPorts(services[temporalHost as string] as ComposeService)).toContain(Number(temporalPort));
     const mongo = new URL(config.MONGODB_URI);
-    expect(services[mongo.hostname]).toBeDefined();
-    expect(mongo.searchParams.get('replicaSet')).toBe('rs0');
+    expect(exposedPorts(services[mongo.hostname] as ComposeService)).toContain(Number(mongo.port));
     const smtp = new URL(config.SMTP_URL);
     expect(exposedPorts(services[smtp.hostname] as ComposeService)).toContain(Number(smtp.port));
     expect(exposedPorts(services.api as ComposeService)).toContain(config.PORT);
+    expect(config.PUBLIC_URL).toBe('https://link.example.com');
     for (const name of ['api', 'worker']) {
       expect(Object.keys(services[name]?.depends_on ?? {})).toEqual(
         expect.arrayContaining([mongo.hostname, temporalHost]),
       );
+    }
+  });
+
+  it('publishes only the API: databases and Temporal stay internal, the UIs are opt-in and local', () => {
+    const published = Object.entries(services).filter(([, s]) => (s.ports ?? []).length > 0);
+    for (const [name, service] of published) {
+      if (name === 'api') continue;
+      expect([name, service.profiles?.length ?? 0]).toEqual([name, 1]);
+      for (const port of service.ports ?? [])
+        expect([name, port]).toEqual([name, expect.stringMatching(/^127\.0\.0\.1:/)]);
+    }
+    for (const name of ['mongo', 'postgresql', 'temporal']) expect(services[name]?.ports).toBeUndefined();
+    expect(services['temporal-ui']?.profiles).toEqual(['ops']);
+    expect(services.mailpit?.profiles).toEqual(['mail']);
+    for (const name of ['api', 'worker']) {
+      const depends = Object.keys(services[name]?.depends_on ?? {});
+      expect(depends.filter((d) => services[d]?.profiles)).toEqual([]); // they start without any profile
+    }
+  });
+
+  it('runs MongoDB with authentication: a required password, also in the URI the services use', () => {
+    expect(services.mongo?.environment?.MONGO_INITDB_ROOT_PASSWORD).toMatch(/\$\{MONGO_PASSWORD:\?/);
+    const uri = new URL(substitute(String(services.api?.environment?.MONGODB_URI), REQUIRED));
+    expect(decodeURIComponent(uri.password)).toBe(REQUIRED.MONGO_PASSWORD);
+    expect(uri.searchParams.get('authSource')).toBe('admin');
+    expect(() => substitute(String(services.api?.environment?.MONGODB_URI), {})).toThrow(/MONGO_PASSWORD/);
+    expect(services.temporal?.environment?.POSTGRES_PWD).toMatch(/\$\{TEMPORAL_DB_PASSWORD:\?/);
+  });
+
+  it('requires an https PUBLIC_URL in its example and passes the Temporal TLS settings through', () => {
+    expect(composeText).toMatch(/PUBLIC_URL=https:\/\//);
+    expect(() => substitute(String(services.api?.environment?.PUBLIC_URL), {})).toThrow(/PUBLIC_URL/);
+    for (const name of ['TEMPORAL_TLS_CERT', 'TEMPORAL_TLS_KEY', 'TEMPORAL_API_KEY']) {
+      expect(Object.keys(services.worker?.environment ?? {})).toContain(name);
     }
   });
 
