@@ -88,6 +88,11 @@ export function createApiApp(deps: ApiDeps) {
   );
   const http = new HttpHistogram();
   app.use(http.middleware());
+  // API answers carry keys, secrets, connect URLs and Greenhouse data: no cache along the way may keep them.
+  app.use(['/v1', '/ops'], (_req, res, next) => {
+    res.set('cache-control', 'no-store');
+    next();
+  });
   // Harvest calls through a link keep their body as sent: before the JSON parser and its 64 kB limit.
   app.use(
     '/v1/links/:id/proxy',

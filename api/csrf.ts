@@ -3,7 +3,7 @@ import type { Request } from 'express';
 
 /**
  * Anti-CSRF for the connect forms without a session: each form carries an HMAC of its connect token under a
- * key derived from the vault's primary key, and browsers' Sec-Fetch-Site must not say cross-site.
+ * key shared by the API replicas (store/app-secrets.ts), and browsers' Sec-Fetch-Site must not say cross-site.
  * (JSON posts need a CORS preflight, which is never granted, so they cannot be forged cross-site.)
  */
 export class CsrfGuard {

@@ -14,6 +14,7 @@ import { createLogger, type Logger } from '../logging/logger';
 import { renderDomainMetrics } from '../metrics/domain-metrics';
 import { ACCESS_LOG_RETENTION_MS, AccessLog } from '../store/access-log';
 import { AccessTokenStore } from '../store/access-tokens';
+import { sharedKey } from '../store/app-secrets';
 import { AppStore } from '../store/apps';
 import { ensureIndexes } from '../store/collections';
 import { ConnectTokenStore } from '../store/connect-tokens';
@@ -122,7 +123,8 @@ export async function startApi(
     publicUrl: config.PUBLIC_URL,
     operatorTokens: config.OPERATOR_TOKENS,
     trustProxy: config.TRUST_PROXY,
-    csrf: new CsrfGuard((config.CREDENTIALS_KEYS[0] as VaultKey).key),
+    // Its own key, not the vault's: rotating CREDENTIALS_KEYS must not void every open form.
+    csrf: new CsrfGuard(await sharedKey(mongo.db, 'connect-form-csrf')),
     limits: { api: config.API_RATE_LIMIT, connect: config.CONNECT_RATE_LIMIT },
     ready: async () => {
       await withTimeout(mongo.db.command({ ping: 1 }), 'MongoDB');

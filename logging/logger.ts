@@ -1,22 +1,27 @@
 import pino, { type Logger } from 'pino';
 
-/** Paths that could carry secrets anywhere in a log record; pino replaces them with "[redacted]". */
-const REDACT = [
+/**
+ * Field names that can carry a secret: credentials, keys, tokens, passwords, and URLs (a connect URL's path
+ * is its bearer token; a MongoDB or SMTP URL may hold a password).
+ */
+const SECRET_FIELDS = [
   'clientSecret',
-  '*.clientSecret',
-  '*.*.clientSecret',
   'client_secret',
-  '*.client_secret',
   'apiKey',
-  '*.apiKey',
+  'secret',
+  'key',
+  'password',
   'token',
-  '*.token',
+  'accessToken',
+  'access_token',
   'authorization',
-  '*.authorization',
-  '*.headers.authorization',
-  'req.headers.authorization',
-  'req.headers.cookie',
+  'cookie',
+  'url',
+  'connectUrl',
 ];
+
+/** Each field at the top level and up to three levels down; pino replaces them with "[redacted]". */
+const REDACT = SECRET_FIELDS.flatMap((field) => [field, `*.${field}`, `*.*.${field}`, `*.*.*.${field}`]);
 
 export function createLogger(
   name: string,

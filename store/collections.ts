@@ -30,6 +30,7 @@ export const COLLECTIONS = {
   rateSlots: collection('rate_slots', [{ account: 1, resetAt: 1 }]),
   leases: collection('leases'),
   accessLog: collection('access_log', [{ linkId: 1, at: -1 }, { at: 1 }]),
+  appSecrets: collection('app_secrets'),
   sharedLimits: collection('shared_limits', [{ key: 1, window: 1 }, { expiresAt: 1 }]),
 };
 

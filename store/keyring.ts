@@ -1,5 +1,8 @@
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 
+const IV_BYTES = 12;
+const TAG_BYTES = 16;
+
 export interface VaultKey {
   id: string;
   key: Buffer;
@@ -31,8 +34,8 @@ export class Keyring {
 
   seal(plaintext: string, associatedData: string): Sealed {
     const primary = this.keys[0] as VaultKey;
-    const iv = randomBytes(12);
-    const cipher = createCipheriv('aes-256-gcm', primary.key, iv);
+    const iv = randomBytes(IV_BYTES);
+    const cipher = createCipheriv('aes-256-gcm', primary.key, iv, { authTagLength: TAG_BYTES });
     cipher.setAAD(Buffer.from(associatedData));
     const ciphertext = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final()]);
     return {
@@ -47,9 +50,16 @@ export class Keyring {
     const key = this.byId.get(sealed.keyId);
     if (!key)
       throw new Error(`${what} is encrypted with key "${sealed.keyId}", which is not in CREDENTIALS_KEYS`);
-    const decipher = createDecipheriv('aes-256-gcm', key, Buffer.from(sealed.iv, 'base64'));
+    const iv = Buffer.from(sealed.iv, 'base64');
+    const tag = Buffer.from(sealed.tag, 'base64');
+    // A shortened tag would make forgery far easier: only the full 16 bytes, with the 12-byte IV seal uses.
+    if (iv.length !== IV_BYTES || tag.length !== TAG_BYTES)
+      throw new Error(
+        `${what} is not a valid sealed record (IV ${iv.length} bytes, tag ${tag.length} bytes)`,
+      );
+    const decipher = createDecipheriv('aes-256-gcm', key, iv, { authTagLength: TAG_BYTES });
     decipher.setAAD(Buffer.from(associatedData));
-    decipher.setAuthTag(Buffer.from(sealed.tag, 'base64'));
+    decipher.setAuthTag(tag);
     return Buffer.concat([
       decipher.update(Buffer.from(sealed.ciphertext, 'base64')),
       decipher.final(),

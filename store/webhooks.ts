@@ -154,23 +154,30 @@ export class WebhookStore {
       const what = `webhook endpoint ${endpoint._id}`;
       const reseal = (sealed: Sealed) =>
         this.keyring.seal(this.keyring.open(sealed, endpoint._id, what), endpoint._id);
-      await this.endpoints.updateOne(
-        { _id: endpoint._id },
-        {
-          $set: {
-            secret: reseal(endpoint.secret),
-            ...(endpoint.previousSecret
-              ? {
-                  previousSecret: {
-                    ...endpoint.previousSecret,
-                    sealed: reseal(endpoint.previousSecret.sealed),
-                  },
-                }
-              : {}),
+      // Compare-and-swap on the secret as read: a rotation meanwhile (sealed with the newest key anyway) wins.
+      const swapped = await retryBusy(() =>
+        this.endpoints.updateOne(
+          {
+            _id: endpoint._id,
+            'secret.ciphertext': endpoint.secret.ciphertext,
+            'previousSecret.sealed.ciphertext': endpoint.previousSecret?.sealed.ciphertext ?? null,
           },
-        },
+          {
+            $set: {
+              secret: reseal(endpoint.secret),
+              ...(endpoint.previousSecret
+                ? {
+                    previousSecret: {
+                      ...endpoint.previousSecret,
+                      sealed: reseal(endpoint.previousSecret.sealed),
+                    },
+                  }
+                : {}),
+            },
+          },
+        ),
       );
-      updated++;
+      if (swapped.modifiedCount === 1) updated++;
     }
     return { updated, total };
   }

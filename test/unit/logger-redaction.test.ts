@@ -13,6 +13,11 @@ describe('logger redaction', () => {
         credential: { clientId: '1234.5678', clientSecret: 'nested-secret' },
         input: { credential: { clientSecret: 'deeply-nested-secret' } },
         req: { method: 'POST', headers: { authorization: 'Bearer gl_key_secret', cookie: 'session=secret' } },
+        endpoint: { secret: 'whsec_endpoint-secret', url: 'https://hooks.example/with-token-in-path' },
+        created: { connectUrl: 'https://link.example/connect/connect-url-token' },
+        mongo: { options: { password: 'db-password-secret' } },
+        apiKey2: { key: 'gl_live_key-secret' },
+        deep: { a: { b: { token: 'four-levels-token' } } },
       },
       'submitting credentials',
     );
@@ -25,6 +30,12 @@ describe('logger redaction', () => {
       'nested-secret',
       'gl_key_',
       'session=',
+      'whsec_endpoint',
+      'with-token-in-path',
+      'connect-url-token',
+      'db-password',
+      'gl_live_key',
+      'four-levels-token',
     ]) {
       expect(text).not.toContain(secret);
     }
