@@ -22,7 +22,6 @@ import { CounterStore } from '../store/counters';
 import { CredentialVault } from '../store/credential-vault';
 import { EmailLog } from '../store/email-log';
 import { IdempotencyStore } from '../store/idempotency';
-import type { VaultKey } from '../store/keyring';
 import { LinkStore } from '../store/links';
 import { connectMongo } from '../store/mongo';
 import { RateBudgetStore } from '../store/rate-budgets';
