@@ -266,14 +266,20 @@ describe('link lifecycle on the time-skipping test server', () => {
     const { id } = await h.createLink();
     const submit = (clientSecret: string) =>
       h.service.submitCredentials(id, { type: 'harvest_v3', clientId: credential.clientId, clientSecret });
-    h.sim.state.faults = { ...noFaults(), target: 'token', latencyMs: 3_000 };
+    // The first probe's token call takes 8 s: the corrected secret surely arrives while it is under way, even
+    // on a loaded machine. Later calls are fast again (the second probe queues behind the first).
+    h.sim.state.faults = { ...noFaults(), target: 'token', latencyMs: 8_000 };
     try {
       const wrong = submit('a-mistyped-secret');
-      // The first probe is under way (its token call takes 3 s) when the corrected secret arrives. Wait for
-      // the submission to be recorded, not for a status a slow poll could miss.
+      // Wait for the submission to be recorded, not for a status a slow poll could miss.
       await h.waitForLink(id, (l) => l.seq >= 2);
-      await pause(500);
-      const right = await submit(credential.clientSecret);
+      const submitted = submit(credential.clientSecret);
+      await eventually(
+        async () => (await h.links.timeline(id)).filter((e) => e.type === 'credentials_submitted').length,
+        (n) => n === 2,
+      );
+      h.sim.state.faults = noFaults();
+      const right = await submitted;
       expect(right.status).toBe('linked');
       expect(right.credentialProblem).toBeNull();
       await wrong; // its outcome belonged to replaced credentials: ignored, not applied
