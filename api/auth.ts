@@ -1,5 +1,6 @@
 import type { NextFunction, Request, Response } from 'express';
 import type { AppDoc, AppStore, Caller } from '../store/apps';
+import type { FailedAuthLimit } from './failed-auth';
 
 /** What a request knows of its app: its id, the scope of every query. */
 export type CallingApp = Pick<AppDoc, '_id'>;
@@ -14,13 +15,18 @@ declare module 'express-serve-static-core' {
 }
 
 /** `Authorization: Bearer <app api key>`; the app found is the scope of every query in the request. */
-export function requireAppKey(apps: AppStore) {
+export function requireAppKey(apps: AppStore, failures?: FailedAuthLimit) {
   return async (req: Request, res: Response, next: NextFunction) => {
     const header = req.headers.authorization ?? '';
     const match = /^Bearer\s+(\S+)$/i.exec(header);
     if (!match) return next(problems.unauthorized('Send your API key as "Authorization: Bearer <key>"'));
+    const locked = await failures?.lockedOut(req, res);
+    if (locked) return next(locked);
     const caller = await apps.authenticate(match[1] as string);
-    if (!caller) return next(problems.unauthorized('The API key is not valid or has been revoked'));
+    if (!caller) {
+      await failures?.recordFailure(req);
+      return next(problems.unauthorized('The API key is not valid or has been revoked'));
+    }
     res.locals.app = caller.app;
     res.locals.key = caller.key;
     next();

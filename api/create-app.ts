@@ -12,9 +12,12 @@ import type { AccessLog } from '../store/access-log';
 import type { AppStore } from '../store/apps';
 import type { IdempotencyStore } from '../store/idempotency';
 import type { LinkStore } from '../store/links';
+import type { OperatorAudit } from '../store/operator-audit';
+import type { SharedLimits } from '../store/shared-limits';
 import type { WebhookStore } from '../store/webhooks';
 import { callingApp, requireAppKey } from './auth';
 import type { CsrfGuard } from './csrf';
+import { FailedAuthLimit } from './failed-auth';
 import { idempotency } from './idempotency';
 import { renderDocsPage } from './openapi/docs-page';
 import { buildOpenApiDocument } from './openapi/document';
@@ -47,7 +50,10 @@ export interface ApiDeps {
   publicUrl: string;
   operatorTokens: string[];
   trustProxy: string;
-  limits: { api: RateLimit; connect: RateLimit };
+  limits: { api: RateLimit; connect: RateLimit; failedAuth: RateLimit };
+  /** Counts shared by every API replica (failed authentications). */
+  sharedLimits: SharedLimits;
+  audit: OperatorAudit;
   csrf: CsrfGuard;
   /** Readiness: resolves when MongoDB and Temporal answer, else rejects naming the one that does not. */
   ready(): Promise<void>;
@@ -69,6 +75,8 @@ function temporalProblems(error: unknown, _req: Request, _res: Response, next: N
 
 export function createApiApp(deps: ApiDeps) {
   const app = express();
+  const keyFailures = new FailedAuthLimit(deps.sharedLimits, deps.limits.failedAuth, 'api_key');
+  const operatorFailures = new FailedAuthLimit(deps.sharedLimits, deps.limits.failedAuth, 'operator');
   app.disable('x-powered-by');
   app.set('trust proxy', /^\d+$/.test(deps.trustProxy) ? Number(deps.trustProxy) : deps.trustProxy);
   app.use(
@@ -96,7 +104,7 @@ export function createApiApp(deps: ApiDeps) {
   // Harvest calls through a link keep their body as sent: before the JSON parser and its 64 kB limit.
   app.use(
     '/v1/links/:id/proxy',
-    requireAppKey(deps.apps),
+    requireAppKey(deps.apps, keyFailures),
     requirePermission(),
     rateLimiter(deps.limits.api, (_req, res) => callingApp(res)._id),
     proxyRouter(deps),
@@ -135,7 +143,7 @@ export function createApiApp(deps: ApiDeps) {
 
   app.use(
     '/v1',
-    requireAppKey(deps.apps),
+    requireAppKey(deps.apps, keyFailures),
     requirePermission(),
     rateLimiter(deps.limits.api, (_req, res) => callingApp(res)._id),
     idempotency(deps.idempotency),
@@ -143,7 +151,7 @@ export function createApiApp(deps: ApiDeps) {
   app.use('/v1/links', linksRouter(deps));
   app.use('/v1/webhook-endpoints', webhookEndpointsRouter(deps));
   app.use('/v1/api-keys', apiKeysRouter(deps));
-  app.use('/ops', operatorRouter(deps));
+  app.use('/ops', operatorRouter({ ...deps, failures: operatorFailures }));
   app.use('/connect', connectRouter(deps));
   app.use((req, _res, next) =>
     next(new Problem(404, 'not_found', 'Not found', `No route for ${req.method} ${req.path}`)),

@@ -24,6 +24,7 @@ import { EmailLog } from '../store/email-log';
 import { IdempotencyStore } from '../store/idempotency';
 import { LinkStore } from '../store/links';
 import { connectMongo } from '../store/mongo';
+import { OPERATOR_AUDIT_RETENTION_MS, OperatorAudit } from '../store/operator-audit';
 import { RateBudgetStore } from '../store/rate-budgets';
 import { SharedLimits } from '../store/shared-limits';
 import { WebhookStore } from '../store/webhooks';
@@ -72,6 +73,7 @@ export async function startApi(
   const accessTokens = new AccessTokenStore(mongo.db, config.CREDENTIALS_KEYS);
   const emailLog = new EmailLog(mongo.db);
   const limits = new SharedLimits(mongo.db);
+  const operatorAudit = new OperatorAudit(mongo.db);
   const service = new LinkService({ config, temporal, links, tokens, vault, accessTokens, emailLog, limits });
   const webhooks = new WebhookStore(mongo.db, config.CREDENTIALS_KEYS);
   const accessLog = new AccessLog(mongo.db, (error) =>
@@ -124,7 +126,13 @@ export async function startApi(
     trustProxy: config.TRUST_PROXY,
     // Its own key, not the vault's: rotating CREDENTIALS_KEYS must not void every open form.
     csrf: new CsrfGuard(await sharedKey(mongo.db, 'connect-form-csrf')),
-    limits: { api: config.API_RATE_LIMIT, connect: config.CONNECT_RATE_LIMIT },
+    limits: {
+      api: config.API_RATE_LIMIT,
+      connect: config.CONNECT_RATE_LIMIT,
+      failedAuth: config.AUTH_FAILURE_LIMIT,
+    },
+    sharedLimits: limits,
+    audit: operatorAudit,
     ready: async () => {
       await withTimeout(mongo.db.command({ ping: 1 }), 'MongoDB');
       await withTimeout(connection.healthService.check({}), 'Temporal');
@@ -136,6 +144,7 @@ export async function startApi(
   const sweep = setInterval(() => {
     void idempotency.purgeExpired().catch(() => {});
     void limits.purgeExpired().catch(() => {});
+    void operatorAudit.purgeOlderThan(new Date(Date.now() - OPERATOR_AUDIT_RETENTION_MS)).catch(() => {});
     void accessLog.purgeOlderThan(new Date(Date.now() - ACCESS_LOG_RETENTION_MS)).catch(() => {});
   }, 3_600_000);
   sweep.unref();

@@ -102,6 +102,10 @@ export const envSchema = z.object({
         .map((t) => t.trim())
         .filter(Boolean),
     )
+    .refine((tokens) => tokens.every((t) => t.length >= 43), {
+      message:
+        'each token must be at least 43 characters (32 random bytes); make one with: openssl rand -base64 32',
+    })
     .default([]),
   REMINDER_SCHEDULE: durationListSchema.default([
     0,
@@ -132,6 +136,8 @@ export const envSchema = z.object({
   TRUST_PROXY: z.string().min(1).default('loopback'),
   /** Per client IP, on the public connect pages and their form posts. */
   CONNECT_RATE_LIMIT: rateLimit.default({ max: 120, windowMs: 60_000 }),
+  /** Failed API-key or operator-token authentications per client IP, counted across replicas. */
+  AUTH_FAILURE_LIMIT: rateLimit.default({ max: 20, windowMs: 15 * 60_000 }),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 

@@ -35,6 +35,18 @@ export class SharedLimits {
     return { allowed: false, retryAfterMs: resetAt - now };
   }
 
+  /** How long until the window frees up, when `limit` uses are taken already (undefined while some are left). */
+  async exhausted(
+    key: string,
+    limit: number,
+    windowMs: number,
+    now = Date.now(),
+  ): Promise<number | undefined> {
+    const window = now - (now % windowMs);
+    const used = await this.slots.countDocuments({ key, window });
+    return used >= limit ? window + windowMs - now : undefined;
+  }
+
   /** Windows that have ended count for nothing: FerretDB runs no TTL index, so the API sweeps them. */
   async purgeExpired(now = new Date()): Promise<number> {
     return (await this.slots.deleteMany({ expiresAt: { $lte: now } })).deletedCount;

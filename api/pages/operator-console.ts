@@ -2,6 +2,7 @@ import type { TimelineEntry } from '../../app/link-service';
 import { type HealthProblem, LINK_STATUSES } from '../../domain/link';
 import type { AccessLogDoc } from '../../store/access-log';
 import type { LinkDoc } from '../../store/links';
+import type { OperatorReadDoc } from '../../store/operator-audit';
 import { escapeHtml as html, layout } from './html';
 
 const cell = (text: string) => `<td>${html(text)}</td>`;
@@ -20,6 +21,7 @@ export function consoleListPage(links: LinkDoc[], filter: { status?: string; app
   return layout(
     'Operator console',
     `<h1>Operator console</h1>
+<p><a href="/ops/console/audit">Operator activity</a> (every operator read, kept a year)</p>
 <form method="get" action="/ops/console">
 <label for="status">Status</label><select id="status" name="status">${options}</select>
 <label for="appId">App id</label><input id="appId" name="appId" value="${html(filter.appId ?? '')}" autocomplete="off">
@@ -27,6 +29,20 @@ export function consoleListPage(links: LinkDoc[], filter: { status?: string; app
 </form>
 <table><caption>${links.length} newest link(s)</caption>
 <thead><tr><th scope="col">Link</th><th scope="col">Status</th><th scope="col">Assigned to</th><th scope="col">Organization</th><th scope="col">App</th><th scope="col">Updated (UTC)</th></tr></thead>
+<tbody>${rows}</tbody></table>`,
+  );
+}
+
+/** Who read what, when: the operator audit log, newest first. */
+export function consoleAuditPage(reads: OperatorReadDoc[]): string {
+  const rows = reads
+    .map((r) => `<tr>${cell(r.at.toISOString())}${cell(r.operator)}${cell(r.method)}${cell(r.path)}</tr>`)
+    .join('');
+  return layout(
+    'Operator activity',
+    `<p><a href="/ops/console">← All links</a></p><h1>Operator activity</h1>
+<table><caption>${reads.length} latest operator read(s)</caption>
+<thead><tr><th scope="col">When (UTC)</th><th scope="col">Operator (token fingerprint)</th><th scope="col">Method</th><th scope="col">Path</th></tr></thead>
 <tbody>${rows}</tbody></table>`,
   );
 }

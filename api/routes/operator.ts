@@ -1,16 +1,19 @@
-import { timingSafeEqual } from 'node:crypto';
+import { createHash, timingSafeEqual } from 'node:crypto';
 import { type NextFunction, type Request, type Response, Router } from 'express';
 import type { LinkService } from '../../app/link-service';
 import { LINK_STATUSES } from '../../domain/link';
 import type { AccessLog } from '../../store/access-log';
 import type { LinkStore } from '../../store/links';
+import type { OperatorAudit } from '../../store/operator-audit';
 import { accessLogPage } from '../access-logging';
+import type { FailedAuthLimit } from '../failed-auth';
 import { linkResource } from '../link-resource';
-import { consoleLinkPage, consoleListPage } from '../pages/operator-console';
+import { consoleAuditPage, consoleLinkPage, consoleListPage } from '../pages/operator-console';
 import { problems } from '../problem';
 
 /** The console shows a link's latest uses; the rest is one call away at /ops/links/:id/access-log. */
 const CONSOLE_ACCESS_ENTRIES = 50;
+const CONSOLE_AUDIT_ENTRIES = 200;
 
 /** `Bearer <token>`, or Basic with the token as password (what a browser sends after the prompt). */
 function operatorToken(req: Request): string | undefined {
@@ -23,8 +26,8 @@ function operatorToken(req: Request): string | undefined {
   return decoded.slice(decoded.indexOf(':') + 1) || undefined;
 }
 
-const sameText = (a: string, b: string) =>
-  a.length === b.length && timingSafeEqual(Buffer.from(a), Buffer.from(b));
+/** Digests have one length whatever was sent: the comparison takes the same time and cannot throw. */
+const digest = (token: string) => createHash('sha256').update(token, 'utf8').digest();
 
 /**
  * Operators (OPERATOR_TOKENS) read any app's link and its whole history, e.g. for support: as JSON
@@ -35,11 +38,31 @@ export function operatorRouter(deps: {
   service: LinkService;
   accessLog: AccessLog;
   operatorTokens: string[];
+  failures: FailedAuthLimit;
+  audit: OperatorAudit;
 }) {
   const router = Router();
-  router.use((req: Request, res: Response, next: NextFunction) => {
+  const digests = deps.operatorTokens.map(digest);
+  router.use(async (req: Request, res: Response, next: NextFunction) => {
+    const locked = await deps.failures.lockedOut(req, res);
+    if (locked) return next(locked);
     const token = operatorToken(req);
-    if (token && deps.operatorTokens.some((t) => sameText(t, token))) return next();
+    if (token) {
+      const given = digest(token);
+      // Every configured token is compared, so the time taken does not say which one matched.
+      const matches = digests.map((d) => timingSafeEqual(d, given));
+      if (matches.includes(true)) {
+        // Recorded before it is served: no operator read goes unaccounted for.
+        await deps.audit.record({
+          operator: `operator ${given.toString('hex').slice(0, 8)}`,
+          method: req.method,
+          path: req.originalUrl.split('?')[0] as string,
+          at: new Date(),
+        });
+        return next();
+      }
+      await deps.failures.recordFailure(req);
+    }
     // Browsers opening the console get the Basic prompt (any user name, the token as password).
     if (req.path.startsWith('/console'))
       res.set('www-authenticate', 'Basic realm="Greenlink operators", charset="UTF-8"');
@@ -72,6 +95,11 @@ export function operatorRouter(deps: {
       typeof req.query.appId === 'string' && req.query.appId.trim() ? req.query.appId.trim() : undefined;
     const links = await deps.links.listAcrossApps({ status, appId }, 100);
     res.set('cache-control', 'no-store').type('html').send(consoleListPage(links, { status, appId }));
+  });
+
+  router.get('/console/audit', async (_req, res) => {
+    const reads = await deps.audit.latest(CONSOLE_AUDIT_ENTRIES);
+    res.set('cache-control', 'no-store').type('html').send(consoleAuditPage(reads));
   });
 
   router.get('/console/links/:id', async (req, res) => {

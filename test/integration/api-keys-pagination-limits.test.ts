@@ -132,7 +132,10 @@ describe('operator API', () => {
   it("reads any app's link and timeline with an operator token, and nothing without one", async () => {
     const stack = await startTestStack({
       worker: false,
-      env: { OPERATOR_TOKENS: 'ops-token-1,ops-token-2' },
+      env: {
+        OPERATOR_TOKENS:
+          'ops-token-1-0123456789abcdefghijklmnopqrstuvwxyz,ops-token-2-0123456789abcdefghijklmnopqrstuvwxyz',
+      },
     });
     try {
       const link = await http(stack.api.url, 'POST', '/v1/links', {
@@ -141,22 +144,34 @@ describe('operator API', () => {
       });
       const ops = (path: string, token?: string) =>
         http(stack.api.url, 'GET', path, token ? { headers: { authorization: `Bearer ${token}` } } : {});
-      const read = await ops(`/ops/links/${link.json.id}`, 'ops-token-2');
+      const read = await ops(
+        `/ops/links/${link.json.id}`,
+        'ops-token-2-0123456789abcdefghijklmnopqrstuvwxyz',
+      );
       expect(read.status).toBe(200);
       expect(read.json).toMatchObject({ id: link.json.id, appId: expect.stringMatching(/^app_/) });
-      const timeline = await ops(`/ops/links/${link.json.id}/timeline`, 'ops-token-1');
+      const timeline = await ops(
+        `/ops/links/${link.json.id}/timeline`,
+        'ops-token-1-0123456789abcdefghijklmnopqrstuvwxyz',
+      );
       // No worker runs here: the history holds the start and nothing has been logged by the workflow yet.
       expect(timeline.json.data.map((e: { type: string }) => e.type)).toEqual(['run.started']);
       expect((await ops(`/ops/links/${link.json.id}`)).status).toBe(401);
-      expect((await ops(`/ops/links/${link.json.id}`, 'ops-token-3')).status).toBe(401);
+      expect(
+        (await ops(`/ops/links/${link.json.id}`, 'ops-token-3-0123456789abcdefghijklmnopqrstuvwxyz')).status,
+      ).toBe(401);
       expect((await ops(`/ops/links/${link.json.id}`, stack.apiKey)).status).toBe(401);
-      expect((await ops('/ops/links/lnk_missing', 'ops-token-1')).status).toBe(404);
+      expect(
+        (await ops('/ops/links/lnk_missing', 'ops-token-1-0123456789abcdefghijklmnopqrstuvwxyz')).status,
+      ).toBe(404);
 
       // The console: a browser's Basic prompt, the token as password.
       const prompt = await http(stack.api.url, 'GET', '/ops/console');
       expect(prompt.status).toBe(401);
       expect(prompt.headers.get('www-authenticate')).toContain('Basic');
-      const basic = { authorization: `Basic ${Buffer.from('ops:ops-token-1').toString('base64')}` };
+      const basic = {
+        authorization: `Basic ${Buffer.from('ops:ops-token-1-0123456789abcdefghijklmnopqrstuvwxyz').toString('base64')}`,
+      };
       const list = await http(stack.api.url, 'GET', '/ops/console?status=awaiting_credentials', {
         headers: basic,
       });

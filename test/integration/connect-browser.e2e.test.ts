@@ -21,7 +21,9 @@ describe('the hosted connection flow in a real browser (Debian Chromium)', () =>
   const cspViolations: string[] = [];
 
   beforeAll(async () => {
-    stack = await startTestStack({ env: { OPERATOR_TOKENS: 'browser-ops-token' } });
+    stack = await startTestStack({
+      env: { OPERATOR_TOKENS: 'browser-ops-token-0123456789abcdefghijklmnopqrstuvwxyz' },
+    });
     browser = await launchChromium();
   });
   afterAll(async () => {
@@ -156,7 +158,10 @@ describe('the hosted connection flow in a real browser (Debian Chromium)', () =>
     expect(status.json.status).toBe('linked');
     // 8. An operator reads the link's whole story in the console.
     const opsContext = await browser.newContext({
-      httpCredentials: { username: 'ops', password: 'browser-ops-token' },
+      httpCredentials: {
+        username: 'ops',
+        password: 'browser-ops-token-0123456789abcdefghijklmnopqrstuvwxyz',
+      },
     });
     const ops = watch(await opsContext.newPage());
     await ops.goto(`${stack.api.url}/ops/console/links/${created.json.id}`);

@@ -14,7 +14,7 @@ import { eventually, http } from '../support/http';
 import { startApiProcess, startTestStack, type TestStack } from '../support/stack';
 import { startWebhookReceiver } from '../support/webhook-receiver';
 
-const OPERATOR = 'ops-link-access';
+const OPERATOR = 'ops-link-access-0123456789abcdefghijklmnopqrstuvwxyz';
 const ATS_READ = BUILT_IN_PERMISSION_SETS.ats_read as string[];
 const WRITING = BUILT_IN_PERMISSION_SETS.candidate_source_writing as string[];
 

@@ -31,6 +31,7 @@ export async function testConfig(overrides: Record<string, string> = {}): Promis
     CREDENTIALS_KEYS: `test:${randomBytes(32).toString('base64')}`,
     LOG_LEVEL: 'silent',
     WEBHOOK_ALLOW_PRIVATE: 'true', // the tests' receivers listen on loopback
+    AUTH_FAILURE_LIMIT: '100000/1m', // every test calls from 127.0.0.1; the limit has its own test
     ...overrides,
   });
 }
@@ -52,6 +53,7 @@ export function configEnv(config: Config): Record<string, string> {
     REPROBE_SCHEDULE: config.REPROBE_SCHEDULE.join(','),
     LOG_LEVEL: config.LOG_LEVEL,
     WEBHOOK_ALLOW_PRIVATE: String(config.WEBHOOK_ALLOW_PRIVATE),
+    AUTH_FAILURE_LIMIT: `${config.AUTH_FAILURE_LIMIT.max}/${config.AUTH_FAILURE_LIMIT.windowMs}ms`,
   };
 }
 

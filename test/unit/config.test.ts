@@ -152,3 +152,11 @@ describe('Temporal connection settings', () => {
     ]);
   });
 });
+
+describe('operator tokens', () => {
+  it('must be long enough to be random (32 bytes)', () => {
+    const env = { CREDENTIALS_KEYS: `k1:${Buffer.alloc(32, 2).toString('base64')}` };
+    expect(() => loadConfig({ ...env, OPERATOR_TOKENS: 'letmein' })).toThrow(/at least 43 characters/);
+    expect(loadConfig({ ...env, OPERATOR_TOKENS: 'a'.repeat(43) }).OPERATOR_TOKENS).toEqual(['a'.repeat(43)]);
+  });
+});

@@ -1,0 +1,40 @@
+import type { Request, Response } from 'express';
+import type { SharedLimits } from '../store/shared-limits';
+import { Problem } from './problem';
+import type { RateLimit } from './rate-limit';
+
+/**
+ * Guessing keys or tokens: each client IP may fail `limit.max` times per window, counted across every API
+ * replica (MongoDB). Past that, its attempts are refused unchecked until the window ends, so a right guess
+ * cannot get through either.
+ */
+export class FailedAuthLimit {
+  constructor(
+    private readonly limits: SharedLimits,
+    private readonly limit: RateLimit,
+    /** Which credentials these are (API keys, operator tokens): each kind is counted on its own. */
+    private readonly kind: string,
+  ) {}
+
+  private key(req: Request) {
+    return `failedAuth:${this.kind}:${req.ip}`;
+  }
+
+  /** A 429 problem when this client has used up its failures (Retry-After set), else undefined. */
+  async lockedOut(req: Request, res: Response): Promise<Problem | undefined> {
+    const waitMs = await this.limits.exhausted(this.key(req), this.limit.max, this.limit.windowMs);
+    if (waitMs === undefined) return undefined;
+    const seconds = Math.max(1, Math.ceil(waitMs / 1000));
+    res.set('retry-after', String(seconds));
+    return new Problem(
+      429,
+      'too_many_failed_authentications',
+      'Too many failed authentications',
+      `at most ${this.limit.max} failed attempts per ${this.limit.windowMs / 1000} s from one address; try again in ${seconds} s`,
+    );
+  }
+
+  async recordFailure(req: Request): Promise<void> {
+    await this.limits.take(this.key(req), this.limit.max, this.limit.windowMs);
+  }
+}

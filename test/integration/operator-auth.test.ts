@@ -1,0 +1,63 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { http } from '../support/http';
+import { startTestStack, type TestStack } from '../support/stack';
+
+const TOKEN = 'op-token-for-auth-tests-0123456789abcdefghijklmnop';
+
+describe('operator and API-key authentication', () => {
+  let stack: TestStack;
+  beforeAll(async () => {
+    stack = await startTestStack({
+      worker: false,
+      env: { OPERATOR_TOKENS: TOKEN, AUTH_FAILURE_LIMIT: '3/1m' },
+    });
+  });
+  afterAll(() => stack?.close());
+
+  const ops = (path: string, token: string, ip: string) =>
+    http(stack.api.url, 'GET', path, {
+      headers: { authorization: `Bearer ${token}`, 'x-forwarded-for': ip },
+    });
+
+  it('records every operator read (who, what, when) and shows it in the console, never the token', async () => {
+    const link = await http(stack.api.url, 'POST', '/v1/links', {
+      apiKey: stack.apiKey,
+      body: { organization: { id: 'o', name: 'O' }, requester: { email: 'ops-audit@acme.example' } },
+    });
+    expect((await ops(`/ops/links/${link.json.id}?x=1`, TOKEN, '198.51.100.1')).status).toBe(200);
+    const page = await ops('/ops/console/audit', TOKEN, '198.51.100.1');
+    expect(page.status).toBe(200);
+    expect(page.text).toContain(`/ops/links/${link.json.id}`);
+    expect(page.text).not.toContain('x=1');
+    expect(page.text).toMatch(/operator [0-9a-f]{8}/);
+    expect(page.text).not.toContain(TOKEN);
+  });
+
+  it('a token of the right length in other characters is a 401, not a server error', async () => {
+    const sameLength = 'ü'.repeat(TOKEN.length);
+    const refused = await ops('/ops/console', sameLength, '198.51.100.2');
+    expect(refused.status).toBe(401);
+    expect((await ops('/ops/console', 'short', '198.51.100.2')).status).toBe(401);
+  });
+
+  it('locks an address out after 3 failed operator tokens, even for the right one; others are unaffected', async () => {
+    const ip = '198.51.100.3';
+    for (let i = 0; i < 3; i++) expect((await ops('/ops/console', `wrong-${i}`, ip)).status).toBe(401);
+    const locked = await ops('/ops/console', TOKEN, ip);
+    expect(locked.status).toBe(429);
+    expect(locked.json.type).toMatch(/too_many_failed_authentications$/);
+    expect(Number(locked.headers.get('retry-after'))).toBeGreaterThan(0);
+    expect((await ops('/ops/console', TOKEN, '198.51.100.4')).status).toBe(200);
+  });
+
+  it('locks an address out after 3 unknown API keys, counted apart from operator tokens', async () => {
+    const ip = '198.51.100.5';
+    const call = (key: string) =>
+      http(stack.api.url, 'GET', '/v1/links', {
+        headers: { authorization: `Bearer ${key}`, 'x-forwarded-for': ip },
+      });
+    for (let i = 0; i < 3; i++) expect((await call(`gl_wrong_${i}`)).status).toBe(401);
+    expect((await call(stack.apiKey)).status).toBe(429);
+    expect((await ops('/ops/console', TOKEN, ip)).status).toBe(200);
+  });
+});
