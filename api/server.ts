@@ -66,7 +66,7 @@ export async function startApi(
   const connection = await Connection.connect(temporalConnectionOptions(config));
   const temporal = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
   const links = new LinkStore(mongo.db);
-  const idempotency = new IdempotencyStore(mongo.db);
+  const idempotency = new IdempotencyStore(mongo.db, config.CREDENTIALS_KEYS);
   const tokens = new ConnectTokenStore(mongo.db);
   const vault = new CredentialVault(mongo.db, config.CREDENTIALS_KEYS);
   const harvestAgent = createHarvestAgent();

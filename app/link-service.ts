@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import {
   type Client,
   WorkflowIdConflictPolicy,
@@ -43,6 +44,20 @@ export class HandOffRefused extends Error {
   constructor() {
     super("an admin's link cannot hand the setup off; it can only send it back to the requester");
     this.name = 'HandOffRefused';
+  }
+}
+
+/** Idempotency keys are remembered for a day; a link id derived from an older use of the key is not reused. */
+const IDEMPOTENCY_KEY_LIFETIME_MS = 24 * 3_600_000;
+
+/** The link an app's Idempotency-Key stands for: the same app and key always name the same link. */
+export const linkIdForKey = (appId: string, key: string) =>
+  `lnk_${createHash('sha256').update(`${appId}\n${key}`).digest().subarray(0, 16).toString('base64url')}`;
+
+export class IdempotencyKeyTaken extends Error {
+  constructor(readonly linkId: string) {
+    super(`this Idempotency-Key created link ${linkId} more than a day ago; use a new key for a new link`);
+    this.name = 'IdempotencyKeyTaken';
   }
 }
 
@@ -107,12 +122,18 @@ export class LinkService {
     return this.deps.temporal.workflow.getHandle(workflowIdFor(linkId));
   }
 
-  async create(appId: string, input: NewLink) {
+  /**
+   * Creates a link and starts its workflow. With an Idempotency-Key the link id is derived from app and key,
+   * and every step is idempotent (the row is kept if it exists, the workflow start uses the running one), so
+   * a retry after a crash at any step finishes the same link instead of leaving an orphan or making a second.
+   */
+  async create(appId: string, input: NewLink, options: { idempotencyKey?: string } = {}) {
     const { config, links, temporal } = this.deps;
-    const id = newId('lnk');
+    const key = options.idempotencyKey;
+    const id = key ? linkIdForKey(appId, key) : newId('lnk');
     const requiredScopes = [...(config.permissionSets[input.permissionSet] ?? [])];
     const now = new Date();
-    const doc: LinkDoc = {
+    let doc: LinkDoc = {
       _id: id,
       appId,
       ...input,
@@ -122,15 +143,24 @@ export class LinkService {
       createdAt: now,
       updatedAt: now,
     };
-    await links.insert(doc);
+    if (key) {
+      const existing = await links.insertOrFind(doc);
+      if (existing && now.getTime() - existing.createdAt.getTime() > IDEMPOTENCY_KEY_LIFETIME_MS)
+        throw new IdempotencyKeyTaken(existing._id);
+      doc = existing ?? doc;
+    } else {
+      await links.insert(doc);
+    }
     const workflowInput: LinkWorkflowInput = {
       linkId: id,
       appId,
       requiredScopes,
-      requester: input.requester,
-      ...(input.admin ? { admin: input.admin } : {}),
-      organizationName: input.organization.name,
-      locale: input.locale ?? 'en',
+      requester: doc.requester,
+      ...(doc.admin
+        ? { admin: { email: doc.admin.email, ...(doc.admin.name ? { name: doc.admin.name } : {}) } }
+        : {}),
+      organizationName: doc.organization.name,
+      locale: doc.locale ?? 'en',
       ...(this.deps.publishStatus === false ? { publishStatus: false } : {}),
       schedule: this.workflowSchedule(doc),
     };
@@ -142,7 +172,8 @@ export class LinkService {
         workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
       });
     } catch (error) {
-      await links.remove(id); // no workflow, no link: the caller may simply retry
+      // No workflow, no link: the caller may simply retry. With a key the row stays for the retry to finish.
+      if (!key) await links.remove(id);
       throw error;
     }
     const { url, expiresAt } = await this.connectUrls.mint(id, 'requester', config.CONNECT_TOKEN_TTL);

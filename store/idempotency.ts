@@ -1,13 +1,20 @@
 import type { Db } from 'mongodb';
 import { retryBusy } from './busy-retry';
 import { COLLECTIONS } from './collections';
+import { Keyring, type Sealed, type VaultKey } from './keyring';
 import { isDuplicateKey } from './unique-insert';
 
 export interface IdempotencyDoc {
   _id: string; // appId:key
   requestHash: string;
   state: 'in_progress' | 'done';
-  response: { status: number; body: unknown } | null;
+  /**
+   * The remembered answer. Its body is sealed (AES-256-GCM, the record id as associated data): answers carry
+   * new API keys, webhook secrets and connect URLs. `body` in clear only in records from before sealing.
+   */
+  response: { status: number; sealed?: Sealed; body?: unknown } | null;
+  /** An `in_progress` claim holds until then; a retry after it (the first request died) takes over. */
+  leaseUntil?: Date;
   createdAt: Date;
   expiresAt: Date;
 }
@@ -18,12 +25,21 @@ export type Claim =
   | { kind: 'mismatch' }
   | { kind: 'in_progress' };
 
+/** How long a request may run before a retry with its key may take over (a crashed replica's claim). */
+const DEFAULT_LEASE_MS = 60_000;
+
 /** Idempotency keys of POST requests (Stripe-style): one response per app + key, for a day. */
 export class IdempotencyStore {
+  private readonly keyring: Keyring;
+
   constructor(
     private readonly db: Db,
+    keys: readonly VaultKey[],
     private readonly ttlMs = 24 * 3_600_000,
-  ) {}
+    private readonly leaseMs = DEFAULT_LEASE_MS,
+  ) {
+    this.keyring = new Keyring(keys);
+  }
 
   private get keys() {
     return this.db.collection<IdempotencyDoc>(COLLECTIONS.idempotencyKeys.name);
@@ -34,8 +50,17 @@ export class IdempotencyStore {
     const existing = await this.keys.findOne({ _id: id });
     if (existing && existing.expiresAt > now) {
       if (existing.requestHash !== requestHash) return { kind: 'mismatch' };
-      if (existing.state === 'done' && existing.response) return { kind: 'replay', ...existing.response };
-      return { kind: 'in_progress' };
+      if (existing.state === 'done' && existing.response) return { kind: 'replay', ...this.opened(existing) };
+      const lease = existing.leaseUntil ?? existing.expiresAt;
+      if (lease > now) return { kind: 'in_progress' };
+      // The request that claimed it is gone (crashed mid-way): this retry takes over, once.
+      const taken = await retryBusy(() =>
+        this.keys.updateOne(
+          { _id: id, state: 'in_progress', leaseUntil: lease },
+          { $set: { leaseUntil: new Date(now.getTime() + this.leaseMs) } },
+        ),
+      );
+      return taken.modifiedCount === 1 ? { kind: 'new' } : { kind: 'in_progress' };
     }
     if (existing) await this.keys.deleteOne({ _id: id, expiresAt: existing.expiresAt }); // expired: forget it
     try {
@@ -45,6 +70,7 @@ export class IdempotencyStore {
           requestHash,
           state: 'in_progress',
           response: null,
+          leaseUntil: new Date(now.getTime() + this.leaseMs),
           createdAt: now,
           expiresAt: new Date(now.getTime() + this.ttlMs),
         }),
@@ -56,9 +82,21 @@ export class IdempotencyStore {
     }
   }
 
+  private opened(doc: IdempotencyDoc): { status: number; body: unknown } {
+    const response = doc.response as NonNullable<IdempotencyDoc['response']>;
+    const body = response.sealed
+      ? JSON.parse(this.keyring.open(response.sealed, doc._id, `the answer remembered for ${doc._id}`))
+      : response.body;
+    return { status: response.status, body };
+  }
+
   async complete(id: string, status: number, body: unknown): Promise<void> {
+    const sealed = this.keyring.seal(JSON.stringify(body ?? null), id);
     await retryBusy(() =>
-      this.keys.updateOne({ _id: id }, { $set: { state: 'done', response: { status, body } } }),
+      this.keys.updateOne(
+        { _id: id },
+        { $set: { state: 'done', response: { status, sealed } }, $unset: { leaseUntil: '' } },
+      ),
     );
   }
 

@@ -2,7 +2,7 @@ import type { Db, Filter } from 'mongodb';
 import type { LinkEvent, LinkSchedule, LinkSnapshot, LinkStatus, Person } from '../domain/link';
 import { retryBusy } from './busy-retry';
 import { COLLECTIONS, countsBy } from './collections';
-import { isDuplicateKey } from './unique-insert';
+import { insertUnique, isDuplicateKey } from './unique-insert';
 
 export interface LinkDoc extends LinkSnapshot {
   _id: string;
@@ -62,6 +62,12 @@ export class LinkStore {
     await retryBusy(() => this.links.insertOne(doc));
   }
 
+  /** Inserts the link unless one with its id exists; returns the existing one then (null when inserted). */
+  async insertOrFind(doc: LinkDoc): Promise<LinkDoc | null> {
+    if (await insertUnique(this.links, doc)) return null;
+    return this.links.findOne({ _id: doc._id });
+  }
+
   async remove(linkId: string): Promise<void> {
     await this.links.deleteOne({ _id: linkId });
   }
@@ -119,12 +125,19 @@ export class LinkStore {
     event: LinkEvent | undefined,
   ): Promise<void> {
     if (event) await this.appendEvent(linkId, snapshot.seq, event);
-    await retryBusy(() =>
+    const applied = await retryBusy(() =>
       this.links.updateOne(
         { _id: linkId, seq: { $lt: snapshot.seq } },
         { $set: { ...snapshot, updatedAt: new Date() } },
       ),
     );
+    // Nothing matched: a newer snapshot is there already (fine), or there is no row at all, which must not
+    // pass silently (the activity retries and the workflow shows it).
+    if (
+      applied.matchedCount === 0 &&
+      !(await this.links.findOne({ _id: linkId }, { projection: { _id: 1 } }))
+    )
+      throw new Error(`no link ${linkId} to record its state in`);
   }
 
   private async appendEvent(linkId: string, seq: number, event: LinkEvent): Promise<void> {

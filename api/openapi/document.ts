@@ -59,7 +59,7 @@ function operations(permissionSets: Record<string, string[]>): Operation[] {
         'Starts the link workflow and returns the requester connect URL. The `permissionSet` names the Greenhouse scopes the link needs.',
       body: createLinkBodySchema(permissionSets),
       ok: { status: 201, schema: responses.createdLinkSchema, description: 'The link, with its connect URL' },
-      errors: [400, 413, 415, 422],
+      errors: [400, 409, 413, 415, 422],
     },
     {
       method: 'get',

@@ -1,6 +1,6 @@
 import { Router } from 'express';
 import type { LinkAccess } from '../../app/link-access';
-import type { LinkService } from '../../app/link-service';
+import { IdempotencyKeyTaken, type LinkService } from '../../app/link-service';
 import type { AccessLog } from '../../store/access-log';
 import type { LinkStore } from '../../store/links';
 import { accessLogPage, trackAccess } from '../access-logging';
@@ -25,10 +25,13 @@ export function linksRouter(deps: {
   router.post('/', async (req, res) => {
     const parsed = createLinkBody.safeParse(req.body ?? {});
     if (!parsed.success) throw fromZod(parsed.error);
-    const { link, connectUrl, connectUrlExpiresAt } = await deps.service.create(
-      callingApp(res)._id,
-      parsed.data,
-    );
+    const idempotencyKey = req.get('idempotency-key');
+    const { link, connectUrl, connectUrlExpiresAt } = await deps.service
+      .create(callingApp(res)._id, parsed.data, idempotencyKey ? { idempotencyKey } : {})
+      .catch((error: unknown) => {
+        if (error instanceof IdempotencyKeyTaken) throw problems.conflict(error.message);
+        throw error;
+      });
     res
       .status(201)
       .json({ ...linkResource(link), connectUrl, connectUrlExpiresAt: connectUrlExpiresAt.toISOString() });

@@ -43,7 +43,7 @@ describe('idempotency keys expire', () => {
     const stack = await startTestStack({ worker: false });
     const mongo = await connectMongo(stack.config.MONGODB_URI, stack.config.MONGODB_DB);
     try {
-      const store = new IdempotencyStore(mongo.db, 200);
+      const store = new IdempotencyStore(mongo.db, stack.config.CREDENTIALS_KEYS, 200);
       expect((await store.claim('app:k1', 'hash-a')).kind).toBe('new');
       await store.complete('app:k1', 201, { id: 'x' });
       expect(await store.claim('app:k1', 'hash-a')).toEqual({
@@ -59,6 +59,44 @@ describe('idempotency keys expire', () => {
       await new Promise((r) => setTimeout(r, 250));
       expect(await store.purgeExpired()).toBe(2);
       expect(await mongo.db.collection('idempotency_keys').countDocuments()).toBe(0);
+    } finally {
+      await mongo.close();
+      await stack.close();
+    }
+  });
+
+  it('keeps remembered answers sealed, and lets a retry take over a claim whose request died', async () => {
+    const stack = await startTestStack({ worker: false });
+    const mongo = await connectMongo(stack.config.MONGODB_URI, stack.config.MONGODB_DB);
+    try {
+      // Through the API: a new API key's answer is remembered, but the secret is nowhere in clear.
+      const created = await http(stack.api.url, 'POST', '/v1/api-keys', {
+        apiKey: stack.apiKey,
+        body: {},
+        headers: { 'idempotency-key': 'new-key-1' },
+      });
+      expect(created.status).toBe(201);
+      const replayed = await http(stack.api.url, 'POST', '/v1/api-keys', {
+        apiKey: stack.apiKey,
+        body: {},
+        headers: { 'idempotency-key': 'new-key-1' },
+      });
+      expect(replayed.headers.get('idempotent-replayed')).toBe('true');
+      expect(replayed.json.key).toBe(created.json.key);
+      const stored = JSON.stringify(await mongo.db.collection('idempotency_keys').find({}).toArray());
+      expect(stored).not.toContain(created.json.key);
+      expect(stored).toContain('ciphertext');
+
+      // A claim whose request crashed (no answer, no release) is taken over once its lease is over.
+      const store = new IdempotencyStore(mongo.db, stack.config.CREDENTIALS_KEYS, 60_000, 200);
+      expect((await store.claim('app:crash', 'hash-a')).kind).toBe('new');
+      expect((await store.claim('app:crash', 'hash-a')).kind).toBe('in_progress');
+      await new Promise((r) => setTimeout(r, 250));
+      const retries = await Promise.all([
+        store.claim('app:crash', 'hash-a'),
+        store.claim('app:crash', 'hash-a'),
+      ]);
+      expect(retries.map((c) => c.kind).sort()).toEqual(['in_progress', 'new']);
     } finally {
       await mongo.close();
       await stack.close();
