@@ -73,6 +73,7 @@ function temporalProblems(error: unknown, _req: Request, _res: Response, next: N
   next(error);
 }
 
+/** The API app, and its Prometheus exposition (served apart: api/metrics-server.ts). */
 export function createApiApp(deps: ApiDeps) {
   const app = express();
   const keyFailures = new FailedAuthLimit(deps.sharedLimits, deps.limits.failedAuth, 'api_key');
@@ -129,12 +130,10 @@ export function createApiApp(deps: ApiDeps) {
       await deps.ready();
       res.json({ status: 'ready' });
     } catch (error) {
-      res.status(503).json({ status: 'not_ready', detail: (error as Error).message });
+      // Which dependency failed, and how, is for the log: the public answer says only "not ready".
+      deps.log.warn({ err: (error as Error).message }, 'not ready');
+      res.status(503).json({ status: 'not_ready' });
     }
-  });
-
-  app.get('/metrics', async (_req, res) => {
-    res.type('text/plain; version=0.0.4').send(`${http.render()}\n${await deps.domainMetrics()}\n`);
   });
   const openApi = buildOpenApiDocument({ permissionSets: deps.permissionSets, serverUrl: deps.publicUrl });
   app.get('/openapi.json', (_req, res) => void res.json(openApi));
@@ -158,5 +157,6 @@ export function createApiApp(deps: ApiDeps) {
   );
   app.use(temporalProblems);
   app.use(problemHandler(deps.log));
-  return app;
+  const renderMetrics = async () => `${http.render()}\n${await deps.domainMetrics()}\n`;
+  return { app, renderMetrics };
 }

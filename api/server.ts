@@ -30,6 +30,7 @@ import { SharedLimits } from '../store/shared-limits';
 import { WebhookStore } from '../store/webhooks';
 import { createApiApp } from './create-app';
 import { CsrfGuard } from './csrf';
+import { startMetricsServer } from './metrics-server';
 
 /** A readiness check that names the dependency that failed or hung. */
 async function withTimeout<T>(check: Promise<T>, name: string, ms = 3_000): Promise<T> {
@@ -51,6 +52,8 @@ async function withTimeout<T>(check: Promise<T>, name: string, ms = 3_000): Prom
 
 export interface RunningApi {
   url: string;
+  /** Where Prometheus scrapes; undefined when its port could not be bound. */
+  metricsUrl: string | undefined;
   server: Server;
   close(): Promise<void>;
 }
@@ -106,7 +109,7 @@ export async function startApi(
     counters: new CounterStore(mongo.db),
     emailLog,
   };
-  const app = createApiApp({
+  const { app, renderMetrics } = createApiApp({
     apps: new AppStore(mongo.db),
     links,
     service,
@@ -151,11 +154,25 @@ export async function startApi(
   const server = app.listen(options.port ?? config.PORT, '0.0.0.0');
   await once(server, 'listening');
   const { port } = server.address() as AddressInfo;
+  const metrics = await startMetricsServer(renderMetrics, {
+    port: config.METRICS_PORT,
+    host: config.METRICS_HOST,
+    cacheMs: config.METRICS_CACHE,
+  }).catch((error: Error) => {
+    // The API matters more than its exporter: say what to change, and serve without metrics.
+    log.error(
+      { err: error.message },
+      `metrics not served on ${config.METRICS_HOST}:${config.METRICS_PORT} (set METRICS_PORT to a free port)`,
+    );
+    return undefined;
+  });
   return {
     url: `http://127.0.0.1:${port}`,
+    metricsUrl: metrics ? `${metrics.url}/metrics` : undefined,
     server,
     async close() {
       clearInterval(sweep);
+      metrics?.server.close();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await accessLog.flush();

@@ -43,6 +43,7 @@ async function main() {
     const port = await freePort();
     const config = loadConfig({
       PORT: String(port),
+      METRICS_PORT: '0',
       TEMPORAL_ADDRESS: temporal.address,
       TEMPORAL_TASK_QUEUE: 'bench-api', // no worker: POST measures the API's own work, not the link's
       MONGODB_URI: mongo.uri,

@@ -64,6 +64,7 @@ async function main() {
     const port = await freePort();
     const config = loadConfig({
       PORT: String(port),
+      METRICS_PORT: '0',
       TEMPORAL_ADDRESS: temporal.address,
       MONGODB_URI: mongo.uri,
       CREDENTIALS_KEYS: `bench:${Buffer.alloc(32, 7).toString('base64')}`,

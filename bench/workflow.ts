@@ -57,6 +57,7 @@ async function main() {
     const port = await freePort();
     const config = loadConfig({
       PORT: String(port),
+      METRICS_PORT: '0',
       TEMPORAL_ADDRESS: temporal.address,
       TEMPORAL_TASK_QUEUE: 'bench',
       MONGODB_URI: mongo.uri,

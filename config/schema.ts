@@ -138,6 +138,14 @@ export const envSchema = z.object({
   CONNECT_RATE_LIMIT: rateLimit.default({ max: 120, windowMs: 60_000 }),
   /** Failed API-key or operator-token authentications per client IP, counted across replicas. */
   AUTH_FAILURE_LIMIT: rateLimit.default({ max: 20, windowMs: 15 * 60_000 }),
+  /**
+   * Prometheus metrics are served apart from the API, here (0: any free port, for tests and benchmarks), on
+   * METRICS_HOST: localhost unless the scraper runs elsewhere.
+   */
+  METRICS_PORT: z.coerce.number().int().min(0).max(65535).default(9464),
+  METRICS_HOST: z.string().min(1).default('127.0.0.1'),
+  /** How long one set of figures is served before the next scrape reads the database again. */
+  METRICS_CACHE: durationSchema.default(15_000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 

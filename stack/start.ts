@@ -111,7 +111,7 @@ async function main() {
     {
       label: `API on ${ports.api.port}`,
       embedded: true,
-      ports: [ports.api],
+      ports: [ports.api, ports.metrics],
       start: () => tsx('api/main.ts', 'api', { port: ports.api.port }),
     },
   ];
@@ -167,7 +167,8 @@ async function main() {
     'Greenlink is running. Ctrl-C stops everything.',
     '',
     `  API              ${config.PUBLIC_URL}   (health: ${config.PUBLIC_URL}/readyz)`,
-    `  API reference    ${config.PUBLIC_URL}/docs   (OpenAPI: ${config.PUBLIC_URL}/openapi.json, metrics: ${config.PUBLIC_URL}/metrics)`,
+    `  API reference    ${config.PUBLIC_URL}/docs   (OpenAPI: ${config.PUBLIC_URL}/openapi.json)`,
+    `  Metrics          http://127.0.0.1:${ports.metrics.port}/metrics   (Prometheus; this machine only)`,
     `  Demo API key     ${demo.apiKey}`,
     `  Demo connect URL ${demo.connectUrl}`,
   ];

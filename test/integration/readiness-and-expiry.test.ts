@@ -10,7 +10,7 @@ import { http } from '../support/http';
 import { startTestStack } from '../support/stack';
 
 describe('readiness', () => {
-  it('answers 503 naming MongoDB when the database goes away, and ready again once it is back', async () => {
+  it('answers a generic 503 when the database goes away (the cause goes to the log), and ready again once it is back', async () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'greenlink-ready-'));
     const port = await freePort();
     let db = await startFerretDb({ port, dir: path.join(dir, 'db'), logDir: dir });
@@ -20,8 +20,8 @@ describe('readiness', () => {
       await db.proc.stop();
       const down = await http(stack.api.url, 'GET', '/readyz');
       expect(down.status).toBe(503);
-      expect(down.json.status).toBe('not_ready');
-      expect(down.json.detail).toMatch(/^MongoDB /);
+      // Generic: which dependency is down, and its error text, are in the log only.
+      expect(down.json).toEqual({ status: 'not_ready' });
       expect((await http(stack.api.url, 'GET', '/healthz')).status).toBe(200);
       db = await startFerretDb({ port, dir: path.join(dir, 'db'), logDir: dir });
       await expect

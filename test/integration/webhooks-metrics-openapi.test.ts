@@ -1,9 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startApi } from '../../api/server';
+import { loadConfig } from '../../config/load';
 import { BUILT_IN_PERMISSION_SETS } from '../../greenhouse/catalog';
+import { freePort } from '../../stack/ports';
 import { verifyWebhook } from '../../webhooks/standard-webhooks';
 import { eventually, http } from '../support/http';
 import { sim } from '../support/simulator';
-import { startTestStack, type TestStack } from '../support/stack';
+import { configEnv, startTestStack, type TestStack } from '../support/stack';
 import { startWebhookReceiver } from '../support/webhook-receiver';
 
 type Receiver = Awaited<ReturnType<typeof startWebhookReceiver>>;
@@ -106,7 +109,11 @@ describe('webhook endpoints, metrics and the OpenAPI document', () => {
       (r) => r.json.status === 'linked',
     );
     const metrics = await eventually(
-      () => http(stack.api.url, 'GET', '/metrics'),
+      () =>
+        fetch(stack.api.metricsUrl as string).then(async (r) => ({
+          headers: r.headers,
+          text: await r.text(),
+        })),
       (r) => r.text.includes('greenlink_emails_sent_total{kind="linked"} 1'),
     );
     expect(metrics.headers.get('content-type')).toContain('text/plain');
@@ -142,6 +149,29 @@ describe('webhook endpoints, metrics and the OpenAPI document', () => {
     expect(page.status).toBe(200);
     expect(page.text).toContain('POST /v1/links');
     expect(page.text).not.toContain('<script');
+  });
+
+  it('serves metrics only on their own local port, one set of figures per cache period', async () => {
+    expect((await http(stack.api.url, 'GET', '/metrics')).status).toBe(404);
+    expect(new URL(stack.api.metricsUrl as string).hostname).toBe('127.0.0.1');
+    const cachedApi = await startApi(
+      loadConfig({ ...configEnv(stack.config), METRICS_PORT: '0', METRICS_CACHE: '1m' }),
+      { port: await freePort() },
+    );
+    try {
+      const scrape = () => fetch(cachedApi.metricsUrl as string).then((r) => r.text());
+      const waiting = (text: string) =>
+        /greenlink_links\{status="awaiting_credentials"\} (\d+)/.exec(text)?.[1];
+      const before = await scrape();
+      await call('POST', '/v1/links', {
+        organization: { id: 'm', name: 'M' },
+        requester: { email: 'm@acme.example' },
+      });
+      expect(waiting(await scrape())).toBe(waiting(before)); // the same set, not a new aggregation
+      expect(waiting(await (await fetch(stack.api.metricsUrl as string)).text())).not.toBe(waiting(before));
+    } finally {
+      await cachedApi.close();
+    }
   });
 
   it('reports readiness of MongoDB and Temporal', async () => {

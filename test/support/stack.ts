@@ -32,6 +32,8 @@ export async function testConfig(overrides: Record<string, string> = {}): Promis
     LOG_LEVEL: 'silent',
     WEBHOOK_ALLOW_PRIVATE: 'true', // the tests' receivers listen on loopback
     AUTH_FAILURE_LIMIT: '100000/1m', // every test calls from 127.0.0.1; the limit has its own test
+    METRICS_PORT: '0',
+    METRICS_CACHE: '0', // fresh figures on every scrape; the cache has its own test
     ...overrides,
   });
 }
@@ -75,7 +77,7 @@ export async function startApiProcess(config: Config): Promise<{ url: string; st
     name: 'api-replica',
     command: process.execPath,
     args: ['--import', 'tsx', path.join(__dirname, '..', '..', 'api', 'main.ts')],
-    env: { ...configEnv(config), PORT: String(port) },
+    env: { ...configEnv(config), PORT: String(port), METRICS_PORT: '0' },
     logFile: path.join(mkdtempSync(path.join(os.tmpdir(), 'greenlink-replica-')), 'api.log'),
     ready: { port },
   });
