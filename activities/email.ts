@@ -40,19 +40,26 @@ export function createEmailActivities(deps: EmailDeps) {
     async sendLinkEmail(input: LinkEmailInput): Promise<{ sent: boolean }> {
       const key = `${input.linkId}:${input.kind}:${input.sequence}`;
       const messageId = `<${key.replace(/:/g, '.')}@greenlink>`;
-      if (!(await deps.emailLog.claim(key, input.kind, input.linkId, messageId))) return { sent: false };
-      const connectUrl = EMAIL_LINKS_TO_PAGE[input.kind]
-        ? (await deps.connectUrls.mint(input.linkId, input.purpose, deps.emailTokenTtlMs)).url
-        : undefined;
-      const appName = (input.appId && (await deps.apps.findApp(input.appId))?.name) || 'Greenlink';
-      const email = renderEmail(input.kind, {
-        ...input,
-        appName,
-        connectUrl,
-        linkTtlHours: connectUrl ? Math.round(deps.emailTokenTtlMs / 3_600_000) : undefined,
-      });
-      await deps.mailer.send({ to: input.to, messageId, ...email });
-      await deps.emailLog.markSent(key);
+      const attempt = await deps.emailLog.claim(key, input.kind, input.linkId, messageId);
+      if (!attempt) return { sent: false };
+      try {
+        const connectUrl = EMAIL_LINKS_TO_PAGE[input.kind]
+          ? (await deps.connectUrls.mint(input.linkId, input.purpose, deps.emailTokenTtlMs)).url
+          : undefined;
+        const appName = (input.appId && (await deps.apps.findApp(input.appId))?.name) || 'Greenlink';
+        const email = renderEmail(input.kind, {
+          ...input,
+          appName,
+          connectUrl,
+          linkTtlHours: connectUrl ? Math.round(deps.emailTokenTtlMs / 3_600_000) : undefined,
+        });
+        await deps.mailer.send({ to: input.to, messageId, ...email });
+      } catch (error) {
+        // The send failed here (no overlap is possible: this attempt holds the lease): the next may go at once.
+        await deps.emailLog.release(key, attempt).catch(() => undefined);
+        throw error;
+      }
+      await deps.emailLog.markSent(key, attempt);
       return { sent: true };
     },
   };

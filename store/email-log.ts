@@ -1,5 +1,8 @@
+import { randomUUID } from 'node:crypto';
 import type { Db } from 'mongodb';
+import { retryBusy } from './busy-retry';
 import { COLLECTIONS, countsBy } from './collections';
+import { insertUnique } from './unique-insert';
 
 export interface EmailLogDoc {
   _id: string; // the idempotency key
@@ -8,44 +11,80 @@ export interface EmailLogDoc {
   linkId: string;
   status: 'sending' | 'sent';
   messageId: string;
+  /** The attempt that holds the send, and until when (absent in records from before leases). */
+  attempt?: string;
+  leaseUntil?: Date | null;
   createdAt: Date;
   sentAt: Date | null;
 }
 
+/** Another attempt holds the send right now: this one must not send (the activity retries later). */
+export class EmailSendInFlight extends Error {
+  constructor(key: string) {
+    super(`another attempt is sending ${key}`);
+    this.name = 'EmailSendInFlight';
+  }
+}
+
+/** Longer than the send activity's own timeout (1 min), so a live attempt is never taken over. */
+const DEFAULT_LEASE_MS = 3 * 60_000;
+
 /** Records every send by idempotency key, so a retried activity never sends an email twice. */
 export class EmailLog {
-  constructor(private readonly db: Db) {}
+  constructor(
+    private readonly db: Db,
+    private readonly leaseMs = DEFAULT_LEASE_MS,
+  ) {}
 
   private get log() {
     return this.db.collection<EmailLogDoc>(COLLECTIONS.emailLog.name);
   }
 
-  /** Returns false when this key was already sent. */
-  async claim(key: string, kind: string, linkId: string, messageId: string): Promise<boolean> {
+  /**
+   * Claims the send of `key` for one attempt: its id, or undefined when the email was sent already. Two
+   * attempts never both hold it (an insert on the key, then compare-and-swap on the lease): one that overlaps
+   * a live attempt gets EmailSendInFlight; a dead attempt's lease runs out and the next one takes over.
+   */
+  async claim(key: string, kind: string, linkId: string, messageId: string): Promise<string | undefined> {
+    const attempt = randomUUID();
+    const leaseUntil = () => new Date(Date.now() + this.leaseMs);
+    const fresh = { _id: key, key, kind, linkId, status: 'sending' as const, messageId, attempt };
+    if (
+      await insertUnique(this.log, {
+        ...fresh,
+        leaseUntil: leaseUntil(),
+        createdAt: new Date(),
+        sentAt: null,
+      })
+    )
+      return attempt;
     const existing = await this.log.findOne({ _id: key });
-    if (existing?.status === 'sent') return false;
-    if (!existing) {
-      await this.log.updateOne(
-        { _id: key },
-        {
-          $setOnInsert: {
-            key,
-            kind,
-            linkId,
-            status: 'sending',
-            messageId,
-            createdAt: new Date(),
-            sentAt: null,
-          },
-        },
-        { upsert: true },
-      );
-    }
-    return true;
+    if (!existing || existing.status === 'sent') return undefined;
+    if (existing.leaseUntil && existing.leaseUntil > new Date()) throw new EmailSendInFlight(key);
+    const taken = await retryBusy(() =>
+      this.log.updateOne(
+        { _id: key, status: 'sending', leaseUntil: existing.leaseUntil ?? null },
+        { $set: { attempt, leaseUntil: leaseUntil() } },
+      ),
+    );
+    if (taken.modifiedCount !== 1) throw new EmailSendInFlight(key);
+    return attempt;
   }
 
-  async markSent(key: string): Promise<void> {
-    await this.log.updateOne({ _id: key }, { $set: { status: 'sent', sentAt: new Date() } });
+  async markSent(key: string, attempt: string): Promise<void> {
+    await retryBusy(() =>
+      this.log.updateOne(
+        { _id: key, attempt },
+        { $set: { status: 'sent', sentAt: new Date(), leaseUntil: null } },
+      ),
+    );
+  }
+
+  /** The attempt failed before sending: the next one may claim the send at once. */
+  async release(key: string, attempt: string): Promise<void> {
+    await retryBusy(() =>
+      this.log.updateOne({ _id: key, attempt, status: 'sending' }, { $set: { leaseUntil: new Date(0) } }),
+    );
   }
 
   /** Emails sent so far, by kind (for metrics). */
