@@ -22,7 +22,7 @@ export function createPersistActivity({ links, vault }: { links: LinkStore; vaul
       );
     },
 
-    /** Deletes credentials the link replaced, once their successor verified (idempotent). */
+    /** Deletes a credential record the link no longer uses: rejected, replaced, or the link ended (idempotent). */
     async forgetCredential({ linkId, credentialRef }: { linkId: string; credentialRef: string }) {
       await vault.remove(credentialRef, linkId);
     },

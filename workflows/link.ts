@@ -60,6 +60,8 @@ const SERIAL_PROBES_PATCH = 'serial-probes-current-credentials';
  * Runs that reached `linked` before this change ended there, and still do when replayed.
  */
 const HEALTH_PATCH = 'health-after-linking';
+/** Credential records the link stops using are deleted at once (before: they stayed until the link was deleted). */
+const FORGET_UNUSED_PATCH = 'forget-unused-credentials';
 /** Links created with `auditLog: true` start an Audit Log watcher once linked (audit-log-watcher.ts). */
 const AUDIT_LOG_PATCH = 'audit-log-watcher';
 /**
@@ -139,9 +141,19 @@ export async function linkWorkflow(input: LinkWorkflowInput): Promise<LinkSnapsh
       }
     }
   };
+  let forgetsUnused: boolean | undefined;
   const step = async ({ state: next, effects }: transition.Step) => {
+    const before = transition.credentialRefs(state);
     state = next;
     await perform(effects);
+    // A credential record the state no longer points at (rejected, replaced, or the link ended) is deleted.
+    const kept = transition.isClosed(next) ? [] : transition.credentialRefs(next);
+    const forgotten = effects.flatMap((e) => (e.kind === 'forget_credential' ? [e.credentialRef] : []));
+    const unused = before.filter((ref) => !kept.includes(ref) && !forgotten.includes(ref));
+    if (unused.length === 0) return;
+    forgetsUnused ??= patched(FORGET_UNUSED_PATCH);
+    if (!forgetsUnused) return;
+    for (const credentialRef of unused) await forgetCredential({ linkId, credentialRef });
   };
 
   let probing = false;

@@ -76,6 +76,10 @@ export const isTerminal = (state: LinkState) => isTerminalStatus(state.snapshot.
 /** Expired or cancelled: nothing more happens to the link. */
 export const isClosed = (state: LinkState) => isClosedStatus(state.snapshot.status);
 
+/** The credential records a state still points at: the current ones, and those a reconnect may fall back to. */
+export const credentialRefs = (state: LinkState): string[] =>
+  [state.credentialRef, state.replacedCredentialRef].filter((ref): ref is string => ref !== undefined);
+
 /** Builds one step: a private copy of the state, changed in place, and the effects in the order they are added. */
 export class Change {
   readonly state: LinkState;

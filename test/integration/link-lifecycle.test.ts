@@ -239,8 +239,36 @@ describe('link lifecycle on the time-skipping test server', () => {
       status: 'awaiting_credentials',
       credentialProblem: { problem: 'invalid_client' },
     });
+    // The rejected record is deleted at once: no secret is kept for nothing.
+    await eventually(
+      () => h.credentialRecords(id),
+      (records) => records.length === 0,
+    );
     const right = await h.service.submitCredentials(id, { type: 'harvest_v3', ...DEMO.full });
     expect(right).toMatchObject({ status: 'linked', credentialProblem: null });
+    expect(await h.credentialRecords(id)).toHaveLength(1);
+  });
+
+  it('keeps only the credentials in use: replaced ones are deleted, and all of them when the link ends', async () => {
+    const { credential, submit } = partial(h);
+    const { id } = await h.createLink();
+    await h.service.submitCredentials(id, submit);
+    const [first] = await h.credentialRecords(id);
+    await h.service.submitCredentials(id, {
+      type: 'harvest_v3',
+      clientId: credential.clientId,
+      clientSecret: credential.clientSecret,
+    });
+    await eventually(
+      () => h.credentialRecords(id),
+      (records) => records.length === 1 && records[0] !== first,
+    );
+    await h.service.cancel(id, 'test');
+    await h.waitForLink(id, (l) => l.status === 'cancelled');
+    await eventually(
+      () => h.credentialRecords(id),
+      (records) => records.length === 0,
+    );
   });
 
   it('collapses a storm of 100 "check again" signals into a bounded number of probes', async () => {

@@ -71,6 +71,9 @@ export async function startLifecycleHarness() {
     links,
     webhooks,
     emailLog,
+    /** The link's stored credential records (the vault), by id. */
+    credentialRecords: async (linkId: string) =>
+      (await mongo.db.collection('credentials').find({ linkId }).toArray()).map((r) => String(r._id)),
     receiver,
     secret,
     endpoint,
