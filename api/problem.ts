@@ -33,6 +33,17 @@ export const problems = {
   unauthorized: (detail: string) => new Problem(401, 'unauthorized', 'Authentication required', detail),
   notFound: (what: string) => new Problem(404, 'not_found', 'Not found', `${what} does not exist`),
   conflict: (detail: string) => new Problem(409, 'conflict', 'Conflict', detail),
+  quotaExceeded: (what: string, limit: number) =>
+    new Problem(
+      409,
+      'quota_exceeded',
+      'Quota exceeded',
+      `an app may have at most ${limit} ${what}`,
+      undefined,
+      {
+        limit,
+      },
+    ),
   unavailable: (detail: string) => new Problem(503, 'service_unavailable', 'Temporarily unavailable', detail),
 };
 

@@ -26,6 +26,7 @@ import { LinkStore } from '../store/links';
 import { connectMongo } from '../store/mongo';
 import { OPERATOR_AUDIT_RETENTION_MS, OperatorAudit } from '../store/operator-audit';
 import { RateBudgetStore } from '../store/rate-budgets';
+import { RetentionSweeper } from '../store/retention';
 import { SharedLimits } from '../store/shared-limits';
 import { WebhookStore } from '../store/webhooks';
 import { createApiApp } from './create-app';
@@ -77,6 +78,7 @@ export async function startApi(
   const emailLog = new EmailLog(mongo.db);
   const limits = new SharedLimits(mongo.db);
   const operatorAudit = new OperatorAudit(mongo.db);
+  const retention = new RetentionSweeper(mongo.db);
   const service = new LinkService({ config, temporal, links, tokens, vault, accessTokens, emailLog, limits });
   const webhooks = new WebhookStore(mongo.db, config.CREDENTIALS_KEYS);
   const accessLog = new AccessLog(mongo.db, (error) =>
@@ -147,6 +149,9 @@ export async function startApi(
   const sweep = setInterval(() => {
     void idempotency.purgeExpired().catch(() => {});
     void limits.purgeExpired().catch(() => {});
+    void retention
+      .sweep()
+      .catch((error: Error) => log.warn({ err: error.message }, 'retention sweep failed'));
     void operatorAudit.purgeOlderThan(new Date(Date.now() - OPERATOR_AUDIT_RETENTION_MS)).catch(() => {});
     void accessLog.purgeOlderThan(new Date(Date.now() - ACCESS_LOG_RETENTION_MS)).catch(() => {});
   }, 3_600_000);

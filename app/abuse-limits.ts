@@ -17,6 +17,12 @@ export const ABUSE_LIMITS = {
 
 export type AbuseLimit = keyof typeof ABUSE_LIMITS;
 
+/** What one app may hold at once (metadata limits are in the link schema: 50 keys, 40-character keys, 500-character values). */
+export const APP_QUOTAS = {
+  activeApiKeys: 20,
+  webhookEndpoints: 10,
+} as const;
+
 export class LimitReached extends Error {
   constructor(
     readonly limit: AbuseLimit,

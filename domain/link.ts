@@ -35,9 +35,11 @@ export type ClosedStatus = Exclude<TerminalStatus, 'linked'>;
 export const isTerminalStatus = (status: LinkStatus): status is TerminalStatus =>
   (TERMINAL_STATUSES as readonly LinkStatus[]).includes(status);
 
+export const CLOSED_STATUSES = ['expired', 'cancelled'] as const satisfies readonly ClosedStatus[];
+
 /** Ended without being linked: nothing is left to do for the run. */
 export const isClosedStatus = (status: LinkStatus): status is ClosedStatus =>
-  status === 'expired' || status === 'cancelled';
+  (CLOSED_STATUSES as readonly LinkStatus[]).includes(status);
 
 /** The cancel reason of a link deleted through the API or the CLI. */
 export const DELETED_REASON = 'deleted';

@@ -69,6 +69,10 @@ export class AppStore {
     return { record, apiKey };
   }
 
+  countActiveKeys(appId: string): Promise<number> {
+    return this.keys.countDocuments({ appId, revokedAt: null });
+  }
+
   listKeys(appId: string): Promise<ApiKeyDoc[]> {
     return this.keys.find({ appId }).sort({ createdAt: 1 }).toArray();
   }

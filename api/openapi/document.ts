@@ -182,7 +182,7 @@ function operations(permissionSets: Record<string, string[]>): Operation[] {
         schema: responses.webhookEndpointWithSecretSchema,
         description: 'The endpoint and its whsec_ secret',
       },
-      errors: [400, 415, 422],
+      errors: [400, 409, 415, 422],
     },
     {
       method: 'get',
@@ -264,7 +264,7 @@ function operations(permissionSets: Record<string, string[]>): Operation[] {
         "`permissions` restricts the new key (default: the caller's own); asking for one the caller lacks is a 403 naming it.",
       body: createApiKeyBody,
       ok: { status: 201, schema: responses.createdApiKeySchema, description: 'The new key' },
-      errors: [400, 415, 422],
+      errors: [400, 409, 415, 422],
     },
     {
       method: 'delete',

@@ -1,4 +1,5 @@
 import { Router } from 'express';
+import { APP_QUOTAS } from '../../app/abuse-limits';
 import { DEFAULT_PERMISSIONS } from '../../domain/api-permissions';
 import type { ApiKeyDoc, AppStore } from '../../store/apps';
 import { callingApp, callingKey } from '../auth';
@@ -32,6 +33,9 @@ export function apiKeysRouter(deps: { apps: AppStore }) {
     const wanted = parsed.data.permissions ?? own;
     const beyond = wanted.find((p) => !own.includes(p));
     if (beyond) throw missingPermission(beyond);
+    const appId = callingApp(res)._id;
+    if ((await deps.apps.countActiveKeys(appId)) >= APP_QUOTAS.activeApiKeys)
+      throw problems.quotaExceeded('active API keys (revoke one first)', APP_QUOTAS.activeApiKeys);
     const { record, apiKey } = await deps.apps.createKeyRecord(callingApp(res)._id, wanted);
     res.status(201).json({ ...apiKeyResource(record), key: apiKey });
   });

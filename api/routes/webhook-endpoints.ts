@@ -1,4 +1,5 @@
 import { Router } from 'express';
+import { APP_QUOTAS } from '../../app/abuse-limits';
 import type { WebhookReplays } from '../../app/webhook-replays';
 import type { WebhookDeliveryDoc, WebhookEndpointDoc, WebhookStore } from '../../store/webhooks';
 import { endpointUrlProblem } from '../../webhooks/public-endpoint';
@@ -54,6 +55,8 @@ export function webhookEndpointsRouter(deps: {
     if (!parsed.success) throw fromZod(parsed.error);
     const urlProblem = endpointUrlProblem(parsed.data.url, deps.allowPrivateWebhooks);
     if (urlProblem) throw problems.validation([{ field: 'url', message: urlProblem }]);
+    if ((await deps.webhooks.list(callingApp(res)._id)).length >= APP_QUOTAS.webhookEndpoints)
+      throw problems.quotaExceeded('webhook endpoints (delete one first)', APP_QUOTAS.webhookEndpoints);
     const secret = newWebhookSecret();
     const endpoint = await deps.webhooks.create(
       callingApp(res)._id,
