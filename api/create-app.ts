@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
+import type { PayloadCodec } from '@temporalio/common';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import helmet from 'helmet';
 import type { LinkAccess } from '../app/link-access';
@@ -54,6 +55,9 @@ export interface ApiDeps {
   /** Counts shared by every API replica (failed authentications). */
   sharedLimits: SharedLimits;
   audit: OperatorAudit;
+  /** Temporal's payload codec, served to the Temporal UI at /ops/codec. */
+  codec: PayloadCodec;
+  temporalUiOrigin: string;
   csrf: CsrfGuard;
   /** Readiness: resolves when MongoDB and Temporal answer, else rejects naming the one that does not. */
   ready(): Promise<void>;

@@ -25,6 +25,7 @@ import { IdempotencyStore } from '../store/idempotency';
 import { LinkStore } from '../store/links';
 import { connectMongo } from '../store/mongo';
 import { OPERATOR_AUDIT_RETENTION_MS, OperatorAudit } from '../store/operator-audit';
+import { encryptedDataConverter, KeyringPayloadCodec } from '../store/payload-codec';
 import { RateBudgetStore } from '../store/rate-budgets';
 import { RetentionSweeper } from '../store/retention';
 import { SharedLimits } from '../store/shared-limits';
@@ -68,7 +69,11 @@ export async function startApi(
   const mongo = await connectMongo(config.MONGODB_URI, config.MONGODB_DB);
   await ensureIndexes(mongo.db);
   const connection = await Connection.connect(temporalConnectionOptions(config));
-  const temporal = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
+  const temporal = new Client({
+    connection,
+    namespace: config.TEMPORAL_NAMESPACE,
+    dataConverter: encryptedDataConverter(config.CREDENTIALS_KEYS),
+  });
   const links = new LinkStore(mongo.db);
   const idempotency = new IdempotencyStore(mongo.db, config.CREDENTIALS_KEYS);
   const tokens = new ConnectTokenStore(mongo.db);
@@ -138,6 +143,8 @@ export async function startApi(
     },
     sharedLimits: limits,
     audit: operatorAudit,
+    codec: new KeyringPayloadCodec(config.CREDENTIALS_KEYS),
+    temporalUiOrigin: config.TEMPORAL_UI_ORIGIN,
     ready: async () => {
       await withTimeout(mongo.db.command({ ping: 1 }), 'MongoDB');
       await withTimeout(connection.healthService.check({}), 'Temporal');

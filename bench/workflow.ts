@@ -27,6 +27,7 @@ import {
 import { AppStore } from '../store/apps';
 import { COLLECTIONS } from '../store/collections';
 import { connectMongo } from '../store/mongo';
+import { encryptedDataConverter } from '../store/payload-codec';
 import { createWorker } from '../worker/create-worker';
 
 /** `--smoke`: a handful of links, so `npm test` proves the benchmark still runs. */
@@ -79,6 +80,7 @@ async function main() {
     {
       const env = await TestWorkflowEnvironment.createTimeSkipping({
         server: { executable: { type: 'existing-path', path: TIME_SKIPPING_SERVER } },
+        client: { dataConverter: encryptedDataConverter(config.CREDENTIALS_KEYS) },
       });
       const db = await connectMongo(config.MONGODB_URI, config.MONGODB_DB);
       const service = LinkService.forDatabase(db.db, config, env.client, { publishStatus: false });
@@ -114,7 +116,10 @@ async function main() {
 
     // 2 and 3 on the dev server, through the API.
     const admin = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
-    const client = new Client({ connection: admin });
+    const client = new Client({
+      connection: admin,
+      dataConverter: encryptedDataConverter(config.CREDENTIALS_KEYS),
+    });
     const db = await connectMongo(config.MONGODB_URI, config.MONGODB_DB);
     const { apiKey } = await new AppStore(db.db).createApp('Bench');
     const api = await startApi(config, { port });

@@ -17,6 +17,7 @@ import { ensureIndexes } from '../store/collections';
 import { CredentialVault } from '../store/credential-vault';
 import { type LinkDoc, LinkStore } from '../store/links';
 import { connectMongo, type Mongo } from '../store/mongo';
+import { encryptedDataConverter } from '../store/payload-codec';
 import { WebhookStore } from '../store/webhooks';
 
 interface Invocation {
@@ -53,7 +54,11 @@ async function withLinkService(call: Invocation, use: (service: LinkService) => 
   const connection = await Connection.connect(temporalConnectionOptions(call.config));
   try {
     const { config, mongo } = call;
-    const temporal = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
+    const temporal = new Client({
+      connection,
+      namespace: config.TEMPORAL_NAMESPACE,
+      dataConverter: encryptedDataConverter(config.CREDENTIALS_KEYS),
+    });
     const service = LinkService.forDatabase(mongo.db, config, temporal);
     await use(service);
   } finally {

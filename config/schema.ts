@@ -63,6 +63,8 @@ export const envSchema = z.object({
   /** mTLS to a secured Temporal cluster: PEM files of the client certificate and its key (both or neither). */
   TEMPORAL_TLS_CERT: z.string().min(1).optional(),
   TEMPORAL_TLS_KEY: z.string().min(1).optional(),
+  /** Where operators open the Temporal UI: its browser may call the codec endpoint /ops/codec. */
+  TEMPORAL_UI_ORIGIN: url(['http:', 'https:'], 'http://localhost:8233').default('http://localhost:8233'),
   /** An API key (Temporal Cloud); implies TLS. */
   TEMPORAL_API_KEY: z.string().min(1).optional(),
   TEMPORAL_TASK_QUEUE: z.string().min(1).default('greenlink'),

@@ -22,6 +22,7 @@ import { CredentialVault } from '../store/credential-vault';
 import { EmailLog } from '../store/email-log';
 import { LinkStore } from '../store/links';
 import { connectMongo } from '../store/mongo';
+import { encryptedDataConverter } from '../store/payload-codec';
 import { WebhookStore } from '../store/webhooks';
 import { createWebhookAgent } from '../webhooks/public-endpoint';
 import { workflowSource } from './workflow-source';
@@ -85,6 +86,8 @@ export async function createWorker(
     namespace: config.TEMPORAL_NAMESPACE,
     taskQueue: config.TEMPORAL_TASK_QUEUE,
     activities,
+    // Personal data in workflow input, signals and activity arguments is encrypted before Temporal stores it.
+    dataConverter: encryptedDataConverter(config.CREDENTIALS_KEYS),
     ...(options.maxCachedWorkflows !== undefined ? { maxCachedWorkflows: options.maxCachedWorkflows } : {}),
     ...(options.bundle ? { workflowBundle: options.bundle } : workflowSource()),
   });

@@ -1,5 +1,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
+import type { Payload, PayloadCodec } from '@temporalio/common';
 import { type NextFunction, type Request, type Response, Router } from 'express';
+import { z } from 'zod';
 import type { LinkService } from '../../app/link-service';
 import { LINK_STATUSES } from '../../domain/link';
 import type { AccessLog } from '../../store/access-log';
@@ -9,11 +11,31 @@ import { accessLogPage } from '../access-logging';
 import type { FailedAuthLimit } from '../failed-auth';
 import { linkResource } from '../link-resource';
 import { consoleAuditPage, consoleLinkPage, consoleListPage } from '../pages/operator-console';
-import { problems } from '../problem';
+import { fromZod, problems } from '../problem';
 
 /** The console shows a link's latest uses; the rest is one call away at /ops/links/:id/access-log. */
 const CONSOLE_ACCESS_ENTRIES = 50;
 const CONSOLE_AUDIT_ENTRIES = 200;
+
+const base64 = z.string().regex(/^[A-Za-z0-9+/=_-]*$/, 'must be base64');
+const codecBody = z.object({
+  payloads: z
+    .array(z.object({ metadata: z.record(z.string(), base64).default({}), data: base64.default('') }))
+    .max(1000),
+});
+const fromJson = (p: z.output<typeof codecBody>['payloads'][number]): Payload => ({
+  metadata: Object.fromEntries(Object.entries(p.metadata).map(([k, v]) => [k, Buffer.from(v, 'base64')])),
+  data: Buffer.from(p.data, 'base64'),
+});
+const toJson = (p: Payload) => ({
+  metadata: Object.fromEntries(
+    Object.entries(p.metadata ?? {}).map(([k, v]) => [
+      k,
+      Buffer.from(v ?? new Uint8Array()).toString('base64'),
+    ]),
+  ),
+  data: Buffer.from(p.data ?? new Uint8Array()).toString('base64'),
+});
 
 /** `Bearer <token>`, or Basic with the token as password (what a browser sends after the prompt). */
 function operatorToken(req: Request): string | undefined {
@@ -40,8 +62,25 @@ export function operatorRouter(deps: {
   operatorTokens: string[];
   failures: FailedAuthLimit;
   audit: OperatorAudit;
+  codec: PayloadCodec;
+  /** The Temporal UI's origin: the only one whose browser may call the codec endpoint. */
+  temporalUiOrigin: string;
 }) {
   const router = Router();
+  // The Temporal UI calls the codec from the operator's browser: CORS for its origin only, preflights unauthenticated.
+  router.use('/codec', (req: Request, res: Response, next: NextFunction) => {
+    if (req.get('origin') === deps.temporalUiOrigin) {
+      res.set({
+        'access-control-allow-origin': deps.temporalUiOrigin,
+        'access-control-allow-credentials': 'true',
+        'access-control-allow-methods': 'POST',
+        'access-control-allow-headers': 'authorization, content-type, x-namespace',
+        vary: 'origin',
+      });
+    }
+    if (req.method === 'OPTIONS') return void res.status(204).end();
+    next();
+  });
   const digests = deps.operatorTokens.map(digest);
   router.use(async (req: Request, res: Response, next: NextFunction) => {
     const locked = await deps.failures.lockedOut(req, res);
@@ -95,6 +134,19 @@ export function operatorRouter(deps: {
       typeof req.query.appId === 'string' && req.query.appId.trim() ? req.query.appId.trim() : undefined;
     const links = await deps.links.listAcrossApps({ status, appId }, 100);
     res.set('cache-control', 'no-store').type('html').send(consoleListPage(links, { status, appId }));
+  });
+
+  /** Temporal's codec server protocol: the UI shows decrypted payloads to an authenticated operator. */
+  router.post('/codec/:direction', async (req, res) => {
+    const direction = req.params.direction;
+    if (direction !== 'encode' && direction !== 'decode')
+      throw problems.notFound(`Codec operation ${direction}`);
+    const parsed = codecBody.safeParse(req.body ?? {});
+    if (!parsed.success) throw fromZod(parsed.error);
+    const payloads = parsed.data.payloads.map(fromJson);
+    const result =
+      direction === 'decode' ? await deps.codec.decode(payloads) : await deps.codec.encode(payloads);
+    res.json({ payloads: result.map(toJson) });
   });
 
   router.get('/console/audit', async (_req, res) => {

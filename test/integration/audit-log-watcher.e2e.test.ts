@@ -2,6 +2,7 @@ import { Client, Connection } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BUILT_IN_PERMISSION_SETS } from '../../greenhouse/catalog';
 import { type RunningSimulator, startSimulator } from '../../greenhouse/simulator/server';
+import { encryptedDataConverter } from '../../store/payload-codec';
 import { recordFixture } from '../support/history-fixture';
 import { eventually, http } from '../support/http';
 import { startTestStack, type TestStack } from '../support/stack';
@@ -164,7 +165,11 @@ describe('the Greenhouse Audit Log watcher', () => {
 
     const connection = await Connection.connect({ address: stack.config.TEMPORAL_ADDRESS });
     try {
-      const client = new Client({ connection, namespace: stack.config.TEMPORAL_NAMESPACE });
+      const client = new Client({
+        connection,
+        namespace: stack.config.TEMPORAL_NAMESPACE,
+        dataConverter: encryptedDataConverter(stack.config.CREDENTIALS_KEYS),
+      });
       const watcher = client.workflow.getHandle(`audit-log-${watched.id}`);
       expect(await watcher.result()).toBe('deleted');
       const link = client.workflow.getHandle(`link-${watched.id}`);

@@ -2,6 +2,7 @@ import { Client, Connection } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { workflowIdFor } from '../../domain/link';
 import { BUILT_IN_PERMISSION_SETS } from '../../greenhouse/catalog';
+import { encryptedDataConverter } from '../../store/payload-codec';
 import { stateQuery } from '../../workflows/messages';
 import { eventually, http } from '../support/http';
 import { messagesTo } from '../support/mailpit';
@@ -25,7 +26,10 @@ describe('a long-lived link across workflow runs', () => {
 
   it('continues as new when Temporal suggests it, carrying its state, and still completes', async () => {
     const api = stack.api.url;
-    const temporal = new Client({ connection });
+    const temporal = new Client({
+      connection,
+      dataConverter: encryptedDataConverter(stack.config.CREDENTIALS_KEYS),
+    });
     const requester = `can-${Date.now()}@acme.example`;
     const created = await http(api, 'POST', '/v1/links', {
       apiKey: stack.apiKey,

@@ -10,6 +10,7 @@ import { type RunningSimulator, startSimulator } from '../../greenhouse/simulato
 import { ACCESS_LOG_RETENTION_MS, AccessLog } from '../../store/access-log';
 import { AppStore } from '../../store/apps';
 import { connectMongo, type Mongo } from '../../store/mongo';
+import { encryptedDataConverter } from '../../store/payload-codec';
 import { eventually, http } from '../support/http';
 import { startApiProcess, startTestStack, type TestStack } from '../support/stack';
 import { startWebhookReceiver } from '../support/webhook-receiver';
@@ -405,7 +406,11 @@ describe('using a linked account: access tokens and the Harvest proxy', () => {
       });
       expect(endpoint.status).toBe(201);
       connection = await Connection.connect({ address: stack.config.TEMPORAL_ADDRESS });
-      temporal = new Client({ connection, namespace: stack.config.TEMPORAL_NAMESPACE });
+      temporal = new Client({
+        connection,
+        namespace: stack.config.TEMPORAL_NAMESPACE,
+        dataConverter: encryptedDataConverter(stack.config.CREDENTIALS_KEYS),
+      });
     });
     afterAll(async () => {
       await connection?.close();

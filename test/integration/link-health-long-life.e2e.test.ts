@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { workflowIdFor } from '../../domain/link';
 import { BUILT_IN_PERMISSION_SETS } from '../../greenhouse/catalog';
 import { type RunningSimulator, startSimulator } from '../../greenhouse/simulator/server';
+import { encryptedDataConverter } from '../../store/payload-codec';
 import { eventually, http } from '../support/http';
 import { startTestStack, type TestStack } from '../support/stack';
 
@@ -48,7 +49,11 @@ describe('a linked link over many health checks', () => {
       },
     );
     expect(submitted.json.status).toBe('linked');
-    const temporal = new Client({ connection, namespace: stack.config.TEMPORAL_NAMESPACE });
+    const temporal = new Client({
+      connection,
+      namespace: stack.config.TEMPORAL_NAMESPACE,
+      dataConverter: encryptedDataConverter(stack.config.CREDENTIALS_KEYS),
+    });
     const handle = temporal.workflow.getHandle(workflowIdFor(id));
     const firstRun = (await handle.describe()).runId;
     const mints = () =>

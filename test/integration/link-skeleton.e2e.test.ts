@@ -2,6 +2,7 @@ import { Client, Connection } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { workflowIdFor } from '../../domain/link';
 import { BUILT_IN_PERMISSION_SETS } from '../../greenhouse/catalog';
+import { encryptedDataConverter } from '../../store/payload-codec';
 import { eventually, http } from '../support/http';
 import { waitForMessages } from '../support/mailpit';
 import { sim } from '../support/simulator';
@@ -98,7 +99,10 @@ describe('a link, end to end over the real stack', () => {
 
     // The secret never reaches Temporal: not in any payload of the workflow's history.
     const connection = await Connection.connect({ address: stack.config.TEMPORAL_ADDRESS });
-    const temporal = new Client({ connection });
+    const temporal = new Client({
+      connection,
+      dataConverter: encryptedDataConverter(stack.config.CREDENTIALS_KEYS),
+    });
     const history = await temporal.workflow.getHandle(workflowIdFor(created.json.id)).fetchHistory();
     // Operators find links by status in Temporal's visibility (the LinkStatus search attribute).
     const query = `WorkflowId = "${workflowIdFor(created.json.id)}" AND LinkStatus = "linked"`;
@@ -112,11 +116,21 @@ describe('a link, end to end over the real stack', () => {
     );
     expect(found).toEqual([workflowIdFor(created.json.id)]);
     await connection.close();
-    const historyText = JSON.stringify(history, (_k, v) =>
-      v instanceof Uint8Array ? Buffer.from(v).toString('utf8') : v,
-    );
+    // Bytes as text (a Buffer's toJSON runs before a replacer, so bytes are turned into text beforehand).
+    const asText = (value: unknown): unknown =>
+      value instanceof Uint8Array
+        ? Buffer.from(value).toString('utf8')
+        : Array.isArray(value)
+          ? value.map(asText)
+          : value && typeof value === 'object'
+            ? Object.fromEntries(Object.entries(value).map(([k, v]) => [k, asText(v)]))
+            : value;
+    const historyText = JSON.stringify(asText(history));
     expect(historyText).toContain(created.json.id);
     expect(historyText).not.toContain(credential.clientSecret);
+    // Personal data is encrypted in every payload (store/payload-codec.ts): the requester's address is not there.
+    expect(historyText).not.toContain(requester);
+    expect(historyText).toContain('binary/encrypted');
   });
 
   it('reports wrong credentials precisely and keeps the link waiting for new ones', async () => {

@@ -1,4 +1,6 @@
+import { Client, Connection } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { workflowIdFor } from '../../domain/link';
 import { http } from '../support/http';
 import { startTestStack, type TestStack } from '../support/stack';
 
@@ -31,6 +33,55 @@ describe('operator and API-key authentication', () => {
     expect(page.text).not.toContain('x=1');
     expect(page.text).toMatch(/operator [0-9a-f]{8}/);
     expect(page.text).not.toContain(TOKEN);
+  });
+
+  it('serves the payload codec to the Temporal UI: encrypted history in, the personal data out, for operators only', async () => {
+    const requester = `codec-${Date.now()}@acme.example`;
+    const link = await http(stack.api.url, 'POST', '/v1/links', {
+      apiKey: stack.apiKey,
+      body: { organization: { id: 'o', name: 'Codec Org' }, requester: { email: requester } },
+    });
+    // Read the history as Temporal stores it: no codec on this client.
+    const connection = await Connection.connect({ address: stack.config.TEMPORAL_ADDRESS });
+    let input: { metadata?: Record<string, Uint8Array | null> | null; data?: Uint8Array | null };
+    try {
+      const history = await new Client({ connection }).workflow
+        .getHandle(workflowIdFor(link.json.id))
+        .fetchHistory();
+      input = history.events?.[0]?.workflowExecutionStartedEventAttributes?.input?.payloads?.[0] ?? {};
+    } finally {
+      await connection.close();
+    }
+    expect(Buffer.from(input.data ?? new Uint8Array()).toString('utf8')).not.toContain(requester);
+    const wire = {
+      payloads: [
+        {
+          metadata: Object.fromEntries(
+            Object.entries(input.metadata ?? {}).map(([k, v]) => [
+              k,
+              Buffer.from(v ?? new Uint8Array()).toString('base64'),
+            ]),
+          ),
+          data: Buffer.from(input.data ?? new Uint8Array()).toString('base64'),
+        },
+      ],
+    };
+    const ui = 'http://localhost:8233';
+    const decode = (headers: Record<string, string>) =>
+      http(stack.api.url, 'POST', '/ops/codec/decode', { body: wire, headers: { origin: ui, ...headers } });
+    expect((await decode({})).status).toBe(401);
+    const decoded = await decode({ authorization: `Bearer ${TOKEN}`, 'x-forwarded-for': '198.51.100.9' });
+    expect(decoded.status).toBe(200);
+    expect(decoded.headers.get('access-control-allow-origin')).toBe(ui);
+    expect(Buffer.from(decoded.json.payloads[0].data, 'base64').toString('utf8')).toContain(requester);
+    // Preflights: the UI's origin is allowed, any other is not.
+    const preflight = (origin: string) =>
+      fetch(`${stack.api.url}/ops/codec/decode`, {
+        method: 'OPTIONS',
+        headers: { origin, 'access-control-request-method': 'POST' },
+      });
+    expect((await preflight(ui)).headers.get('access-control-allow-origin')).toBe(ui);
+    expect((await preflight('https://evil.example')).headers.get('access-control-allow-origin')).toBeNull();
   });
 
   it('a token of the right length in other characters is a 401, not a server error', async () => {

@@ -10,6 +10,7 @@ import { AppStore } from '../../store/apps';
 import { EmailLog } from '../../store/email-log';
 import { type LinkDoc, LinkStore } from '../../store/links';
 import { connectMongo, type Mongo } from '../../store/mongo';
+import { encryptedDataConverter } from '../../store/payload-codec';
 import { WebhookStore } from '../../store/webhooks';
 import { createWorker, type RunningWorker } from '../../worker/create-worker';
 import { eventually } from './http';
@@ -24,14 +25,16 @@ export const DAY = 86_400_000;
  * real sockets) on Temporal's time-skipping test server, so a month of reminders runs in seconds.
  */
 export async function startLifecycleHarness() {
-  const env = await TestWorkflowEnvironment.createTimeSkipping({
-    server: { executable: { type: 'existing-path', path: TIME_SKIPPING_SERVER } },
-  });
   const sim: RunningSimulator = await startSimulator(0);
   // Linked links stay open and check their health daily: skipped days pass in milliseconds, and Greenhouse's
   // real-time 30 s window would throttle those probes (and every test after them) instead.
   sim.state.behaviour = { ...sim.state.behaviour, harvestRateLimit: 1_000_000, tokenRateLimit: 1_000_000 };
   const config: Config = await testConfig({ GREENHOUSE_AUTH_URL: sim.url, GREENHOUSE_HARVEST_URL: sim.url });
+  const env = await TestWorkflowEnvironment.createTimeSkipping({
+    server: { executable: { type: 'existing-path', path: TIME_SKIPPING_SERVER } },
+    // The same encrypted payloads as the API's client, so this client reads what the worker writes.
+    client: { dataConverter: encryptedDataConverter(config.CREDENTIALS_KEYS) },
+  });
   const mongo: Mongo = await connectMongo(config.MONGODB_URI, config.MONGODB_DB);
   const links = new LinkStore(mongo.db);
   const webhooks = new WebhookStore(mongo.db, config.CREDENTIALS_KEYS);
