@@ -1,3 +1,4 @@
+import type { ConnectTokenStore } from '../store/connect-tokens';
 import type { LinkStore } from '../store/links';
 import { type AuditLogDeps, createAuditLogActivities } from './audit-log';
 import { createEmailActivities, type EmailDeps } from './email';
@@ -5,7 +6,10 @@ import { createPersistActivity } from './persist';
 import { createProbeActivity, type ProbeDeps } from './probe';
 import { createWebhookActivities, type WebhookDeps } from './webhook';
 
-export type ActivityDeps = ProbeDeps & EmailDeps & WebhookDeps & AuditLogDeps & { links: LinkStore };
+export type ActivityDeps = ProbeDeps &
+  EmailDeps &
+  WebhookDeps &
+  AuditLogDeps & { links: LinkStore; tokens: ConnectTokenStore };
 
 /** All activities, with their I/O clients injected (see temporalio/samples-typescript DI sample). */
 export function createActivities(deps: ActivityDeps) {

@@ -1,4 +1,5 @@
-import type { LinkEvent, LinkSnapshot } from '../domain/link';
+import { isClosedStatus, type LinkEvent, type LinkSnapshot } from '../domain/link';
+import type { ConnectTokenStore } from '../store/connect-tokens';
 import type { CredentialVault } from '../store/credential-vault';
 import type { LinkStore } from '../store/links';
 
@@ -11,7 +12,15 @@ export interface PersistInput {
   event?: LinkEvent;
 }
 
-export function createPersistActivity({ links, vault }: { links: LinkStore; vault: CredentialVault }) {
+export function createPersistActivity({
+  links,
+  vault,
+  tokens,
+}: {
+  links: LinkStore;
+  vault: CredentialVault;
+  tokens: ConnectTokenStore;
+}) {
   return {
     /** Mirrors the workflow's state into MongoDB (the API's read model) and appends to the event log. */
     async persistLink({ linkId, snapshot, credentialRef, event }: PersistInput): Promise<void> {
@@ -20,6 +29,8 @@ export function createPersistActivity({ links, vault }: { links: LinkStore; vaul
         { ...snapshot, ...(credentialRef !== undefined ? { credentialRef } : {}) },
         event,
       );
+      // An ended link has nothing left for an admin to do: their links stop working.
+      if (isClosedStatus(snapshot.status)) await tokens.revokeAll(linkId, 'admin');
     },
 
     /** Deletes a credential record the link no longer uses: rejected, replaced, or the link ended (idempotent). */

@@ -20,6 +20,7 @@ import { callingApp, requireAppKey } from './auth';
 import type { CsrfGuard } from './csrf';
 import { FailedAuthLimit } from './failed-auth';
 import { idempotency } from './idempotency';
+import { limitProblems } from './limit-problem';
 import { renderDocsPage } from './openapi/docs-page';
 import { buildOpenApiDocument } from './openapi/document';
 import { requirePermission } from './permissions';
@@ -159,6 +160,7 @@ export function createApiApp(deps: ApiDeps) {
   app.use((req, _res, next) =>
     next(new Problem(404, 'not_found', 'Not found', `No route for ${req.method} ${req.path}`)),
   );
+  app.use(limitProblems);
   app.use(temporalProblems);
   app.use(problemHandler(deps.log));
   const renderMetrics = async () => `${http.render()}\n${await deps.domainMetrics()}\n`;

@@ -10,9 +10,24 @@ const DAY = 86_400_000;
  * all links, and spaced out.
  */
 export const ABUSE_LIMITS = {
-  handOffCooldown: { limit: 1, windowMs: 2 * MINUTE, what: 'one hand-off per link every 2 minutes' },
-  handOffPerLink: { limit: 5, windowMs: DAY, what: '5 hand-offs per link per day' },
-  handOffPerRecipient: { limit: 3, windowMs: DAY, what: '3 hand-off emails per recipient per day' },
+  handOffCooldown: {
+    limit: 1,
+    windowMs: 2 * MINUTE,
+    what: 'one hand-off per link every 2 minutes',
+    problemType: 'hand_off_limited',
+  },
+  handOffPerLink: {
+    limit: 5,
+    windowMs: DAY,
+    what: '5 hand-offs per link per day',
+    problemType: 'hand_off_limited',
+  },
+  handOffPerRecipient: {
+    limit: 3,
+    windowMs: DAY,
+    what: '3 hand-off emails per recipient per day',
+    problemType: 'hand_off_limited',
+  },
 } as const;
 
 export type AbuseLimit = keyof typeof ABUSE_LIMITS;
@@ -25,10 +40,14 @@ export const APP_QUOTAS = {
 
 export class LimitReached extends Error {
   constructor(
-    readonly limit: AbuseLimit,
+    /** Which limit, as the problem's `limit` member. */
+    readonly limit: string,
+    /** The limit in words: "5 hand-offs per link per day". */
+    readonly what: string,
+    readonly problemType: string,
     readonly retryAfterMs: number,
   ) {
-    super(`limit reached: ${ABUSE_LIMITS[limit].what}`);
+    super(`limit reached: ${what}`);
     this.name = 'LimitReached';
   }
 }
@@ -39,9 +58,25 @@ const recipientKey = (email: string) => createHash('sha256').update(email.trim()
 /** Takes one use of each limit in order; the first one used up throws LimitReached. */
 async function takeAll(limits: SharedLimits, uses: [AbuseLimit, string][]): Promise<void> {
   for (const [name, key] of uses) {
-    const { limit, windowMs } = ABUSE_LIMITS[name];
+    const { limit, windowMs, what, problemType } = ABUSE_LIMITS[name];
     const answer = await limits.take(`${name}:${key}`, limit, windowMs);
-    if (!answer.allowed) throw new LimitReached(name, answer.retryAfterMs);
+    if (!answer.allowed) throw new LimitReached(name, what, problemType, answer.retryAfterMs);
+  }
+}
+
+/**
+ * "Check again" asked by a person or an app: each costs a probe of ~17 Greenhouse calls (bursts collapse in
+ * the workflow, but a steady loop would not), so at most `rate.max` per link per window (RECHECK_LIMIT).
+ */
+export async function takeRecheck(
+  limits: SharedLimits,
+  linkId: string,
+  rate: { max: number; windowMs: number },
+) {
+  const answer = await limits.take(`recheckPerLink:${linkId}`, rate.max, rate.windowMs);
+  if (!answer.allowed) {
+    const what = `${rate.max} checks per link per ${rate.windowMs / 1000} s`;
+    throw new LimitReached('recheckPerLink', what, 'recheck_limited', answer.retryAfterMs);
   }
 }
 

@@ -35,7 +35,7 @@ import {
   submitCredentialsUpdate,
 } from '../workflows/messages';
 import type { LinkWorkflowInput } from '../workflows/state';
-import { takeHandOff } from './abuse-limits';
+import { takeHandOff, takeRecheck } from './abuse-limits';
 import { resumedInput } from './resumed-run';
 import { readWorkflowHistory, type WorkflowHistoryEntry } from './workflow-history';
 
@@ -220,7 +220,13 @@ export class LinkService {
     }
   }
 
+  /**
+   * "Check again". Asked by people and apps (`by` requester, admin, api), it is limited per link (LimitReached);
+   * Greenlink's own asks (a refused call, an operator, the Audit Log) are not.
+   */
   async recheck(linkId: string, by: string): Promise<void> {
+    if (by === 'requester' || by === 'admin' || by === 'api')
+      await takeRecheck(this.deps.limits, linkId, this.deps.config.RECHECK_LIMIT);
     await this.handle(linkId).signal(recheckSignal, { by });
   }
 
@@ -231,10 +237,14 @@ export class LinkService {
   async handOff(linkId: string, admin: Person, note: string | undefined, by: Role): Promise<void> {
     if (by !== 'requester') throw new HandOffRefused();
     await takeHandOff(this.deps.limits, linkId, admin.email);
+    // A new hand-off: links sent to an earlier admin stop working (the new admin's email brings a fresh one).
+    await this.deps.tokens.revokeAll(linkId, 'admin');
     await this.handle(linkId).signal(handOffSignal, { admin, ...(note ? { note } : {}), by });
   }
 
   async reassign(linkId: string, to: Role, by: string): Promise<void> {
+    // Back to the requester ("I'm not the admin"): the admin's links stop working.
+    if (to === 'requester') await this.deps.tokens.revokeAll(linkId, 'admin');
     await this.handle(linkId).signal(reassignSignal, { to, by });
   }
 

@@ -138,6 +138,8 @@ export const envSchema = z.object({
   TRUST_PROXY: z.string().min(1).default('loopback'),
   /** Per client IP, on the public connect pages and their form posts. */
   CONNECT_RATE_LIMIT: rateLimit.default({ max: 120, windowMs: 60_000 }),
+  /** "Check again" by people and apps, per link (Greenlink's own checks are not counted). */
+  RECHECK_LIMIT: rateLimit.default({ max: 5, windowMs: 60_000 }),
   /** Failed API-key or operator-token authentications per client IP, counted across replicas. */
   AUTH_FAILURE_LIMIT: rateLimit.default({ max: 20, windowMs: 15 * 60_000 }),
   /**

@@ -76,6 +76,8 @@ export interface PageText {
   tooManyText: (seconds: number) => string;
   optional: string;
   notice: Record<'handoff' | 'recheck' | 'not_admin', (requester: string) => string>;
+  /** The page after "I'm not the admin" (the admin's link stops working). */
+  notAdminDoneTitle: string;
   /** Shown next to a field the form rejected (the field names are the form's). */
   fieldError: Record<FormFieldName, string>;
 }
@@ -208,12 +210,13 @@ const en: PageText = {
   forbiddenTitle: 'This form has expired',
   forbiddenText: 'Reload the page and submit it again.',
   tooManyTitle: 'Too many requests',
+  notAdminDoneTitle: 'Sent back',
   tooManyText: (s) => `Please wait ${waitFor(s, ['second', 'seconds', 'minutes', 'hours'])} and try again.`,
   optional: 'optional',
   notice: {
     handoff: () => 'Handed to your Greenhouse admin: they got an email with every step.',
     recheck: () => 'Checking again now. This page updates by itself.',
-    not_admin: (r) => `Sent back to ${r}. Thank you!`,
+    not_admin: (r) => `Sent back to ${r}. Thank you! This link no longer works.`,
   },
   fieldError: {
     clientId: 'Enter the Client ID from Greenhouse.',
@@ -349,13 +352,14 @@ const de: PageText = {
   forbiddenTitle: 'Dieses Formular ist abgelaufen',
   forbiddenText: 'Laden Sie die Seite neu und senden Sie es erneut.',
   tooManyTitle: 'Zu viele Anfragen',
+  notAdminDoneTitle: 'Zurückgegeben',
   tooManyText: (s) =>
     `Bitte warten Sie ${waitFor(s, ['Sekunde', 'Sekunden', 'Minuten', 'Stunden'])} und versuchen Sie es erneut.`,
   optional: 'optional',
   notice: {
     handoff: () => 'An Ihren Greenhouse-Admin übergeben: Er hat eine E-Mail mit allen Schritten erhalten.',
     recheck: () => 'Wird jetzt erneut geprüft. Diese Seite aktualisiert sich selbst.',
-    not_admin: (r) => `An ${r} zurückgegeben. Vielen Dank!`,
+    not_admin: (r) => `An ${r} zurückgegeben. Vielen Dank! Dieser Link funktioniert nicht mehr.`,
   },
   fieldError: {
     clientId: 'Geben Sie die Client ID aus Greenhouse ein.',

@@ -57,6 +57,7 @@ export async function createWorker(
   const mongo = await connectMongo(config.MONGODB_URI, config.MONGODB_DB);
   await ensureIndexes(mongo.db);
   const mailer = createSmtpMailer(config.SMTP_URL, config.MAIL_FROM);
+  const tokens = new ConnectTokenStore(mongo.db);
   const activities = createActivities({
     links: new LinkStore(mongo.db),
     counters: new CounterStore(mongo.db),
@@ -74,7 +75,8 @@ export async function createWorker(
     emailLog: new EmailLog(mongo.db),
     webhooks: new WebhookStore(mongo.db, config.CREDENTIALS_KEYS),
     webhookDispatcher: createWebhookAgent({ allowPrivate: config.WEBHOOK_ALLOW_PRIVATE }),
-    connectUrls: new ConnectUrls(new ConnectTokenStore(mongo.db), config.PUBLIC_URL),
+    tokens,
+    connectUrls: new ConnectUrls(tokens, config.PUBLIC_URL),
     emailTokenTtlMs: config.EMAIL_TOKEN_TTL,
     apps: new AppStore(mongo.db),
   });

@@ -206,6 +206,9 @@ export const problemSchema = z
     errors: z.array(z.object({ field: z.string(), message: z.string() })).optional(),
     /** missing_permission: the API key permission the call needs. */
     permission: z.enum(ALL_PERMISSIONS as [ApiPermission, ...ApiPermission[]]).optional(),
+    /** quota_exceeded and the limits (429): which limit, and for limits when to try again. */
+    limit: z.union([z.string(), z.number().int()]).optional(),
+    retryAfterSeconds: z.number().int().optional(),
     /** missing_scope (proxy): the Greenhouse scope the call needs, its label, the fix, Greenhouse's words. */
     scope: z.string().optional(),
     label: z.string().optional(),

@@ -1,11 +1,11 @@
 import express, { type NextFunction, type Request, type Response, Router } from 'express';
 import type { ZodError } from 'zod';
-import { ABUSE_LIMITS, LimitReached } from '../../app/abuse-limits';
 import type { LinkService } from '../../app/link-service';
 import { isLocale, pickLocale } from '../../i18n/locale';
 import { PAGE_TEXT } from '../../i18n/page-text';
 import type { AppStore } from '../../store/apps';
 import type { CsrfGuard } from '../csrf';
+import { limitProblems } from '../limit-problem';
 import { linkResource } from '../link-resource';
 import { connectPage, type FormErrors, invalidTokenPage, messagePage } from '../pages/connect-page';
 import { fromZod, Problem, problems, sendProblem } from '../problem';
@@ -18,8 +18,21 @@ const wantsJson = (req: Request) => Boolean(req.is('application/json')) || req.p
 const NOTICES = ['handoff', 'recheck', 'not_admin'] as const;
 type Notice = (typeof NOTICES)[number];
 
+/** Session paths: `/connect/s.<link id>`, the token in the cookie named for that link. */
+const SESSION_PREFIX = 's.';
+const SESSION_MS = 2 * 3_600_000;
+const cookieName = (linkId: string) => `gl_connect_${linkId}`;
+function cookieOf(req: Request, name: string): string | undefined {
+  for (const part of (req.get('cookie') ?? '').split(';')) {
+    const [key, ...value] = part.trim().split('=');
+    if (key === name) return decodeURIComponent(value.join('='));
+  }
+  return undefined;
+}
+
 export function connectRouter(deps: {
   apps: AppStore;
+  publicUrl: string;
   service: LinkService;
   legacyV1Enabled: boolean;
   csrf: CsrfGuard;
@@ -34,10 +47,16 @@ export function connectRouter(deps: {
   const localeOf = (req: Request, linkLocale?: string | null) =>
     pickLocale({ chosen: req.query.lang, linkLocale, acceptLanguage: req.get('accept-language') });
 
-  /** The link behind a token; unknown, expired and revoked tokens all answer the same 404. */
+  /**
+   * The link behind a token; unknown, expired and revoked tokens all answer the same 404. The token comes
+   * from the path, or, on a session path (`/connect/s.<link id>`), from that link's session cookie.
+   */
   const resolve = async (req: Request, res: Response) => {
-    const token = String(req.params.token);
-    const found = await deps.service.openConnectToken(token);
+    const param = String(req.params.token);
+    const sessionOf = param.startsWith(SESSION_PREFIX) ? param.slice(SESSION_PREFIX.length) : undefined;
+    const token = sessionOf !== undefined ? (cookieOf(req, cookieName(sessionOf)) ?? '') : param;
+    const opened = token ? await deps.service.openConnectToken(token) : undefined;
+    const found = opened && (sessionOf === undefined || opened.link._id === sessionOf) ? opened : undefined;
     if (!found) {
       if (wantsJson(req)) sendProblem(res, problems.notFound('This connect link'));
       else
@@ -56,7 +75,7 @@ export function connectRouter(deps: {
         .send(messagePage(locale, t.forbiddenTitle, t.forbiddenText));
       return undefined;
     }
-    return { ...found, token };
+    return { ...found, token, pathToken: sessionOf !== undefined ? param : token };
   };
 
   const render = async (
@@ -66,6 +85,7 @@ export function connectRouter(deps: {
   ) =>
     connectPage({
       ...found,
+      token: found.pathToken, // what the page's own links and forms use; the secret one stays in the cookie
       ...extra,
       appName: (await deps.apps.findApp(found.link.appId))?.name ?? 'Greenlink',
       locale: localeOf(req, found.link.locale),
@@ -102,6 +122,20 @@ export function connectRouter(deps: {
   router.get('/:token', async (req, res) => {
     const found = await resolve(req, res);
     if (!found) return;
+    if (found.pathToken === found.token && req.get('sec-fetch-mode') === 'navigate') {
+      // A browser opened the URL from an email or a chat: the token moves into a cookie for this link's pages
+      // and leaves the address bar (and the history, screenshots and Referer it would otherwise end up in).
+      const sessionPath = `/connect/${SESSION_PREFIX}${found.link._id}`;
+      res.cookie(cookieName(found.link._id), found.token, {
+        httpOnly: true,
+        sameSite: 'lax',
+        secure: deps.publicUrl.startsWith('https:'),
+        path: sessionPath,
+        maxAge: SESSION_MS,
+      });
+      const query = new URLSearchParams(req.query as Record<string, string>).toString();
+      return void res.redirect(303, `${sessionPath}${query ? `?${query}` : ''}`);
+    }
     const notice = NOTICES.find((n) => n === req.query.notice);
     res
       .set('cache-control', 'no-store')
@@ -145,21 +179,7 @@ export function connectRouter(deps: {
     const parsed = handOffBody.safeParse(req.body ?? {});
     if (!parsed.success) return refuse(req, res, found, 'handoff', parsed.error);
     const { note, ...admin } = parsed.data;
-    try {
-      await deps.service.handOff(found.link._id, admin, note, found.role);
-    } catch (error) {
-      if (!(error instanceof LimitReached)) throw error;
-      const seconds = Math.max(1, Math.ceil(error.retryAfterMs / 1000));
-      res.set('retry-after', String(seconds));
-      throw new Problem(
-        429,
-        'hand_off_limited',
-        'Too many hand-offs',
-        `at most ${ABUSE_LIMITS[error.limit].what}; try again in ${seconds} s`,
-        undefined,
-        { limit: error.limit, retryAfterSeconds: seconds },
-      );
-    }
+    await deps.service.handOff(found.link._id, admin, note, found.role);
     if (wantsJson(req)) return void res.status(202).json({ handOff: 'requested' });
     back(req, res, 'handoff');
   });
@@ -171,9 +191,14 @@ export function connectRouter(deps: {
     if (found.role !== 'admin') throw problems.conflict("only the admin's link can send the setup back");
     await deps.service.reassign(found.link._id, 'requester', 'admin');
     if (wantsJson(req)) return void res.status(202).json({ reassign: 'requested' });
-    back(req, res, 'not_admin');
+    // This admin link has just been revoked: say so here, rather than redirect to a page that is gone.
+    const locale = localeOf(req, found.link.locale);
+    const t = PAGE_TEXT[locale];
+    const requester = found.link.requester.name ?? found.link.requester.email;
+    res.type('html').send(messagePage(locale, t.notAdminDoneTitle, t.notice.not_admin(requester)));
   });
 
+  router.use(limitProblems);
   /** Browsers get pages for refusals too (rate limit, conflicts); scripts keep problem+json. */
   router.use((error: unknown, req: Request, res: Response, next: NextFunction) => {
     if (!(error instanceof Problem) || wantsJson(req)) return next(error);

@@ -7,6 +7,7 @@ import { promisify } from 'node:util';
 import type { Db } from 'mongodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../config/load';
+import { DEMO } from '../../greenhouse/simulator/state';
 import { CredentialVault } from '../../store/credential-vault';
 import { hashSecret } from '../../store/ids';
 import { connectMongo } from '../../store/mongo';
@@ -85,7 +86,8 @@ describe('operator CLI (npm run cli)', () => {
       body: { organization: { id: 'rot', name: 'Rotation' }, requester: { email: 'rot@acme.example' } },
     });
     await http(stack.api.url, 'POST', `${new URL(link.json.connectUrl).pathname}/credentials`, {
-      body: { clientId: '1234.5678', clientSecret: 'rotate-me-secret' },
+      // Credentials that work: a rejected record would be deleted at once, leaving nothing to re-encrypt.
+      body: { clientId: DEMO.full.clientId, clientSecret: DEMO.full.clientSecret },
     });
     const endpoint = await http(stack.api.url, 'POST', '/v1/webhook-endpoints', {
       apiKey: stack.apiKey,
@@ -110,7 +112,7 @@ describe('operator CLI (npm run cli)', () => {
       const record = await mongo.db.collection('credentials').findOne({ linkId: link.json.id });
       expect(record?.keyId).toBe('next');
       const credential = await new CredentialVault(mongo.db, newOnly).load(String(record?._id), link.json.id);
-      expect(credential).toMatchObject({ type: 'harvest_v3', clientSecret: 'rotate-me-secret' });
+      expect(credential).toMatchObject({ type: 'harvest_v3', clientSecret: DEMO.full.clientSecret });
       const webhooks = new WebhookStore(mongo.db, newOnly);
       const doc = await webhooks.find(await appIdOf(mongo.db, stack.apiKey), endpoint.json.id);
       expect(webhooks.secretsOf(doc as NonNullable<typeof doc>)).toEqual([endpoint.json.secret]);

@@ -33,6 +33,7 @@ export async function testConfig(overrides: Record<string, string> = {}): Promis
     WEBHOOK_ALLOW_PRIVATE: 'true', // the tests' receivers listen on loopback
     AUTH_FAILURE_LIMIT: '100000/1m', // every test calls from 127.0.0.1; the limit has its own test
     METRICS_PORT: '0',
+    RECHECK_LIMIT: '100000/1m', // tests click "check again" in loops; the limit has its own test
     METRICS_CACHE: '0', // fresh figures on every scrape; the cache has its own test
     ...overrides,
   });
@@ -56,6 +57,7 @@ export function configEnv(config: Config): Record<string, string> {
     LOG_LEVEL: config.LOG_LEVEL,
     WEBHOOK_ALLOW_PRIVATE: String(config.WEBHOOK_ALLOW_PRIVATE),
     AUTH_FAILURE_LIMIT: `${config.AUTH_FAILURE_LIMIT.max}/${config.AUTH_FAILURE_LIMIT.windowMs}ms`,
+    RECHECK_LIMIT: `${config.RECHECK_LIMIT.max}/${config.RECHECK_LIMIT.windowMs}ms`,
   };
 }
 
