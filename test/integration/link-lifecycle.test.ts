@@ -1,12 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { noFaults } from '../../greenhouse/simulator/faults';
 import { DEMO } from '../../greenhouse/simulator/state';
-import { verifyWebhook } from '../../webhooks/standard-webhooks';
 import { stateQuery } from '../../workflows/messages';
 import { recordFixture } from '../support/history-fixture';
 import { eventually } from '../support/http';
 import { ATS_READ, DAY, type LifecycleHarness, startLifecycleHarness } from '../support/lifecycle';
 import { waitForMessages } from '../support/mailpit';
+import { verifyWebhook } from '../support/webhook-verify';
 
 const MINUTE = 60_000;
 

@@ -3,11 +3,11 @@ import { startApi } from '../../api/server';
 import { loadConfig } from '../../config/load';
 import { BUILT_IN_PERMISSION_SETS } from '../../greenhouse/catalog';
 import { freePort } from '../../stack/ports';
-import { verifyWebhook } from '../../webhooks/standard-webhooks';
 import { eventually, http } from '../support/http';
 import { sim } from '../support/simulator';
 import { configEnv, startTestStack, type TestStack } from '../support/stack';
 import { startWebhookReceiver } from '../support/webhook-receiver';
+import { verifyWebhook } from '../support/webhook-verify';
 
 type Receiver = Awaited<ReturnType<typeof startWebhookReceiver>>;
 
