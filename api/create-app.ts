@@ -3,12 +3,13 @@ import { WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/cl
 import type { PayloadCodec } from '@temporalio/common';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import helmet from 'helmet';
+import type { Registry } from 'prom-client';
 import type { LinkAccess } from '../app/link-access';
 import type { LinkProxy } from '../app/link-proxy';
 import type { LinkService } from '../app/link-service';
 import type { WebhookReplays } from '../app/webhook-replays';
 import type { Logger } from '../logging/logger';
-import { HttpHistogram } from '../metrics/http-histogram';
+import { httpLatencyMiddleware } from '../metrics/http-histogram';
 import type { AccessLog } from '../store/access-log';
 import type { AppStore } from '../store/apps';
 import type { IdempotencyStore } from '../store/idempotency';
@@ -62,8 +63,8 @@ export interface ApiDeps {
   csrf: CsrfGuard;
   /** Readiness: resolves when MongoDB and Temporal answer, else rejects naming the one that does not. */
   ready(): Promise<void>;
-  /** Link, probe, email and webhook figures for /metrics (Prometheus text). */
-  domainMetrics(): Promise<string>;
+  /** The process's metrics registry (served apart: api/metrics-server.ts); the HTTP histogram joins it. */
+  metrics: Registry;
 }
 
 /** Temporal's refusals in API terms. */
@@ -78,7 +79,6 @@ function temporalProblems(error: unknown, _req: Request, _res: Response, next: N
   next(error);
 }
 
-/** The API app, and its Prometheus exposition (served apart: api/metrics-server.ts). */
 export function createApiApp(deps: ApiDeps) {
   const app = express();
   const keyFailures = new FailedAuthLimit(deps.sharedLimits, deps.limits.failedAuth, 'api_key');
@@ -100,8 +100,7 @@ export function createApiApp(deps: ApiDeps) {
       referrerPolicy: { policy: 'no-referrer' },
     }),
   );
-  const http = new HttpHistogram();
-  app.use(http.middleware());
+  app.use(httpLatencyMiddleware(deps.metrics));
   // API answers carry keys, secrets, connect URLs and Greenhouse data: no cache along the way may keep them.
   app.use(['/v1', '/ops'], (_req, res, next) => {
     res.set('cache-control', 'no-store');
@@ -163,6 +162,5 @@ export function createApiApp(deps: ApiDeps) {
   app.use(limitProblems);
   app.use(temporalProblems);
   app.use(problemHandler(deps.log));
-  const renderMetrics = async () => `${http.render()}\n${await deps.domainMetrics()}\n`;
-  return { app, renderMetrics };
+  return app;
 }

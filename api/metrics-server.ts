@@ -1,34 +1,23 @@
 import { once } from 'node:events';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { Registry } from 'prom-client';
 
 /**
- * `/metrics` on its own port (METRICS_PORT, bound to METRICS_HOST, localhost by default), never on the
- * public API port: the figures are for the monitoring network, and each fresh set costs database work.
+ * `/metrics` of one process's registry on its own port (METRICS_PORT, bound to METRICS_HOST, localhost by
+ * default), never on the public API port: the figures are for the monitoring network.
  */
 export async function startMetricsServer(
-  render: () => Promise<string>,
-  /** `cacheMs`: link figures come from whole-collection aggregations, so one set serves this long. */
-  options: { port: number; host: string; cacheMs: number },
+  register: Registry,
+  options: { port: number; host: string },
 ): Promise<{ url: string; server: Server }> {
-  let cached: { at: number; text: Promise<string> } | undefined;
-  const current = () => {
-    if (!cached || Date.now() - cached.at >= options.cacheMs) {
-      const text = render();
-      cached = { at: Date.now(), text };
-      text.catch(() => {
-        if (cached?.text === text) cached = undefined; // a failed set is not served again
-      });
-    }
-    return cached.text;
-  };
   const server = createServer((req, res) => {
     if (req.method !== 'GET' || req.url?.split('?')[0] !== '/metrics') {
       res.writeHead(404, { 'content-type': 'text/plain' }).end('only GET /metrics here\n');
       return;
     }
-    current().then(
-      (text) => res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' }).end(text),
+    register.metrics().then(
+      (text) => res.writeHead(200, { 'content-type': register.contentType }).end(text),
       () => res.writeHead(503, { 'content-type': 'text/plain' }).end('metrics unavailable\n'),
     );
   });

@@ -2,6 +2,7 @@ import { once } from 'node:events';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Client, Connection } from '@temporalio/client';
+import { collectDefaultMetrics, Registry } from 'prom-client';
 import { LinkAccess } from '../app/link-access';
 import { LinkProxy } from '../app/link-proxy';
 import { LinkService } from '../app/link-service';
@@ -11,7 +12,7 @@ import { temporalConnectionOptions } from '../config/temporal';
 import { createHarvestAgent } from '../greenhouse/harvest-client';
 import { TokenMinter } from '../greenhouse/token-minter';
 import { createLogger, type Logger } from '../logging/logger';
-import { renderDomainMetrics } from '../metrics/domain-metrics';
+import { registerDomainMetrics } from '../metrics/domain-metrics';
 import { ACCESS_LOG_RETENTION_MS, AccessLog } from '../store/access-log';
 import { AccessTokenStore } from '../store/access-tokens';
 import { sharedKey } from '../store/app-secrets';
@@ -116,7 +117,10 @@ export async function startApi(
     counters: new CounterStore(mongo.db),
     emailLog,
   };
-  const { app, renderMetrics } = createApiApp({
+  const metrics = new Registry();
+  collectDefaultMetrics({ register: metrics }); // CPU, memory, heap, event-loop lag, GC
+  registerDomainMetrics(metrics, metricsSources, config.METRICS_CACHE);
+  const app = createApiApp({
     apps: new AppStore(mongo.db),
     links,
     service,
@@ -149,7 +153,7 @@ export async function startApi(
       await withTimeout(mongo.db.command({ ping: 1 }), 'MongoDB');
       await withTimeout(connection.healthService.check({}), 'Temporal');
     },
-    domainMetrics: () => renderDomainMetrics(metricsSources),
+    metrics,
   });
   // Hourly clean-up of what is kept for a while only: idempotency keys (a day), the access log (30 days),
   // ended limit windows.
@@ -166,10 +170,9 @@ export async function startApi(
   const server = app.listen(options.port ?? config.PORT, '0.0.0.0');
   await once(server, 'listening');
   const { port } = server.address() as AddressInfo;
-  const metrics = await startMetricsServer(renderMetrics, {
+  const metricsServer = await startMetricsServer(metrics, {
     port: config.METRICS_PORT,
     host: config.METRICS_HOST,
-    cacheMs: config.METRICS_CACHE,
   }).catch((error: Error) => {
     // The API matters more than its exporter: say what to change, and serve without metrics.
     log.error(
@@ -180,11 +183,11 @@ export async function startApi(
   });
   return {
     url: `http://127.0.0.1:${port}`,
-    metricsUrl: metrics ? `${metrics.url}/metrics` : undefined,
+    metricsUrl: metricsServer ? `${metricsServer.url}/metrics` : undefined,
     server,
     async close() {
       clearInterval(sweep);
-      metrics?.server.close();
+      metricsServer?.server.close();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await accessLog.flush();

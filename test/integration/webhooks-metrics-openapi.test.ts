@@ -117,6 +117,13 @@ describe('webhook endpoints, metrics and the OpenAPI document', () => {
       (r) => r.text.includes('greenlink_emails_sent_total{kind="linked"} 1'),
     );
     expect(metrics.headers.get('content-type')).toContain('text/plain');
+    // prom-client's process metrics come with them: CPU, heap, event-loop lag, GC.
+    for (const name of [
+      'process_cpu_user_seconds_total',
+      'nodejs_heap_size_used_bytes',
+      'nodejs_eventloop_lag_seconds',
+    ])
+      expect(metrics.text).toContain(`\n${name} `);
     expect(metrics.text).toContain('greenlink_links{status="linked"} 1');
     expect(metrics.text).toMatch(/greenlink_probes_total\{outcome="probed"\} [1-9]/);
     expect(metrics.text).toMatch(/greenlink_webhook_attempts_total\{delivery_status="delivered"\} [1-9]/);
