@@ -148,6 +148,8 @@ export const envSchema = z.object({
    */
   METRICS_PORT: z.coerce.number().int().min(0).max(65535).default(9464),
   METRICS_HOST: z.string().min(1).default('127.0.0.1'),
+  /** The worker's metrics (its process and the Temporal SDK runtime), on METRICS_HOST (0: any free port). */
+  WORKER_METRICS_PORT: z.coerce.number().int().min(0).max(65535).default(9465),
   /** How long one set of figures is served before the next scrape reads the database again. */
   METRICS_CACHE: durationSchema.default(15_000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),

@@ -33,7 +33,8 @@ export function localPorts(env: NodeJS.ProcessEnv) {
     smtp: at('MAILPIT_SMTP_PORT', 1025, 'Mailpit SMTP', 'MAILPIT_SMTP_PORT (or SMTP_URL)'),
     mailUi: at('MAILPIT_UI_PORT', 8025, 'Mailpit UI'),
     simulator: at('SIMULATOR_PORT', 4010, 'Greenhouse simulator'),
-    metrics: at('METRICS_PORT', 9464, 'Metrics (Prometheus)'),
+    metrics: at('METRICS_PORT', 9464, 'API metrics (Prometheus)'),
+    workerMetrics: at('WORKER_METRICS_PORT', 9465, 'Worker metrics (Prometheus)'),
   };
 }
 
@@ -71,6 +72,7 @@ export function localServiceEnv(
     ...env,
     PORT: String(ports.api.port),
     METRICS_PORT: String(ports.metrics.port),
+    WORKER_METRICS_PORT: String(ports.workerMetrics.port),
     TEMPORAL_ADDRESS: env.TEMPORAL_ADDRESS || `127.0.0.1:${ports.temporal.port}`,
     MONGODB_URI: env.MONGODB_URI || `mongodb://127.0.0.1:${ports.mongo.port}/`,
     SMTP_URL: env.SMTP_URL || `smtp://127.0.0.1:${ports.smtp.port}`,

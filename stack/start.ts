@@ -105,7 +105,7 @@ async function main() {
     {
       label: 'worker (bundling workflow code)',
       embedded: true,
-      ports: [],
+      ports: [ports.workerMetrics],
       start: () => tsx('worker/main.ts', 'worker', { logLine: /worker started/ }),
     },
     {
@@ -168,7 +168,7 @@ async function main() {
     '',
     `  API              ${config.PUBLIC_URL}   (health: ${config.PUBLIC_URL}/readyz)`,
     `  API reference    ${config.PUBLIC_URL}/docs   (OpenAPI: ${config.PUBLIC_URL}/openapi.json)`,
-    `  Metrics          http://127.0.0.1:${ports.metrics.port}/metrics   (Prometheus; this machine only)`,
+    `  Metrics          http://127.0.0.1:${ports.metrics.port}/metrics (API), http://127.0.0.1:${ports.workerMetrics.port}/metrics (worker)`,
     `  Demo API key     ${demo.apiKey}`,
     `  Demo connect URL ${demo.connectUrl}`,
   ];

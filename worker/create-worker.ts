@@ -29,6 +29,29 @@ import { workflowSource } from './workflow-source';
 
 let runtimeInstalled = false;
 
+/**
+ * Installs the SDK's runtime once per process: its own chatter only at warn and above and, when given, its
+ * Prometheus metrics (task slots, poll and schedule-to-start latency, sticky cache, task failures) at
+ * `metricsAddress`. A runtime installed already (by a test environment) is kept.
+ */
+export function installRuntime(options: { metricsAddress?: string } = {}): void {
+  if (runtimeInstalled) return;
+  runtimeInstalled = true;
+  try {
+    Runtime.install({
+      logger: new DefaultLogger('WARN'),
+      telemetryOptions: {
+        logging: { filter: makeTelemetryFilterString({ core: 'WARN' }), forward: {} },
+        ...(options.metricsAddress
+          ? { metrics: { prometheus: { bindAddress: options.metricsAddress, useSecondsForDurations: true } } }
+          : {}),
+      },
+    });
+  } catch {
+    // Already installed in this process (e.g. by a test environment): keep that one.
+  }
+}
+
 export interface RunningWorker {
   worker: Worker;
   /** Resolves when the worker has shut down and its connections are closed. */
@@ -42,18 +65,7 @@ export async function createWorker(
   /** Tests pass a prebuilt bundle and, for time skipping, the test environment's connection. */
   options: { bundle?: WorkflowBundleOption; connection?: NativeConnection; maxCachedWorkflows?: number } = {},
 ): Promise<RunningWorker> {
-  if (!runtimeInstalled) {
-    runtimeInstalled = true;
-    try {
-      Runtime.install({
-        // The SDK's own chatter (worker state changes) only at warn and above.
-        logger: new DefaultLogger('WARN'),
-        telemetryOptions: { logging: { filter: makeTelemetryFilterString({ core: 'WARN' }), forward: {} } },
-      });
-    } catch {
-      // Already installed in this process (e.g. by a test environment): keep that one.
-    }
-  }
+  installRuntime();
   const mongo = await connectMongo(config.MONGODB_URI, config.MONGODB_DB);
   await ensureIndexes(mongo.db);
   const mailer = createSmtpMailer(config.SMTP_URL, config.MAIL_FROM);

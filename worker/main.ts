@@ -2,8 +2,9 @@ import { Connection } from '@temporalio/client';
 import { loadConfigOrExit } from '../config/load';
 import { temporalConnectionOptions } from '../config/temporal';
 import { createLogger } from '../logging/logger';
-import { createWorker } from './create-worker';
+import { createWorker, installRuntime } from './create-worker';
 import { ensureSearchAttributes } from './search-attributes';
+import { freeLoopbackPort, startWorkerMetricsServer } from './worker-metrics';
 
 const log = createLogger('worker');
 const config = loadConfigOrExit();
@@ -15,11 +16,25 @@ async function main() {
   } finally {
     await admin.close();
   }
+  const runtimePort = await freeLoopbackPort();
+  installRuntime({ metricsAddress: `127.0.0.1:${runtimePort}` });
   const running = await createWorker(config);
-  log.info({ taskQueue: config.TEMPORAL_TASK_QUEUE, temporal: config.TEMPORAL_ADDRESS }, 'worker started');
+  const metrics = await startWorkerMetricsServer({
+    port: config.WORKER_METRICS_PORT,
+    host: config.METRICS_HOST,
+    runtimeMetricsUrl: `http://127.0.0.1:${runtimePort}/metrics`,
+  }).catch((error: Error) => {
+    log.error({ err: error.message }, `worker metrics not served (set WORKER_METRICS_PORT to a free port)`);
+    return undefined;
+  });
+  log.info(
+    { taskQueue: config.TEMPORAL_TASK_QUEUE, temporal: config.TEMPORAL_ADDRESS, metrics: metrics?.url },
+    'worker started',
+  );
   process.once('SIGINT', () => running.shutdown());
   process.once('SIGTERM', () => running.shutdown());
   await running.run();
+  metrics?.server.close();
   log.info('worker stopped');
 }
 

@@ -58,6 +58,8 @@ export function configEnv(config: Config): Record<string, string> {
     WEBHOOK_ALLOW_PRIVATE: String(config.WEBHOOK_ALLOW_PRIVATE),
     AUTH_FAILURE_LIMIT: `${config.AUTH_FAILURE_LIMIT.max}/${config.AUTH_FAILURE_LIMIT.windowMs}ms`,
     RECHECK_LIMIT: `${config.RECHECK_LIMIT.max}/${config.RECHECK_LIMIT.windowMs}ms`,
+    METRICS_PORT: '0',
+    WORKER_METRICS_PORT: '0',
   };
 }
 
