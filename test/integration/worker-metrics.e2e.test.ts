@@ -32,7 +32,7 @@ describe('worker telemetry', () => {
     await stack?.close();
   });
 
-  it('serves the SDK runtime's task-slot and poller figures with the process metrics, and exits cleanly', async () => {
+  it('serves the SDK runtime task-slot and poller figures with the process metrics, and exits cleanly', async () => {
     const scrape = async () => {
       try {
         return await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
