@@ -1,4 +1,5 @@
-import type { NextFunction, Request, Response } from 'express';
+import type { Request, Response } from 'express';
+import { ipKeyGenerator, rateLimit } from 'express-rate-limit';
 import { Problem } from './problem';
 
 export interface RateLimit {
@@ -6,37 +7,28 @@ export interface RateLimit {
   windowMs: number;
 }
 
+/** A client IP as a limit key: IPv6 addresses grouped by their /56, as express-rate-limit advises. */
+export const ipKey = (req: Request) => `ip:${ipKeyGenerator(req.ip ?? '')}`;
+
 /**
- * Fixed-window request counting per key (an app, a client IP), in this process's memory. Behind several API
- * replicas each enforces the limit on its share; a shared store would be the next step, not needed yet.
- * Answers carry the IETF RateLimit-* headers; a refusal is a 429 problem with Retry-After.
+ * Fixed-window request counting per key (an app, a client IP) with express-rate-limit, in this process's
+ * memory: each replica enforces the limit on its share. (Limits that must hold across replicas, on failed
+ * authentications and hand-offs, are counted in MongoDB: store/shared-limits.ts.) Answers carry the IETF
+ * RateLimit-* headers; a refusal is a 429 problem with Retry-After.
  */
 export function rateLimiter(limit: RateLimit, keyOf: (req: Request, res: Response) => string) {
-  const windows = new Map<string, { start: number; count: number }>();
-  let lastSweep = Date.now();
-  return (req: Request, res: Response, next: NextFunction) => {
-    const now = Date.now();
-    if (now - lastSweep > limit.windowMs) {
-      // Forget finished windows so idle keys do not accumulate.
-      for (const [key, w] of windows) if (now - w.start >= limit.windowMs) windows.delete(key);
-      lastSweep = now;
-    }
-    const key = keyOf(req, res);
-    let window = windows.get(key);
-    if (!window || now - window.start >= limit.windowMs) {
-      window = { start: now, count: 0 };
-      windows.set(key, window);
-    }
-    window.count++;
-    const resetSeconds = Math.max(1, Math.ceil((window.start + limit.windowMs - now) / 1000));
-    res.set({
-      'ratelimit-limit': String(limit.max),
-      'ratelimit-remaining': String(Math.max(0, limit.max - window.count)),
-      'ratelimit-reset': String(resetSeconds),
-    });
-    if (window.count > limit.max) {
+  return rateLimit({
+    windowMs: limit.windowMs,
+    limit: limit.max,
+    standardHeaders: 'draft-6',
+    legacyHeaders: false,
+    keyGenerator: (req, res) => keyOf(req, res),
+    handler: (req, res, next) => {
+      const info = (req as Request & { rateLimit?: { resetTime?: Date } }).rateLimit;
+      const resetAt = info?.resetTime?.getTime() ?? Date.now() + limit.windowMs;
+      const resetSeconds = Math.max(1, Math.ceil((resetAt - Date.now()) / 1000));
       res.set('retry-after', String(resetSeconds));
-      return next(
+      next(
         new Problem(
           429,
           'rate_limited',
@@ -44,7 +36,6 @@ export function rateLimiter(limit: RateLimit, keyOf: (req: Request, res: Respons
           `at most ${limit.max} requests per ${limit.windowMs / 1000} s; try again in ${resetSeconds} s`,
         ),
       );
-    }
-    next();
-  };
+    },
+  });
 }

@@ -9,7 +9,7 @@ import { limitProblems } from '../limit-problem';
 import { linkResource } from '../link-resource';
 import { connectPage, type FormErrors, invalidTokenPage, messagePage } from '../pages/connect-page';
 import { fromZod, Problem, problems, sendProblem } from '../problem';
-import { type RateLimit, rateLimiter } from '../rate-limit';
+import { ipKey, type RateLimit, rateLimiter } from '../rate-limit';
 import { credentialsBodySchema, handOffBody } from '../schemas';
 
 /** Browsers post forms and get pages; scripts post JSON and get JSON. */
@@ -41,7 +41,7 @@ export function connectRouter(deps: {
   const router = Router();
   const credentialsBody = credentialsBodySchema(deps.legacyV1Enabled);
   // Per client IP: token guessing and form floods stop here, before any lookup.
-  router.use(rateLimiter(deps.limits.connect, (req) => `ip:${req.ip}`));
+  router.use(rateLimiter(deps.limits.connect, ipKey));
   router.use(express.urlencoded({ extended: false, limit: '16kb' }));
 
   const localeOf = (req: Request, linkLocale?: string | null) =>
