@@ -1,10 +1,13 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { DEMO } from '../../greenhouse/simulator/state';
 import { freePort } from '../../stack/ports';
-import { eventually } from '../support/http';
+import { eventually, http } from '../support/http';
 import { configEnv, startTestStack, type TestStack } from '../support/stack';
+import { startWebhookReceiver } from '../support/webhook-receiver';
 
 const ROOT = path.join(__dirname, '..', '..');
 
@@ -45,6 +48,60 @@ describe('worker telemetry', () => {
     expect(text).toContain('temporal_num_pollers');
     expect(text).toContain('\nprocess_cpu_user_seconds_total ');
     expect(text).toContain('\nnodejs_eventloop_lag_seconds ');
+    // Work through the whole path (a probe, an email, a webhook that fails once), then every query of the
+    // Grafana dashboard must name a metric that the API or the worker really exposes.
+    const receiver = await startWebhookReceiver();
+    try {
+      await http(stack.api.url, 'POST', '/v1/webhook-endpoints', {
+        apiKey: stack.apiKey,
+        body: { url: receiver.urlFor('/flaky'), events: ['link.linked'] },
+      });
+      receiver.answer('/flaky', { status: 500 });
+      const link = await http(stack.api.url, 'POST', '/v1/links', {
+        apiKey: stack.apiKey,
+        body: {
+          organization: { id: 'm', name: 'Metrics' },
+          requester: { email: `metrics-${Date.now()}@acme.example` },
+        },
+      });
+      await http(stack.api.url, 'POST', `${new URL(link.json.connectUrl).pathname}/credentials`, {
+        body: { clientId: DEMO.full.clientId, clientSecret: DEMO.full.clientSecret },
+      });
+      await eventually(
+        async () => receiver.received.filter((w) => w.path === '/flaky').length,
+        (n) => n >= 2,
+        60_000,
+      );
+    } finally {
+      await receiver.close();
+    }
+    const names = (exposition: string) =>
+      new Set(
+        exposition
+          .split('\n')
+          .filter((l) => l && !l.startsWith('#'))
+          .map((l) => l.split(/[{ ]/)[0] as string),
+      );
+    const exposed = await eventually(
+      async () =>
+        new Set([
+          ...names(await scrape()),
+          ...names(await (await fetch(stack.api.metricsUrl as string)).text()),
+        ]),
+      (set) => set.has('temporal_activity_execution_failed'),
+      30_000,
+    );
+    const dashboard = JSON.parse(
+      readFileSync(path.join(ROOT, 'docs/grafana/greenlink-dashboard.json'), 'utf8'),
+    ) as {
+      panels: { title: string; targets: { expr: string }[] }[];
+    };
+    const queried = dashboard.panels.flatMap((p) =>
+      p.targets.flatMap((t) => t.expr.match(/\b(?:greenlink|temporal|nodejs|process)_[a-z0-9_]+/g) ?? []),
+    );
+    expect(queried.length).toBeGreaterThan(10);
+    expect(queried.filter((name) => !exposed.has(name))).toEqual([]);
+
     // Shutdown closes the metrics port too: the process ends by itself.
     worker.kill('SIGTERM');
     const [code] = await once(worker, 'exit');

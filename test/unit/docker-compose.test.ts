@@ -133,6 +133,25 @@ describe('docker-compose.yml (the production topology; no Docker engine here, so
     }
   });
 
+  it('has an opt-in monitoring profile whose mounted files exist: Prometheus scraping both metrics ports, Grafana with the dashboard', () => {
+    for (const name of ['prometheus', 'grafana']) {
+      expect(services[name]?.profiles).toEqual(['monitoring']);
+      for (const volume of (services[name] as { volumes?: string[] }).volumes ?? []) {
+        const source = volume.split(':')[0] as string;
+        expect([volume, existsSync(path.join(ROOT, source))]).toEqual([volume, true]);
+      }
+    }
+    const scrape = parse(readFileSync(path.join(ROOT, 'deploy/monitoring/prometheus.yml'), 'utf8')) as {
+      scrape_configs: { static_configs: { targets: string[] }[] }[];
+    };
+    const targets = scrape.scrape_configs.flatMap((c) => c.static_configs.flatMap((s) => s.targets));
+    for (const target of targets) {
+      const [host, port] = target.split(':');
+      expect(exposedPorts(services[host as string] as ComposeService)).toContain(Number(port));
+    }
+    expect(targets).toEqual(['api:9464', 'worker:9465']);
+  });
+
   it('refuses to start without an encryption key', () => {
     expect(() => substitute(String(services.worker?.environment?.CREDENTIALS_KEYS), {})).toThrow(
       /CREDENTIALS_KEYS/,
