@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Db } from 'mongodb';
 import { retryBusy } from './busy-retry';
 import { COLLECTIONS, countsBy } from './collections';
+import { Leases } from './leases';
 import { insertUnique } from './unique-insert';
 
 export interface EmailLogDoc {
@@ -61,13 +62,14 @@ export class EmailLog {
     const existing = await this.log.findOne({ _id: key });
     if (!existing || existing.status === 'sent') return undefined;
     if (existing.leaseUntil && existing.leaseUntil > new Date()) throw new EmailSendInFlight(key);
-    const taken = await retryBusy(() =>
-      this.log.updateOne(
-        { _id: key, status: 'sending', leaseUntil: existing.leaseUntil ?? null },
-        { $set: { attempt, leaseUntil: leaseUntil() } },
-      ),
+    // The lease ran out (or was released): one attempt takes over. Who wins is an insert on a unique id (this
+    // lease's takeover), not a conditional update, which FerretDB does not make atomic between writers.
+    const lapsed = existing.leaseUntil?.getTime() ?? 0;
+    if (!(await new Leases(this.db).claim(`email:${key}:${lapsed}`, attempt, 86_400_000)))
+      throw new EmailSendInFlight(key);
+    await retryBusy(() =>
+      this.log.updateOne({ _id: key, status: 'sending' }, { $set: { attempt, leaseUntil: leaseUntil() } }),
     );
-    if (taken.modifiedCount !== 1) throw new EmailSendInFlight(key);
     return attempt;
   }
 
@@ -83,7 +85,8 @@ export class EmailLog {
   /** The attempt failed before sending: the next one may claim the send at once. */
   async release(key: string, attempt: string): Promise<void> {
     await retryBusy(() =>
-      this.log.updateOne({ _id: key, attempt, status: 'sending' }, { $set: { leaseUntil: new Date(0) } }),
+      // Ends now (a time of its own, so the takeover it allows is a new one too).
+      this.log.updateOne({ _id: key, attempt, status: 'sending' }, { $set: { leaseUntil: new Date() } }),
     );
   }
 

@@ -2,6 +2,7 @@ import type { Db } from 'mongodb';
 import { retryBusy } from './busy-retry';
 import { COLLECTIONS } from './collections';
 import { Keyring, type Sealed, type VaultKey } from './keyring';
+import { Leases } from './leases';
 import { isDuplicateKey } from './unique-insert';
 
 export interface IdempotencyDoc {
@@ -53,14 +54,18 @@ export class IdempotencyStore {
       if (existing.state === 'done' && existing.response) return { kind: 'replay', ...this.opened(existing) };
       const lease = existing.leaseUntil ?? existing.expiresAt;
       if (lease > now) return { kind: 'in_progress' };
-      // The request that claimed it is gone (crashed mid-way): this retry takes over, once.
-      const taken = await retryBusy(() =>
-        this.keys.updateOne(
-          { _id: id, state: 'in_progress', leaseUntil: lease },
-          { $set: { leaseUntil: new Date(now.getTime() + this.leaseMs) } },
-        ),
+      // The request that claimed it is gone (crashed mid-way): one retry takes over. Who wins is an insert on
+      // a unique id (this lease's takeover): FerretDB's conditional updates are not atomic between writers.
+      const won = await new Leases(this.db).claim(
+        `takeover:${id}:${lease.getTime()}`,
+        'idempotency',
+        this.ttlMs,
       );
-      return taken.modifiedCount === 1 ? { kind: 'new' } : { kind: 'in_progress' };
+      if (!won) return { kind: 'in_progress' };
+      await retryBusy(() =>
+        this.keys.updateOne({ _id: id }, { $set: { leaseUntil: new Date(now.getTime() + this.leaseMs) } }),
+      );
+      return { kind: 'new' };
     }
     if (existing) await this.keys.deleteOne({ _id: id, expiresAt: existing.expiresAt }); // expired: forget it
     try {

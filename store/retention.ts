@@ -63,6 +63,8 @@ export class RetentionSweeper {
       }
       await this.collection(COLLECTIONS.links.name).deleteMany({ _id: { $in: linkIds } } as never);
     }
+    // Lapsed claims (mint leases, lease takeovers) hold nothing any more.
+    await this.collection(COLLECTIONS.leases.name).deleteMany({ until: { $lt: now } });
     return {
       connectTokens: tokens.deletedCount,
       webhookDeliveries: deliveries.deletedCount,
