@@ -7,7 +7,7 @@
  *   application    app/                                       use cases: LinkService, the timeline (Temporal client side)
  *   workflows      workflows/                                 deterministic decisions: state, transitions, timers
  *   activities     activities/                                the I/O a workflow asks for
- *   adapters       metrics/ webhooks/ mail/ store/ config/ i18n/ greenhouse/ logging/   one outside system each
+ *   adapters       metrics/ webhooks/ mail/ store/ config/ i18n/ greenhouse/ logging/ tracing/   one outside system each
  *   domain         domain/ lib/                               pure words and helpers: no I/O, importable by workflows
  */
 
@@ -17,7 +17,7 @@ const LAYERS = [
   ['app'],
   ['workflows'],
   ['activities'],
-  ['metrics', 'webhooks', 'mail', 'store', 'config', 'i18n', 'greenhouse', 'logging'],
+  ['metrics', 'webhooks', 'mail', 'store', 'config', 'i18n', 'greenhouse', 'logging', 'tracing'],
   ['domain', 'lib'],
 ];
 

@@ -17,6 +17,7 @@ import type { LinkStore } from '../store/links';
 import type { OperatorAudit } from '../store/operator-audit';
 import type { SharedLimits } from '../store/shared-limits';
 import type { WebhookStore } from '../store/webhooks';
+import { requestSpans } from '../tracing/tracing';
 import { callingApp, requireAppKey } from './auth';
 import type { CsrfGuard } from './csrf';
 import { FailedAuthLimit } from './failed-auth';
@@ -100,6 +101,7 @@ export function createApiApp(deps: ApiDeps) {
       referrerPolicy: { policy: 'no-referrer' },
     }),
   );
+  app.use(requestSpans());
   app.use(httpLatencyMiddleware(deps.metrics));
   // API answers carry keys, secrets, connect URLs and Greenhouse data: no cache along the way may keep them.
   app.use(['/v1', '/ops'], (_req, res, next) => {

@@ -1,8 +1,10 @@
 import { loadConfigOrExit } from '../config/load';
 import { createLogger } from '../logging/logger';
+import { startTracing } from '../tracing/tracing';
 import { startApi } from './server';
 
 const config = loadConfigOrExit();
+startTracing('greenlink-api');
 const log = createLogger('api', config.LOG_LEVEL);
 
 startApi(config, { log })

@@ -2,6 +2,7 @@ import { once } from 'node:events';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Client, Connection } from '@temporalio/client';
+import { OpenTelemetryWorkflowClientInterceptor } from '@temporalio/interceptors-opentelemetry';
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import { LinkAccess } from '../app/link-access';
 import { LinkProxy } from '../app/link-proxy';
@@ -74,6 +75,8 @@ export async function startApi(
     connection,
     namespace: config.TEMPORAL_NAMESPACE,
     dataConverter: encryptedDataConverter(config.CREDENTIALS_KEYS),
+    // Starts, signals and updates carry the request's trace into Temporal (a no-op while tracing is off).
+    interceptors: { workflow: [new OpenTelemetryWorkflowClientInterceptor()] },
   });
   const links = new LinkStore(mongo.db);
   const idempotency = new IdempotencyStore(mongo.db, config.CREDENTIALS_KEYS);

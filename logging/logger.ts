@@ -1,4 +1,5 @@
 import pino, { type Logger } from 'pino';
+import { traceIds } from '../tracing/tracing';
 
 /**
  * Field names that can carry a secret: credentials, keys, tokens, passwords, and URLs (a connect URL's path
@@ -28,7 +29,8 @@ export function createLogger(
   level = process.env.LOG_LEVEL ?? 'info',
   destination?: pino.DestinationStream,
 ): Logger {
-  return pino({ name, level, redact: { paths: REDACT, censor: '[redacted]' } }, destination);
+  // Each line names the trace and span it was written in, so logs and traces of one request meet.
+  return pino({ name, level, redact: { paths: REDACT, censor: '[redacted]' }, mixin: traceIds }, destination);
 }
 
 export type { Logger };

@@ -1,5 +1,6 @@
 import type { NextFunction, Request, Response } from 'express';
 import { Histogram, type Registry } from 'prom-client';
+import { routeOf } from '../tracing/tracing';
 
 /** Request latency by method, route pattern and status class (prom-client, Prometheus' default buckets). */
 export function httpLatencyMiddleware(register: Registry) {
@@ -12,9 +13,7 @@ export function httpLatencyMiddleware(register: Registry) {
   return (req: Request, res: Response, next: NextFunction) => {
     const end = histogram.startTimer();
     res.on('finish', () => {
-      // The matched route pattern (not the raw path) keeps the label set small: ids are not labels.
-      const route = req.route?.path ? `${req.baseUrl}${req.route.path}` : 'unmatched';
-      end({ method: req.method, route, status: `${Math.floor(res.statusCode / 100)}xx` });
+      end({ method: req.method, route: routeOf(req), status: `${Math.floor(res.statusCode / 100)}xx` });
     });
     next();
   };

@@ -1,4 +1,8 @@
 import {
+  OpenTelemetryActivityInboundInterceptor,
+  OpenTelemetryActivityOutboundInterceptor,
+} from '@temporalio/interceptors-opentelemetry';
+import {
   DefaultLogger,
   makeTelemetryFilterString,
   NativeConnection,
@@ -100,6 +104,15 @@ export async function createWorker(
     namespace: config.TEMPORAL_NAMESPACE,
     taskQueue: config.TEMPORAL_TASK_QUEUE,
     activities,
+    // A span per activity run, its Greenhouse calls beneath it (no-ops while tracing is off).
+    interceptors: {
+      activity: [
+        (ctx) => ({
+          inbound: new OpenTelemetryActivityInboundInterceptor(ctx),
+          outbound: new OpenTelemetryActivityOutboundInterceptor(ctx),
+        }),
+      ],
+    },
     // Personal data in workflow input, signals and activity arguments is encrypted before Temporal stores it.
     dataConverter: encryptedDataConverter(config.CREDENTIALS_KEYS),
     ...(options.maxCachedWorkflows !== undefined ? { maxCachedWorkflows: options.maxCachedWorkflows } : {}),

@@ -2,12 +2,14 @@ import { Connection } from '@temporalio/client';
 import { loadConfigOrExit } from '../config/load';
 import { temporalConnectionOptions } from '../config/temporal';
 import { createLogger } from '../logging/logger';
+import { startTracing } from '../tracing/tracing';
 import { createWorker, installRuntime } from './create-worker';
 import { ensureSearchAttributes } from './search-attributes';
 import { freeLoopbackPort, startWorkerMetricsServer } from './worker-metrics';
 
 const log = createLogger('worker');
 const config = loadConfigOrExit();
+startTracing('greenlink-worker');
 
 async function main() {
   const admin = await Connection.connect(temporalConnectionOptions(config));

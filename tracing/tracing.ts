@@ -1,0 +1,89 @@
+import { context, SpanKind, trace } from '@opentelemetry/api';
+import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
+import { registerInstrumentations } from '@opentelemetry/instrumentation';
+import { UndiciInstrumentation } from '@opentelemetry/instrumentation-undici';
+import { Resource } from '@opentelemetry/resources';
+import {
+  BatchSpanProcessor,
+  SimpleSpanProcessor,
+  type SpanExporter,
+  type SpanProcessor,
+} from '@opentelemetry/sdk-trace-base';
+import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
+import type { NextFunction, Request, Response } from 'express';
+
+export const tracer = () => trace.getTracer('greenlink');
+
+let started = false;
+
+/**
+ * OpenTelemetry for this process: on when OTEL_EXPORTER_OTLP_ENDPOINT is set (spans go over OTLP/HTTP, the
+ * exporter reads the standard OTEL_* variables) or when a test passes its own exporter; off otherwise, and
+ * then every span is a no-op. Outgoing HTTP (Greenhouse, webhooks) is traced through undici's diagnostics
+ * channel; the Temporal client's starts, signals and updates, and each activity run, through
+ * @temporalio/interceptors-opentelemetry. Not (yet) inside workflows: that package's workflow interceptors
+ * changed the command order of a recorded history (test/fixtures), which would break links already running.
+ */
+export function startTracing(
+  serviceName: string,
+  options: { exporter?: SpanExporter; env?: NodeJS.ProcessEnv } = {},
+): boolean {
+  if (started) return true;
+  const env = options.env ?? process.env;
+  if (!options.exporter && !env.OTEL_EXPORTER_OTLP_ENDPOINT) return false;
+  const resource = new Resource({ 'service.name': env.OTEL_SERVICE_NAME ?? serviceName });
+  const processor = options.exporter
+    ? new SimpleSpanProcessor(options.exporter)
+    : new BatchSpanProcessor(new OTLPTraceExporter());
+  const provider = new NodeTracerProvider({ resource, spanProcessors: [processor] });
+  provider.register();
+  registerInstrumentations({
+    instrumentations: [
+      new UndiciInstrumentation({
+        // A query string may carry anything (a customer's webhook URL): spans keep the origin and path only.
+        requestHook: (span, request) => {
+          span.setAttribute('url.full', `${request.origin}${request.path.split('?')[0]}`);
+          span.setAttribute('url.query', '');
+        },
+      }),
+    ],
+  });
+  started = true;
+  return true;
+}
+
+/**
+ * A server span per API request, named by its route pattern (never the path: ids and connect tokens are not
+ * span names), active for everything the request does.
+ */
+export function requestSpans() {
+  return (req: Request, res: Response, next: NextFunction) => {
+    const span = tracer().startSpan(`${req.method}`, { kind: SpanKind.SERVER });
+    res.on('finish', () => {
+      const route = routeOf(req);
+      span.updateName(`${req.method} ${route}`);
+      span.setAttributes({
+        'http.request.method': req.method,
+        'http.route': route,
+        'http.response.status_code': res.statusCode,
+      });
+      span.end();
+    });
+    context.with(trace.setSpan(context.active(), span), next);
+  };
+}
+
+/** The matched route pattern ("/v1/links/:id"), never the raw path: ids and tokens are not names or labels. */
+export function routeOf(req: Request): string {
+  if (!req.route?.path) return 'unmatched';
+  const route = `${req.baseUrl}${req.route.path}`;
+  return route.length > 1 ? route.replace(/\/$/, '') : route;
+}
+
+/** The active trace and span ids, for log lines (pino's mixin). */
+export function traceIds(): { trace_id?: string; span_id?: string } {
+  const span = trace.getActiveSpan();
+  if (!span) return {};
+  const { traceId, spanId } = span.spanContext();
+  return { trace_id: traceId, span_id: spanId };
+}
