@@ -7,7 +7,6 @@ import {
   BatchSpanProcessor,
   SimpleSpanProcessor,
   type SpanExporter,
-  type SpanProcessor,
 } from '@opentelemetry/sdk-trace-base';
 import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
 import type { NextFunction, Request, Response } from 'express';
