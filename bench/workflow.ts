@@ -71,6 +71,7 @@ async function main() {
     say('bundling workflow code ...');
     const { code } = await bundleWorkflowCode({
       workflowsPath: path.join(__dirname, '..', 'workflows', 'index.ts'),
+      workflowInterceptorModules: [path.join(__dirname, '..', 'workflows', 'trace-headers.ts')],
       logger: { trace() {}, debug() {}, info() {}, warn() {}, error: console.error, log() {} } as never,
     });
     const bundle = path.join(dir, 'bundle.js');

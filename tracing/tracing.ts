@@ -16,8 +16,9 @@ let started = false;
  * exporter reads the standard OTEL_* variables) or when a test passes its own exporter; off otherwise, and
  * then every span is a no-op. Outgoing HTTP (Greenhouse, webhooks) is traced through undici's diagnostics
  * channel; the Temporal client's starts, signals and updates, and each activity run, through
- * @temporalio/interceptors-opentelemetry. Not (yet) inside workflows: that package's workflow interceptors
- * changed the command order of a recorded history (test/fixtures), which would break links already running.
+ * @temporalio/interceptors-opentelemetry; inside workflows, workflows/trace-headers.ts hands the start's trace
+ * context to every activity. (That package's own workflow interceptors changed the command order of a
+ * recorded history in test/fixtures, which would break links already running.)
  */
 export function startTracing(
   serviceName: string,

@@ -29,7 +29,7 @@ import { connectMongo } from '../store/mongo';
 import { encryptedDataConverter } from '../store/payload-codec';
 import { WebhookStore } from '../store/webhooks';
 import { createWebhookAgent } from '../webhooks/public-endpoint';
-import { workflowSource } from './workflow-source';
+import { workflowInterceptorModules, workflowSource } from './workflow-source';
 
 let runtimeInstalled = false;
 
@@ -99,6 +99,7 @@ export async function createWorker(
   const ownConnection = !options.connection;
   const connection =
     options.connection ?? (await NativeConnection.connect(temporalConnectionOptions(config)));
+  const source = options.bundle ? { workflowBundle: options.bundle } : workflowSource();
   const worker = await Worker.create({
     connection,
     namespace: config.TEMPORAL_NAMESPACE,
@@ -112,11 +113,13 @@ export async function createWorker(
           outbound: new OpenTelemetryActivityOutboundInterceptor(ctx),
         }),
       ],
+      // With a prebuilt bundle they are compiled in already (bundleWorkflowCode's workflowInterceptorModules).
+      ...('workflowsPath' in source ? { workflowModules: workflowInterceptorModules() } : {}),
     },
     // Personal data in workflow input, signals and activity arguments is encrypted before Temporal stores it.
     dataConverter: encryptedDataConverter(config.CREDENTIALS_KEYS),
     ...(options.maxCachedWorkflows !== undefined ? { maxCachedWorkflows: options.maxCachedWorkflows } : {}),
-    ...(options.bundle ? { workflowBundle: options.bundle } : workflowSource()),
+    ...source,
   });
   return {
     worker,

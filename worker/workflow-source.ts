@@ -11,3 +11,9 @@ export function workflowSource(): { workflowsPath: string } | { workflowBundle: 
   const base = path.join(__dirname, '..', 'workflows', 'index');
   return { workflowsPath: existsSync(`${base}.ts`) ? `${base}.ts` : `${base}.js` };
 }
+
+/** Workflow interceptors every bundle includes (workflows/trace-headers.ts: trace context into activities). */
+export function workflowInterceptorModules(): string[] {
+  const base = path.join(__dirname, '..', 'workflows', 'trace-headers');
+  return [existsSync(`${base}.ts`) ? `${base}.ts` : `${base}.js`];
+}

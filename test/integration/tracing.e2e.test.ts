@@ -26,7 +26,7 @@ describe('tracing', () => {
     await stack?.close();
   });
 
-  it('ties requests to their Temporal calls and activities to their Greenhouse calls, without secrets', async () => {
+  it('one trace from POST /v1/links through the workflow start to every activity and its Greenhouse calls, no secrets', async () => {
     const requester = `traced-${Date.now()}@acme.example`;
     const created = await http(stack.api.url, 'POST', '/v1/links', {
       apiKey: stack.apiKey,
@@ -59,23 +59,34 @@ describe('tracing', () => {
     const update = named('StartWorkflowUpdate:submitCredentials')[0] as ReadableSpan;
     expect(parentOf(update)).toBe(post);
 
-    // Each activity run is a span with its outgoing calls beneath it: the probe's Greenhouse calls (token,
-    // introspection, the list probes), the webhook's POST. (Workflows do not carry the context on: see
-    // tracing/tracing.ts.)
-    const probe = named('RunActivity:probeCredentials')[0] as ReadableSpan;
-    const greenhouse = spans.filter((s) => parentOf(s) === probe);
+    // Every activity the run schedules joins the trace of POST /v1/links (workflows/trace-headers.ts): the
+    // probe with its Greenhouse calls (token, introspection, the list probes), the email, the webhook's POST.
+    const all = await eventually(
+      async () => exporter.getFinishedSpans(),
+      (found) =>
+        ['probeCredentials', 'sendLinkEmail', 'deliverWebhook'].every((a) =>
+          found.some((x) => x.name === `RunActivity:${a}`),
+        ),
+    );
+    const activity = (name: string) => all.find((x) => x.name === `RunActivity:${name}`) as ReadableSpan;
+    for (const name of ['probeCredentials', 'sendLinkEmail', 'deliverWebhook', 'persistLink']) {
+      expect([name, activity(name)?.spanContext().traceId]).toEqual([name, create.spanContext().traceId]);
+      expect(all.find((x) => x.spanContext().spanId === activity(name).parentSpanId)?.name).toBe(
+        'StartWorkflow:linkWorkflow',
+      );
+    }
+    const probe = activity('probeCredentials');
+    const greenhouse = all.filter((x) => x.parentSpanId === probe.spanContext().spanId);
     expect(greenhouse.length).toBeGreaterThan(3);
-    expect(greenhouse.map((s) => String(s.attributes['url.full']))).toEqual(
+    expect(greenhouse.map((x) => String(x.attributes['url.full']))).toEqual(
       expect.arrayContaining([expect.stringMatching(/\/token$/), expect.stringMatching(/\/v3\/jobs$/)]),
     );
-    const webhook = named('RunActivity:deliverWebhook')[0] as ReadableSpan;
-    expect(spans.some((s) => parentOf(s) === webhook && s.attributes['url.full'] === receiver.url)).toBe(
-      true,
-    );
-    await eventually(
-      async () => exporter.getFinishedSpans(),
-      (all) => all.some((s) => s.name === 'RunActivity:sendLinkEmail'),
-    );
+    const webhook = activity('deliverWebhook');
+    expect(
+      all.some(
+        (x) => x.parentSpanId === webhook.spanContext().spanId && x.attributes['url.full'] === receiver.url,
+      ),
+    ).toBe(true);
 
     // No secret, token or personal data in any span name or attribute.
     // (This process also runs the test's own HTTP client, whose calls to the API carry the connect URL.)

@@ -6,7 +6,7 @@ import type { TestProject } from 'vitest/node';
 import { startSimulator } from '../../greenhouse/simulator/server';
 import { freePort } from '../../stack/ports';
 import { installServices, startFerretDb, startMailpit, startTemporal } from '../../stack/services';
-import { workflowSource } from '../../worker/workflow-source';
+import { workflowInterceptorModules, workflowSource } from '../../worker/workflow-source';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -52,7 +52,11 @@ export default async function setup(project: TestProject) {
     // Bundle the workflow code once; every test worker loads the same bundle instead of re-running webpack.
     const source = workflowSource();
     if (!('workflowsPath' in source)) throw new Error('tests bundle the workflow sources');
-    const { code } = await bundleWorkflowCode({ workflowsPath: source.workflowsPath, logger: quietLogger });
+    const { code } = await bundleWorkflowCode({
+      workflowsPath: source.workflowsPath,
+      workflowInterceptorModules: workflowInterceptorModules(),
+      logger: quietLogger,
+    });
     const workflowBundlePath = path.join(tmpDir, 'workflow-bundle.js');
     writeFileSync(workflowBundlePath, code);
 
