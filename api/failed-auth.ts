@@ -19,12 +19,25 @@ export class FailedAuthLimit {
     private readonly kind: string,
   ) {}
 
+  /**
+   * Addresses this replica saw fail lately, until when. Only they are checked against the shared count, so a
+   * client that authenticates fine costs no database read (each replica learns of an address on its first
+   * failure: at most one extra guess per replica and window).
+   */
+  private readonly suspects = new Map<string, number>();
+
   private key(req: Request) {
     return `failedAuth:${this.kind}:${req.ip}`;
   }
 
   /** A 429 problem when this client has used up its failures (Retry-After set), else undefined. */
   async lockedOut(req: Request, res: Response): Promise<Problem | undefined> {
+    const until = this.suspects.get(req.ip ?? '');
+    if (until === undefined) return undefined;
+    if (until <= Date.now()) {
+      this.suspects.delete(req.ip ?? '');
+      return undefined;
+    }
     const waitMs = await this.limits.exhausted(this.key(req), this.limit.max, this.limit.windowMs);
     if (waitMs === undefined) return undefined;
     const seconds = Math.max(1, Math.ceil(waitMs / 1000));
@@ -38,6 +51,12 @@ export class FailedAuthLimit {
   }
 
   async recordFailure(req: Request): Promise<void> {
+    if (this.suspects.size > 10_000) {
+      const now = Date.now();
+      for (const [ip, until] of this.suspects) if (until <= now) this.suspects.delete(ip);
+    }
+    // Its failures count until the end of the next window at the latest.
+    this.suspects.set(req.ip ?? '', Date.now() + 2 * this.limit.windowMs);
     await this.limits.take(this.key(req), this.limit.max, this.limit.windowMs);
   }
 }

@@ -14,6 +14,7 @@ import { createHarvestAgent } from '../greenhouse/harvest-client';
 import { TokenMinter } from '../greenhouse/token-minter';
 import { createLogger, type Logger } from '../logging/logger';
 import { registerDomainMetrics } from '../metrics/domain-metrics';
+import { startMetricsServer } from '../metrics/metrics-server';
 import { ACCESS_LOG_RETENTION_MS, AccessLog } from '../store/access-log';
 import { AccessTokenStore } from '../store/access-tokens';
 import { sharedKey } from '../store/app-secrets';
@@ -34,7 +35,6 @@ import { SharedLimits } from '../store/shared-limits';
 import { WebhookStore } from '../store/webhooks';
 import { createApiApp } from './create-app';
 import { CsrfGuard } from './csrf';
-import { startMetricsServer } from './metrics-server';
 
 /** A readiness check that names the dependency that failed or hung. */
 async function withTimeout<T>(check: Promise<T>, name: string, ms = 3_000): Promise<T> {
@@ -173,9 +173,10 @@ export async function startApi(
   const server = app.listen(options.port ?? config.PORT, '0.0.0.0');
   await once(server, 'listening');
   const { port } = server.address() as AddressInfo;
-  const metricsServer = await startMetricsServer(metrics, {
+  const metricsServer = await startMetricsServer(() => metrics.metrics(), {
     port: config.METRICS_PORT,
     host: config.METRICS_HOST,
+    contentType: metrics.contentType,
   }).catch((error: Error) => {
     // The API matters more than its exporter: say what to change, and serve without metrics.
     log.error(

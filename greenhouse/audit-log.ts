@@ -23,7 +23,6 @@ export const AUDIT_LOG_API = {
 
 /** One Audit Log entry about an API key, reduced to what a health check needs. */
 export interface KeyEvent {
-  at: string;
   name: string;
   /**
    * Whose key: `this_key` when the entry names this client id; `other_key` when its target is another
@@ -72,7 +71,7 @@ export function keyEventsOf(results: unknown, clientId: string): KeyEvent[] {
         : typeof target === 'string' && target !== '' && !/^\d+$/.test(target)
           ? 'other_key'
           : 'unknown';
-    events.push({ at: typeof record.event_time === 'string' ? record.event_time : '', name, about });
+    events.push({ name, about });
   }
   return events;
 }

@@ -30,7 +30,11 @@ async function main() {
     return undefined;
   });
   log.info(
-    { taskQueue: config.TEMPORAL_TASK_QUEUE, temporal: config.TEMPORAL_ADDRESS, metrics: metrics?.url },
+    {
+      taskQueue: config.TEMPORAL_TASK_QUEUE,
+      temporal: config.TEMPORAL_ADDRESS,
+      metrics: metrics ? `${metrics.url}/metrics` : undefined,
+    },
     'worker started',
   );
   process.once('SIGINT', () => running.shutdown());

@@ -133,7 +133,7 @@ export function operatorRouter(deps: {
     const appId =
       typeof req.query.appId === 'string' && req.query.appId.trim() ? req.query.appId.trim() : undefined;
     const links = await deps.links.listAcrossApps({ status, appId }, 100);
-    res.set('cache-control', 'no-store').type('html').send(consoleListPage(links, { status, appId }));
+    res.type('html').send(consoleListPage(links, { status, appId }));
   });
 
   /** Temporal's codec server protocol: the UI shows decrypted payloads to an authenticated operator. */
@@ -151,7 +151,7 @@ export function operatorRouter(deps: {
 
   router.get('/console/audit', async (_req, res) => {
     const reads = await deps.audit.latest(CONSOLE_AUDIT_ENTRIES);
-    res.set('cache-control', 'no-store').type('html').send(consoleAuditPage(reads));
+    res.type('html').send(consoleAuditPage(reads));
   });
 
   router.get('/console/links/:id', async (req, res) => {
@@ -160,10 +160,7 @@ export function operatorRouter(deps: {
       deps.service.timeline(link._id),
       deps.accessLog.page(link._id, {}, CONSOLE_ACCESS_ENTRIES),
     ]);
-    res
-      .set('cache-control', 'no-store')
-      .type('html')
-      .send(consoleLinkPage(link, timeline, recentUse));
+    res.type('html').send(consoleLinkPage(link, timeline, recentUse));
   });
   return router;
 }
