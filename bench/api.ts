@@ -19,7 +19,7 @@ import { freePort } from '../stack/ports';
 import { installServices, startFerretDb, startTemporal } from '../stack/services';
 import { AppStore } from '../store/apps';
 import { connectMongo } from '../store/mongo';
-import { closedLoop, type LoadRequest, resultLine, throughput } from './load';
+import { closedLoop, type LoadRequest, resultLine, throughput } from './closed-loop';
 
 /** `--smoke`: a second per run with a few connections, so `npm test` proves the benchmark still runs. */
 const SMOKE = process.argv.includes('--smoke');

@@ -24,7 +24,7 @@ import { CredentialVault } from '../store/credential-vault';
 import { newId } from '../store/ids';
 import { LinkStore } from '../store/links';
 import { connectMongo } from '../store/mongo';
-import { closedLoop, type LoadRequest, type LoadResult, resultLine, throughput } from './load';
+import { closedLoop, type LoadRequest, type LoadResult, resultLine, throughput } from './closed-loop';
 
 const SMOKE = process.argv.includes('--smoke');
 const CONNECTIONS = SMOKE ? 5 : 50;

@@ -11,11 +11,12 @@ mkdir -p "$BIN_DIR"
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 
 # name | Go module path of the main package | pinned version | fallbacks (nearest older first)
-# FerretDB is built from stack/ferretdb (a small main over its embeddable package, pinned in go.mod):
+# FerretDB is built from stack/ferretdb (a small main over its embeddable package, pinned in go.mod; the
+# "-glN" suffix is the wrapper's own revision, bumped when its code changes so caches rebuild):
 # `go install`ing its own cmd panics for lack of a generated version file.
 TOOLS=(
   "temporal|github.com/temporalio/cli/cmd/temporal|v1.5.1|v1.5.0 v1.4.1"
-  "ferretdb|stack/ferretdb|v1.24.2|"
+  "ferretdb|stack/ferretdb|v1.24.2-gl2|"
   "mailpit|github.com/axllent/mailpit|v1.27.11|v1.27.10 v1.27.9"
   "temporal-test-server|maven:io.temporal:temporal-test-server|1.38.0|1.37.0"
   "schemathesis|pypi:schemathesis|4.32.5|4.32.4"

@@ -35,7 +35,13 @@ export interface TemporalOptions {
 export async function startTemporal(o: TemporalOptions): Promise<{ address: string; proc: ManagedProcess }> {
   const args = ['server', 'start-dev', '--ip', '127.0.0.1', '--port', String(o.port), '--log-level', 'error'];
   args.push(...(o.uiPort ? ['--ui-port', String(o.uiPort)] : ['--headless']));
-  if (o.dbFile) args.push('--db-filename', o.dbFile);
+  // WAL with synchronous=normal: a commit no longer waits for an fsync of the database file (measured with
+  // bench:load: 22.9 → 38.8 one-activity workflows/s on 2 cores); a crashed process loses nothing, a power
+  // cut may lose the last commits (a local server, not production's).
+  if (o.dbFile) {
+    args.push('--db-filename', o.dbFile);
+    args.push('--sqlite-pragma', 'journal_mode=wal', '--sqlite-pragma', 'synchronous=normal');
+  }
   args.push('--search-attribute', 'LinkStatus=Keyword');
   for (const flag of [
     'frontend.enableUpdateWorkflowExecution=true',

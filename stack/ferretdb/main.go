@@ -11,7 +11,9 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
+	"time"
 
 	"github.com/FerretDB/FerretDB/ferretdb"
 )
@@ -42,6 +44,9 @@ func main() {
 
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
+	if dir, ok := strings.CutPrefix(strings.SplitN(*sqliteURL, "?", 2)[0], "file:"); ok {
+		go keepIDIndexes(ctx, dir, time.Second, logger)
+	}
 	fmt.Fprintf(os.Stderr, "ferretdb: listening on %s (sqlite %s)\n", *listen, *sqliteURL)
 	if err := f.Run(ctx); err != nil && ctx.Err() == nil {
 		fmt.Fprintf(os.Stderr, "ferretdb: %s\n", err)
