@@ -63,8 +63,11 @@ async function main() {
   installServices(['temporal', 'ferretdb', 'mailpit']);
   const dir = mkdtempSync(path.join(os.tmpdir(), 'greenlink-bench-load-'));
   const stops: (() => Promise<void>)[] = [];
+  let failed = false;
   try {
-    say(`bench:load on ${os.cpus().length} cores${SMOKE ? ' (smoke: tiny counts)' : ''}; starting services ...`);
+    say(
+      `bench:load on ${os.cpus().length} cores${SMOKE ? ' (smoke: tiny counts)' : ''}; starting services ...`,
+    );
     const simPort = await freePort();
     const [temporal, mongo, mail, sim] = await Promise.all([
       startTemporal({ port: await freePort(), dbFile: path.join(dir, 'temporal.sqlite'), logDir: dir }),
@@ -82,7 +85,12 @@ async function main() {
     stops.push(temporal.proc.stop, mongo.proc.stop, mail.proc.stop, sim.stop);
     const simUrl = `http://127.0.0.1:${simPort}`;
     const http = new Agent({ headersTimeout: 0, bodyTimeout: 0, connections: 512 });
-    const call = async (method: 'GET' | 'POST' | 'PATCH' | 'DELETE', url: string, body?: unknown, key?: string) => {
+    const call = async (
+      method: 'GET' | 'POST' | 'PATCH' | 'DELETE',
+      url: string,
+      body?: unknown,
+      key?: string,
+    ) => {
       const res = await request(url, {
         dispatcher: http,
         method,
@@ -93,12 +101,14 @@ async function main() {
         body: body === undefined ? undefined : JSON.stringify(body),
       });
       const text = await res.body.text();
-      if (res.statusCode >= 400) throw new Error(`${method} ${url} → ${res.statusCode} ${text.slice(0, 300)}`);
+      if (res.statusCode >= 400)
+        throw new Error(`${method} ${url} → ${res.statusCode} ${text.slice(0, 300)}`);
       return (text ? JSON.parse(text) : {}) as Record<string, unknown>;
     };
     await call('PATCH', `${simUrl}/_sim/behaviour`, { tokenRateLimit: 1e9, harvestRateLimit: 1e9 });
     const greenhouseCalls = async () => ((await call('GET', `${simUrl}/_sim/calls`)) as unknown as []).length;
-    const mailTotal = async () => (await call('GET', `${mail.apiUrl}/api/v1/messages?limit=1`)).total as number;
+    const mailTotal = async () =>
+      (await call('GET', `${mail.apiUrl}/api/v1/messages?limit=1`)).total as number;
 
     const mongoAddress = new URL(mongo.uri);
     const counter = await startWireCounter({ host: mongoAddress.hostname, port: Number(mongoAddress.port) });
@@ -195,7 +205,8 @@ async function main() {
     };
     const historyOf = async (linkId: string) => {
       const events = (await client.workflow.getHandle(`link-${linkId}`).fetchHistory()).events ?? [];
-      const count = (type: temporal.api.enums.v1.EventType) => events.filter((e) => e.eventType === type).length;
+      const count = (type: temporal.api.enums.v1.EventType) =>
+        events.filter((e) => e.eventType === type).length;
       return {
         events: events.length,
         workflowTasks: count(EventType.EVENT_TYPE_WORKFLOW_TASK_SCHEDULED),
@@ -335,8 +346,12 @@ async function main() {
       { connections: CONCURRENT, durationMs: COMPONENT_MS },
     );
     const simRate = simResult.requests / simResult.seconds;
-    say(`Temporal dev server   ${fmt(temporalRate, 0).padStart(7)} one-activity workflows/s (${trivialEvents} events each)`);
-    say(`MongoDB-wire server   ${fmt(insertRate, 0).padStart(7)} inserts/s, ${fmt(updateRate, 0)} updates by id/s, ${fmt(readRate, 0)} reads by id/s (${rows0} documents)`);
+    say(
+      `Temporal dev server   ${fmt(temporalRate, 0).padStart(7)} one-activity workflows/s (${trivialEvents} events each)`,
+    );
+    say(
+      `MongoDB-wire server   ${fmt(insertRate, 0).padStart(7)} inserts/s, ${fmt(updateRate, 0)} updates by id/s, ${fmt(readRate, 0)} reads by id/s (${rows0} documents)`,
+    );
     say(`Greenhouse simulator  ${fmt(simRate, 0).padStart(7)} Harvest reads/s (errors ${simResult.errors})`);
 
     // 3. The ceiling and what Greenlink achieves.
@@ -361,7 +376,9 @@ async function main() {
     const achieved = CONCURRENT / ((performance.now() - t0) / 1000);
     for (const [name, value] of Object.entries(ceilings))
       say(`ceiling from ${name.padEnd(10)} ${fmt(value).padStart(8)} links/s`);
-    say(`achieved               ${fmt(achieved).padStart(8)} links/s; create → linked p50 ${fmt(percentile(latencies, 50) / 1000, 2)} s, p95 ${fmt(percentile(latencies, 95) / 1000, 2)} s, max ${fmt(Math.max(...latencies) / 1000, 2)} s`);
+    say(
+      `achieved               ${fmt(achieved).padStart(8)} links/s; create → linked p50 ${fmt(percentile(latencies, 50) / 1000, 2)} s, p95 ${fmt(percentile(latencies, 95) / 1000, 2)} s, max ${fmt(Math.max(...latencies) / 1000, 2)} s`,
+    );
 
     // 4. Waiting links and worker memory.
     say();
@@ -382,7 +399,9 @@ async function main() {
     for (const id of waitingIds.slice(-5)) await quiet(id);
     await sleep(1_000);
     const rssWaiting = rssMb(worker1.proc.child.pid as number);
-    say(`started ${fmt(startRate)} links/s; worker RSS ${fmt(rssIdle, 0)} MB idle → ${fmt(rssWaiting, 0)} MB with ${WAITING} waiting`);
+    say(
+      `started ${fmt(startRate)} links/s; worker RSS ${fmt(rssIdle, 0)} MB idle → ${fmt(rssWaiting, 0)} MB with ${WAITING} waiting`,
+    );
 
     // 5. A second worker on the same task queue.
     say();
@@ -390,10 +409,9 @@ async function main() {
     const worker2 = await startWorker(2);
     const activityCount = async (url: string) => {
       const text = await (await request(url)).body.text();
-      return [...text.matchAll(/^temporal_activity_execution_latency(?:_seconds)?_count\{[^}]*\} (\d+)/gm)].reduce(
-        (sum, m) => sum + Number(m[1]),
-        0,
-      );
+      return [
+        ...text.matchAll(/^temporal_activity_execution_latency(?:_seconds)?_count\{[^}]*\} (\d+)/gm),
+      ].reduce((sum, m) => sum + Number(m[1]), 0);
     };
     const [a1, a2] = [await activityCount(worker1.metricsUrl), await activityCount(worker2.metricsUrl)];
     const mails0 = await mailTotal();
@@ -407,7 +425,9 @@ async function main() {
     for (const id of ids) await quiet(id);
     const [b1, b2] = [await activityCount(worker1.metricsUrl), await activityCount(worker2.metricsUrl)];
     const mails = (await mailTotal()) - mails0;
-    say(`activities run: worker 1 ${b1 - a1}, worker 2 ${b2 - a2}; emails ${mails} for ${CONCURRENT} links (${happy.emails} each expected)`);
+    say(
+      `activities run: worker 1 ${b1 - a1}, worker 2 ${b2 - a2}; emails ${mails} for ${CONCURRENT} links (${happy.emails} each expected)`,
+    );
 
     // 4b. The waiting links end; the worker's cache lets them go.
     await Promise.all(
@@ -417,21 +437,47 @@ async function main() {
       }),
     );
     await sleep(5_000);
-    say(`worker 1 RSS after the ${WAITING} waiting links ended: ${fmt(rssMb(worker1.proc.child.pid as number), 0)} MB`);
+    say(
+      `worker 1 RSS after the ${WAITING} waiting links ended: ${fmt(rssMb(worker1.proc.child.pid as number), 0)} MB`,
+    );
 
     say();
     say('Targets (goal → measured)');
     const target = (name: string, goal: string, value: string, ok: boolean) =>
       say(`  ${ok ? 'met ' : 'MISS'}  ${name.padEnd(44)} ${goal.padEnd(10)} ${value}`);
-    target('achieved / ceiling', '≥ 0.7', `${fmt(achieved / ceiling, 2)} (bottleneck ${bottleneck})`, achieved / ceiling >= 0.7);
-    target(`${CONCURRENT} concurrent links create → linked p95`, '≤ 5 s', `${fmt(percentile(latencies, 95) / 1000, 2)} s`, percentile(latencies, 95) <= 5_000);
+    target(
+      'achieved / ceiling',
+      '≥ 0.7',
+      `${fmt(achieved / ceiling, 2)} (bottleneck ${bottleneck})`,
+      achieved / ceiling >= 0.7,
+    );
+    target(
+      `${CONCURRENT} concurrent links create → linked p95`,
+      '≤ 5 s',
+      `${fmt(percentile(latencies, 95) / 1000, 2)} s`,
+      percentile(latencies, 95) <= 5_000,
+    );
     target(`${WAITING} links started`, '≥ 20/s', `${fmt(startRate)}/s`, startRate >= 20);
-    target(`worker RSS with ${WAITING} waiting links`, '≤ 300 MB', `${fmt(rssWaiting, 0)} MB`, rssWaiting <= 300);
+    target(
+      `worker RSS with ${WAITING} waiting links`,
+      '≤ 300 MB',
+      `${fmt(rssWaiting, 0)} MB`,
+      rssWaiting <= 300,
+    );
     target('both workers took work', '> 0 each', `${b1 - a1} / ${b2 - a2}`, b1 > a1 && b2 > a2);
-    target('emails sent once', `${CONCURRENT * happy.emails}`, String(mails), mails === CONCURRENT * happy.emails);
+    target(
+      'emails sent once',
+      `${CONCURRENT * happy.emails}`,
+      String(mails),
+      mails === CONCURRENT * happy.emails,
+    );
+  } catch (error) {
+    failed = true;
+    throw error;
   } finally {
     for (const stop of stops.reverse()) await stop().catch(() => undefined);
-    rmSync(dir, { recursive: true, force: true });
+    if (failed) console.error(`logs kept in ${dir}`);
+    else rmSync(dir, { recursive: true, force: true });
   }
 }
 

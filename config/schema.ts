@@ -148,6 +148,11 @@ export const envSchema = z.object({
    */
   METRICS_PORT: z.coerce.number().int().min(0).max(65535).default(9464),
   METRICS_HOST: z.string().min(1).default('127.0.0.1'),
+  /**
+   * Workflow runs a worker keeps in memory between their tasks (bench:load: about 0.23 MB each). Unset: the
+   * SDK's default, sized from the heap. A run not in the cache is rebuilt from its history when it wakes.
+   */
+  WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(0).optional(),
   /** The worker's metrics (its process and the Temporal SDK runtime), on METRICS_HOST (0: any free port). */
   WORKER_METRICS_PORT: z.coerce.number().int().min(0).max(65535).default(9465),
   /** How long one set of figures is served before the next scrape reads the database again. */

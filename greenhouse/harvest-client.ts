@@ -43,7 +43,8 @@ export class HarvestClient {
 
   constructor(private readonly options: HarvestClientOptions) {
     this.dispatcher = options.dispatcher ?? createHarvestAgent();
-    this.maxParallel = options.maxParallel ?? 8;
+    // Every list read of a probe in one round (ats_read has 15), within the window's budget.
+    this.maxParallel = options.maxParallel ?? 16;
     this.maxRetryAfterMs = options.maxRetryAfterMs ?? 30_000;
     this.maxAttempts = options.maxAttempts ?? 4;
     this.minter = new TokenMinter(options.authUrl, this.dispatcher, this.maxRetryAfterMs);
@@ -58,7 +59,7 @@ export class HarvestClient {
     scopeIds: readonly string[],
     signal?: AbortSignal,
   ): Promise<{ outcome: ProbeOutcome; stats: RateBudgetStats }> {
-    const budget = new RateBudget(this.maxParallel);
+    const budget = new RateBudget(this.maxParallel, Date.now, this.knownLimits.get(credentials.clientId));
     // One probe shares the activity's signal among its parallel requests, each of which listens to it.
     if (signal) setMaxListeners(4 * scopeIds.length + 10, signal);
     const minted = await this.minter.mint(credentials, signal);
@@ -75,7 +76,9 @@ export class HarvestClient {
     };
 
     const scopes = scopeIds.map(getScope);
-    const introspection = await this.introspect(credentials, token, signal);
+    // Introspection runs on the authorization server, beside the reads, not before them.
+    const introspecting = this.introspect(credentials, token, signal);
+    introspecting.catch(() => undefined); // awaited below; an abort meanwhile is the reads' to report
     const lists = scopes.filter((s) => s.probe.kind === 'list');
     const probes: ListProbe[] = new Array(lists.length);
     let next = 0;
@@ -92,6 +95,8 @@ export class HarvestClient {
       }
     };
     await Promise.all(Array.from({ length: Math.min(this.maxParallel, lists.length) }, lane));
+    const introspection = await introspecting;
+    this.rememberLimit(credentials.clientId, budget.stats.limit);
 
     const listResults = new Map(
       classifySiteAdmin(probes, introspection, credentials.userId).map((r) => [r.scope, r]),
@@ -101,6 +106,17 @@ export class HarvestClient {
       (scope) => listResults.get(scope.id) ?? judgeByIntrospection(scope, introspection, checkedAt),
     );
     return { outcome: { kind: 'probed', checkedAt, results }, stats: budget.stats };
+  }
+
+  /** The window limit each credential's probes saw last (insertion-ordered, so the oldest goes first). */
+  private readonly knownLimits = new Map<string, number>();
+
+  private rememberLimit(clientId: string, limit: number | undefined) {
+    if (limit === undefined) return;
+    this.knownLimits.delete(clientId);
+    this.knownLimits.set(clientId, limit);
+    if (this.knownLimits.size > 10_000)
+      this.knownLimits.delete(this.knownLimits.keys().next().value as string);
   }
 
   private async probeList(

@@ -11,9 +11,11 @@ export interface RateBudgetStats {
 
 /**
  * Keeps parallel requests within the rate-limit budget that Greenhouse reports on every response
- * (X-RateLimit-Limit / -Remaining / -Reset, fixed windows). Until a response has told the budget, one
- * request at a time; afterwards at most min(maxParallel, remaining) in flight, so a window's limit is never
- * exceeded; with nothing remaining, wait for the reset. A 429 empties the budget until Retry-After.
+ * (X-RateLimit-Limit / -Remaining / -Reset, fixed windows). Until a response has told the window's budget,
+ * one request at a time, or, when an earlier probe of the same credentials saw the window's limit, half of
+ * that limit (others may share the window: the product's proxied calls); afterwards at most
+ * min(maxParallel, remaining) in flight, so a window's limit is never exceeded; with nothing remaining, wait
+ * for the reset. A 429 empties the budget until Retry-After.
  */
 export class RateBudget {
   private remaining: number | undefined;
@@ -31,6 +33,8 @@ export class RateBudget {
   constructor(
     private readonly maxParallel: number,
     private readonly now: () => number = Date.now,
+    /** X-RateLimit-Limit as an earlier probe of these credentials saw it. */
+    private readonly knownLimit?: number,
   ) {}
 
   async acquire(signal?: AbortSignal): Promise<void> {
@@ -41,7 +45,8 @@ export class RateBudget {
         this.remaining = undefined;
         this.resetAt = undefined;
       }
-      const allowance = Math.min(this.maxParallel, this.remaining ?? 1);
+      const unknownWindow = this.knownLimit ? Math.max(1, Math.floor(this.knownLimit / 2)) : 1;
+      const allowance = Math.min(this.maxParallel, this.remaining ?? unknownWindow);
       if (this.inFlight < allowance) break;
       if (this.remaining === 0 && this.resetAt !== undefined) {
         await delay(this.resetAt - this.now() + 25, signal);

@@ -118,7 +118,9 @@ export async function createWorker(
     },
     // Personal data in workflow input, signals and activity arguments is encrypted before Temporal stores it.
     dataConverter: encryptedDataConverter(config.CREDENTIALS_KEYS),
-    ...(options.maxCachedWorkflows !== undefined ? { maxCachedWorkflows: options.maxCachedWorkflows } : {}),
+    ...((options.maxCachedWorkflows ?? config.WORKER_MAX_CACHED_WORKFLOWS) !== undefined
+      ? { maxCachedWorkflows: options.maxCachedWorkflows ?? config.WORKER_MAX_CACHED_WORKFLOWS }
+      : {}),
     ...source,
   });
   return {

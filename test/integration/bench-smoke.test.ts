@@ -31,7 +31,20 @@ const BENCHES: { name: string; flags?: string[]; prints: RegExp[] }[] = [
   },
   {
     name: 'probe',
-    prints: [new RegExp(`parallel \\(budget-bounded, max 8\\)\\s+${NUMBER} ms.*15/15 granted`)],
+    prints: [
+      new RegExp(`later probes \\(window limit known\\)\\s+${NUMBER} ms.*15/15 granted`),
+      /target: a probe ≤ 1.5× two round trips/,
+    ],
+  },
+  {
+    name: 'load',
+    prints: [
+      /happy path \(create → linked\)\s+[1-9]\d*\s+[1-9]\d*\s+[1-9]\d*/,
+      new RegExp(`Temporal dev server\\s+${NUMBER} one-activity workflows/s`),
+      new RegExp(`achieved\\s+${NUMBER} links/s`),
+      /both workers took work\s+> 0 each\s+[1-9]\d* \/ [1-9]\d*/,
+      /emails sent once\s+4\s+4/,
+    ],
   },
   {
     name: 'workflow',

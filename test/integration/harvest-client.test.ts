@@ -232,7 +232,9 @@ describe('Harvest v3 client against the simulator over HTTP', () => {
     it('never exceeds the rate-limit budget the responses report', async () => {
       sim.state.behaviour.harvestRateLimit = 4;
       sim.state.behaviour.harvestWindowMs = 1_000;
-      const outcome = await client.probeWithStats(DEMO.full, ATS_READ);
+      // A key this client has not probed yet: nothing is known until the first answer.
+      const fresh = new HarvestClient({ authUrl: sim.url, harvestUrl: sim.url, maxRetryAfterMs: 5_000 });
+      const outcome = await fresh.probeWithStats(DEMO.full, ATS_READ);
       expect(withStatus(outcome.outcome, 'granted')).toHaveLength(ATS_READ.length);
       const harvestCalls = sim.state.calls.filter((c) => c.path.startsWith('/v3/'));
       expect(harvestCalls.filter((c) => c.status === 429)).toEqual([]);
@@ -244,6 +246,21 @@ describe('Harvest v3 client against the simulator over HTTP', () => {
       }
       expect(Math.max(...perWindow.values())).toBeLessThanOrEqual(4);
       expect(outcome.stats.peakUsed).toBeLessThanOrEqual(4);
+    });
+
+    it('a later probe sends its reads in one round within half the limit seen, and waits out a smaller one', async () => {
+      const warm = new HarvestClient({ authUrl: sim.url, harvestUrl: sim.url, maxRetryAfterMs: 5_000 });
+      await warm.probe(DEMO.full, ATS_READ); // the window's limit (75) is now known
+      sim.state.calls = [];
+      const again = await warm.probeWithStats(DEMO.full, ATS_READ);
+      expect(again.stats.peakInFlight).toBe(ATS_READ.length); // all at once: 15 ≤ 75 / 2
+      // The integration's limit shrank below what was seen: the burst meets 429s, waits them out, and
+      // every scope still gets its answer.
+      sim.state.behaviour.harvestRateLimit = 4;
+      sim.state.behaviour.harvestWindowMs = 1_000;
+      const shrunk = await warm.probeWithStats(DEMO.full, ATS_READ);
+      expect(withStatus(shrunk.outcome, 'granted')).toHaveLength(ATS_READ.length);
+      expect(shrunk.stats.limit).toBe(4);
     });
 
     it('probes in parallel once the budget is known', async () => {
