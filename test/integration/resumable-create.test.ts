@@ -76,6 +76,36 @@ describe('creating a link with an Idempotency-Key', () => {
     expect(a.json.id).not.toBe(b.json.id);
   });
 
+  it('a retried or stale snapshot write changes nothing twice: one event per seq, never an older state', async () => {
+    const links = new LinkStore(mongo.db);
+    const id = 'lnk_snapshots';
+    const now = new Date();
+    await links.insert({
+      _id: id,
+      appId: 'app_snapshots',
+      ...body,
+      permissionSet: 'ats_read',
+      requiredScopes: [],
+      locale: null,
+      metadata: {},
+      workflowId: workflowIdFor(id),
+      ...initialSnapshot(),
+      createdAt: now,
+      updatedAt: now,
+    });
+    const at = now.toISOString();
+    const newer = { ...initialSnapshot(), seq: 2, status: 'verifying' as const };
+    await links.applySnapshot(id, newer, { type: 'credentials_submitted', at });
+    await links.applySnapshot(id, newer, { type: 'credentials_submitted', at }); // the activity's retry
+    await links.applySnapshot(id, { ...initialSnapshot(), seq: 1 }, { type: 'started', at }); // a late attempt
+    const row = await mongo.db.collection('links').findOne({ _id: id as never });
+    expect([row?.seq, row?.status]).toEqual([2, 'verifying']);
+    expect((await links.timeline(id)).map((e) => [e.seq, e.type])).toEqual([
+      [1, 'started'],
+      [2, 'credentials_submitted'],
+    ]);
+  });
+
   it('recording the state of a link that has no row fails loudly instead of passing', async () => {
     await expect(
       new LinkStore(mongo.db).applySnapshot('lnk_nowhere', { ...initialSnapshot(), seq: 5 }, undefined),
