@@ -7,11 +7,13 @@ import net from 'node:net';
 import { BSON } from 'mongodb';
 
 const OP_MSG = 2013;
-const WRITES = new Set(['insert', 'update', 'delete', 'findAndModify']);
+const UPDATES = new Set(['update', 'delete', 'findAndModify']);
 const READS = new Set(['find', 'aggregate', 'count', 'distinct', 'getMore']);
 
 export interface WireCounts {
-  writes: number;
+  inserts: number;
+  /** Updates, deletes and find-and-modifies: writes to documents that already exist. */
+  updates: number;
   reads: number;
   /** `command collection {filter keys}` → count: which lookups a workload makes (and which scan). */
   shapes: Map<string, number>;
@@ -29,12 +31,14 @@ const filterShape = (filter: unknown) =>
 
 /** Starts the proxy on a free loopback port in front of `upstream` (host:port). */
 export async function startWireCounter(upstream: { host: string; port: number }): Promise<WireCounter> {
-  let counts: WireCounts = { writes: 0, reads: 0, shapes: new Map() };
+  const empty = (): WireCounts => ({ inserts: 0, updates: 0, reads: 0, shapes: new Map() });
+  let counts = empty();
   const record = (body: Record<string, unknown>, docs: Record<string, unknown>[]) => {
     const command = Object.keys(body)[0] ?? '?';
-    if (!WRITES.has(command) && !READS.has(command)) return;
-    if (WRITES.has(command)) counts.writes++;
-    else counts.reads++;
+    if (command === 'insert') counts.inserts++;
+    else if (UPDATES.has(command)) counts.updates++;
+    else if (READS.has(command)) counts.reads++;
+    else return;
     const target = typeof body[command] === 'string' ? body[command] : '';
     const first = docs[0] ?? (body.updates as unknown[])?.[0] ?? (body.deletes as unknown[])?.[0];
     const filter =
@@ -105,7 +109,7 @@ export async function startWireCounter(upstream: { host: string; port: number })
     uri: `mongodb://127.0.0.1:${port}/`,
     counts: () => counts,
     reset: () => {
-      counts = { writes: 0, reads: 0, shapes: new Map() };
+      counts = empty();
     },
     close: () =>
       new Promise<void>((resolve) => {

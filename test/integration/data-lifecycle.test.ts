@@ -1,11 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { APP_QUOTAS } from '../../app/abuse-limits';
-import { initialSnapshot, workflowIdFor } from '../../domain/link';
 import { AppStore } from '../../store/apps';
 import { LinkStore } from '../../store/links';
 import { connectMongo, type Mongo } from '../../store/mongo';
 import { RETENTION, RetentionSweeper } from '../../store/retention';
 import { http } from '../support/http';
+import { linkRow } from '../support/link-row';
 import { startTestStack, type TestStack } from '../support/stack';
 
 const DAY = 86_400_000;
@@ -24,21 +24,9 @@ describe('data lifecycle: retention and quotas', () => {
 
   const link = async (id: string, status: 'cancelled' | 'awaiting_credentials', updatedDaysAgo: number) => {
     const at = new Date(Date.now() - updatedDaysAgo * DAY);
-    await new LinkStore(mongo.db).insert({
-      _id: id,
-      appId: 'app_retention',
-      organization: { id: 'o', name: 'O' },
-      requester: { email: 'r@acme.example' },
-      permissionSet: 'ats_read',
-      requiredScopes: [],
-      locale: null,
-      metadata: {},
-      workflowId: workflowIdFor(id),
-      ...initialSnapshot(),
-      status,
-      createdAt: at,
-      updatedAt: at,
-    });
+    await new LinkStore(mongo.db).insert(
+      linkRow(id, { appId: 'app_retention', status, createdAt: at, updatedAt: at }),
+    );
     for (const [name, doc] of [
       ['link_events', { linkId: id, seq: 1, type: 'started', at }],
       ['email_log', { _id: `${id}:linked:1`, linkId: id, status: 'sent', createdAt: at }],

@@ -1,11 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { linkIdForKey } from '../../app/link-service';
-import { initialSnapshot, workflowIdFor } from '../../domain/link';
+import { initialSnapshot } from '../../domain/link';
 import { DEMO } from '../../greenhouse/simulator/state';
 import { AppStore } from '../../store/apps';
 import { LinkStore } from '../../store/links';
 import { connectMongo, type Mongo } from '../../store/mongo';
 import { http } from '../support/http';
+import { linkRow } from '../support/link-row';
 import { startTestStack, type TestStack } from '../support/stack';
 
 /** A create that died half-way is finished by its retry: one link, with its workflow, never an orphan. */
@@ -31,20 +32,13 @@ describe('creating a link with an Idempotency-Key', () => {
     const key = 'create-resume-1';
     const id = linkIdForKey(app._id, key);
     // What the first attempt left: the row, no workflow, no answer remembered.
-    const now = new Date();
-    await new LinkStore(mongo.db).insert({
-      _id: id,
-      appId: app._id,
-      ...body,
-      permissionSet: 'ats_read',
-      requiredScopes: stack.config.permissionSets.ats_read as string[],
-      locale: null,
-      metadata: {},
-      workflowId: workflowIdFor(id),
-      ...initialSnapshot(),
-      createdAt: now,
-      updatedAt: now,
-    });
+    await new LinkStore(mongo.db).insert(
+      linkRow(id, {
+        appId: app._id,
+        ...body,
+        requiredScopes: stack.config.permissionSets.ats_read as string[],
+      }),
+    );
     const retried = await http(stack.api.url, 'POST', '/v1/links', {
       apiKey,
       body,
@@ -79,21 +73,8 @@ describe('creating a link with an Idempotency-Key', () => {
   it('a retried or stale snapshot write changes nothing twice: one event per seq, never an older state', async () => {
     const links = new LinkStore(mongo.db);
     const id = 'lnk_snapshots';
-    const now = new Date();
-    await links.insert({
-      _id: id,
-      appId: 'app_snapshots',
-      ...body,
-      permissionSet: 'ats_read',
-      requiredScopes: [],
-      locale: null,
-      metadata: {},
-      workflowId: workflowIdFor(id),
-      ...initialSnapshot(),
-      createdAt: now,
-      updatedAt: now,
-    });
-    const at = now.toISOString();
+    await links.insert(linkRow(id));
+    const at = new Date().toISOString();
     const newer = { ...initialSnapshot(), seq: 2, status: 'verifying' as const };
     await links.applySnapshot(id, newer, { type: 'credentials_submitted', at });
     await links.applySnapshot(id, newer, { type: 'credentials_submitted', at }); // the activity's retry
