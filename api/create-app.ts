@@ -20,6 +20,7 @@ import type { WebhookStore } from '../store/webhooks';
 import { requestSpans } from '../tracing/tracing';
 import { callingApp, requireAppKey } from './auth';
 import type { CsrfGuard } from './csrf';
+import { dependencyProblems } from './dependency-problem';
 import { FailedAuthLimit } from './failed-auth';
 import { idempotency } from './idempotency';
 import { limitProblems } from './limit-problem';
@@ -74,9 +75,6 @@ function temporalProblems(error: unknown, _req: Request, _res: Response, next: N
     return next(problems.conflict(error.cause?.message ?? 'the link cannot take this action now'));
   }
   if (error instanceof WorkflowNotFoundError) return next(problems.conflict('the link is no longer running'));
-  if ((error as { code?: number }).code === 14 /* gRPC UNAVAILABLE */) {
-    return next(problems.unavailable('the workflow service is not reachable; try again shortly'));
-  }
   next(error);
 }
 
@@ -163,6 +161,7 @@ export function createApiApp(deps: ApiDeps) {
   );
   app.use(limitProblems);
   app.use(temporalProblems);
+  app.use(dependencyProblems);
   app.use(problemHandler(deps.log));
   return app;
 }

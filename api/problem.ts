@@ -44,7 +44,6 @@ export const problems = {
         limit,
       },
     ),
-  unavailable: (detail: string) => new Problem(503, 'service_unavailable', 'Temporarily unavailable', detail),
 };
 
 export function fromZod(error: ZodError, prefix = ''): Problem {

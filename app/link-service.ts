@@ -1,10 +1,13 @@
 import { createHash } from 'node:crypto';
 import {
   type Client,
+  isGrpcServiceError,
   WorkflowIdConflictPolicy,
   WorkflowNotFoundError,
   WorkflowUpdateFailedError,
+  WorkflowUpdateRPCTimeoutOrCancelledError,
 } from '@temporalio/client';
+import { temporal as proto } from '@temporalio/proto';
 import type { Db } from 'mongodb';
 import type { Config } from '../config/schema';
 import {
@@ -14,7 +17,7 @@ import {
   type LinkSchedule,
   type Person,
   type Role,
-  type SubmitCredentialsResult,
+  type SubmitCredentialsAnswer,
   workflowIdFor,
 } from '../domain/link';
 import type { GreenhouseCredential } from '../greenhouse/credentials';
@@ -40,6 +43,24 @@ import { resumedInput } from './resumed-run';
 import { readWorkflowHistory, type WorkflowHistoryEntry } from './workflow-history';
 
 /** Only the requester hands a link off: an admin's link has no hand-off (it sends the setup back instead). */
+/** gRPC's status code for "no such update" (grpc-js is the SDK's dependency, not ours). */
+const GRPC_NOT_FOUND = 5;
+
+/** The answer while the probe of just-submitted credentials is still running. */
+const STILL_CHECKING: SubmitCredentialsAnswer = {
+  status: 'verifying',
+  results: [],
+  credentialProblem: null,
+  checking: true,
+};
+
+/** Temporal did not take the submitted credentials in time (overloaded or unreachable); safe to retry. */
+export class CheckNotStarted extends Error {
+  constructor() {
+    super('the credentials check could not be started in time');
+  }
+}
+
 export class HandOffRefused extends Error {
   constructor() {
     super("an admin's link cannot hand the setup off; it can only send it back to the requester");
@@ -200,22 +221,57 @@ export class LinkService {
     return found && link && !link.deletedAt ? { link, role: found.purpose } : undefined;
   }
 
-  /** Encrypts the credentials, then hands the workflow only the record id and waits for the probe. */
+  /**
+   * Encrypts the credentials, then hands the workflow only the record id and waits for the probe, up to
+   * CREDENTIALS_CHECK_WAIT. A check still running then (a slow Greenhouse, a busy Temporal) answers
+   * `checking: true`; the link's status shows the outcome when it lands.
+   */
   async submitCredentials(
     linkId: string,
     credential: GreenhouseCredential,
-  ): Promise<SubmitCredentialsResult> {
-    const credentialRef = await this.deps.vault.store(linkId, credential);
+  ): Promise<SubmitCredentialsAnswer> {
+    const { vault, temporal, config } = this.deps;
+    const credentialRef = await vault.store(linkId, credential);
     try {
-      return await this.handle(linkId).executeUpdate(submitCredentialsUpdate, {
-        args: [{ credentialRef }],
-        updateId: credentialRef,
-      });
+      return await temporal.connection.withDeadline(Date.now() + config.CREDENTIALS_CHECK_WAIT, () =>
+        this.handle(linkId).executeUpdate(submitCredentialsUpdate, {
+          args: [{ credentialRef }],
+          updateId: credentialRef,
+        }),
+      );
     } catch (error) {
+      if (error instanceof WorkflowUpdateRPCTimeoutOrCancelledError) {
+        if (await this.updateAdmitted(linkId, credentialRef)) return STILL_CHECKING;
+        // Temporal never took them: nothing was checked. The record stays in case the request still lands
+        // (it goes with the link otherwise).
+        throw new CheckNotStarted();
+      }
       // The link refused them (it has ended, or was deleted meanwhile): no secret is kept for nothing.
       if (error instanceof WorkflowUpdateFailedError || error instanceof WorkflowNotFoundError) {
-        await this.deps.vault.remove(credentialRef, linkId);
+        await vault.remove(credentialRef, linkId);
       }
+      throw error;
+    }
+  }
+
+  /** Whether Temporal holds the update `updateId` of the link's run (admitted: it will be processed). */
+  private async updateAdmitted(linkId: string, updateId: string): Promise<boolean> {
+    const { temporal, config } = this.deps;
+    try {
+      await temporal.connection.withDeadline(Date.now() + 5_000, () =>
+        temporal.workflowService.pollWorkflowExecutionUpdate({
+          namespace: config.TEMPORAL_NAMESPACE,
+          updateRef: { workflowExecution: { workflowId: workflowIdFor(linkId) }, updateId },
+          waitPolicy: {
+            lifecycleStage:
+              proto.api.enums.v1.UpdateWorkflowExecutionLifecycleStage
+                .UPDATE_WORKFLOW_EXECUTION_LIFECYCLE_STAGE_ADMITTED,
+          },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isGrpcServiceError(error) && error.code === GRPC_NOT_FOUND) return false;
       throw error;
     }
   }

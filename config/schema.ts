@@ -128,6 +128,11 @@ export const envSchema = z.object({
   /** The least gap between two reminders an app's link schedule may ask for; lower it for tests only. */
   MIN_REMINDER_GAP: durationSchema.default(DEFAULT_MIN_REMINDER_GAP_MS),
   CONNECT_TOKEN_TTL: durationSchema.default(7 * 86_400_000),
+  /**
+   * How long a credentials post waits for their check before answering "still checking" (the page then
+   * follows the link's status): a slow Greenhouse or a busy Temporal must not hold a request open.
+   */
+  CREDENTIALS_CHECK_WAIT: durationSchema.default(20_000),
   EMAIL_TOKEN_TTL: durationSchema.default(72 * 3_600_000),
   /** Per app, on the integrator API. */
   API_RATE_LIMIT: rateLimit.default({ max: 600, windowMs: 60_000 }),

@@ -162,5 +162,8 @@ export interface SubmitCredentialsResult {
   credentialProblem: LinkSnapshot['credentialProblem'];
 }
 
+/** What a credentials post answers: the probe's result, or `checking` while it still runs. */
+export type SubmitCredentialsAnswer = SubmitCredentialsResult & { checking?: true };
+
 export const missingScopes = (snapshot: LinkSnapshot) =>
   (snapshot.lastProbe?.results ?? []).filter((r) => r.status !== 'granted').map((r) => r.scope);

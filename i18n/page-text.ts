@@ -75,7 +75,7 @@ export interface PageText {
   tooManyTitle: string;
   tooManyText: (seconds: number) => string;
   optional: string;
-  notice: Record<'handoff' | 'recheck' | 'not_admin', (requester: string) => string>;
+  notice: Record<'handoff' | 'recheck' | 'checking' | 'not_admin', (requester: string) => string>;
   /** The page after "I'm not the admin" (the admin's link stops working). */
   notAdminDoneTitle: string;
   /** Shown next to a field the form rejected (the field names are the form's). */
@@ -216,6 +216,7 @@ const en: PageText = {
   notice: {
     handoff: () => 'Handed to your Greenhouse admin: they got an email with every step.',
     recheck: () => 'Checking again now. This page updates by itself.',
+    checking: () => 'Greenhouse is taking a while to answer. We keep checking; this page updates by itself.',
     not_admin: (r) => `Sent back to ${r}. Thank you! This link no longer works.`,
   },
   fieldError: {
@@ -359,6 +360,8 @@ const de: PageText = {
   notice: {
     handoff: () => 'An Ihren Greenhouse-Admin übergeben: Er hat eine E-Mail mit allen Schritten erhalten.',
     recheck: () => 'Wird jetzt erneut geprüft. Diese Seite aktualisiert sich selbst.',
+    checking: () =>
+      'Greenhouse braucht etwas länger für die Antwort. Wir prüfen weiter; diese Seite aktualisiert sich selbst.',
     not_admin: (r) => `An ${r} zurückgegeben. Vielen Dank! Dieser Link funktioniert nicht mehr.`,
   },
   fieldError: {

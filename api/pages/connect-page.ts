@@ -29,7 +29,7 @@ export interface ConnectView {
   /** Set when the visitor picked the language (?lang=), so form posts keep it. */
   chosenLang?: Locale;
   /** What the last action did (from the redirect after a POST). */
-  notice?: 'handoff' | 'recheck' | 'not_admin';
+  notice?: keyof PageText['notice'];
 }
 
 const html = escapeHtml;

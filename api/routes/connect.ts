@@ -5,6 +5,7 @@ import { isLocale, pickLocale } from '../../i18n/locale';
 import { PAGE_TEXT } from '../../i18n/page-text';
 import type { AppStore } from '../../store/apps';
 import type { CsrfGuard } from '../csrf';
+import { dependencyProblems } from '../dependency-problem';
 import { limitProblems } from '../limit-problem';
 import { linkResource } from '../link-resource';
 import { connectPage, type FormErrors, invalidTokenPage, messagePage } from '../pages/connect-page';
@@ -15,7 +16,7 @@ import { credentialsBodySchema, handOffBody } from '../schemas';
 /** Browsers post forms and get pages; scripts post JSON and get JSON. */
 const wantsJson = (req: Request) => Boolean(req.is('application/json')) || req.path.endsWith('/status');
 
-const NOTICES = ['handoff', 'recheck', 'not_admin'] as const;
+const NOTICES = ['handoff', 'recheck', 'checking', 'not_admin'] as const;
 type Notice = (typeof NOTICES)[number];
 
 /** Session paths: `/connect/s.<link id>`, the token in the cookie named for that link. */
@@ -159,8 +160,8 @@ export function connectRouter(deps: {
     if (!parsed.success)
       return refuse(req, res, found, req.body?.apiKey !== undefined ? 'legacy' : 'credentials', parsed.error);
     const result = await deps.service.submitCredentials(found.link._id, parsed.data);
-    if (wantsJson(req)) return void res.json(result);
-    back(req, res);
+    if (wantsJson(req)) return void res.status(result.checking ? 202 : 200).json(result);
+    back(req, res, result.checking ? 'checking' : undefined);
   });
 
   router.post('/:token/recheck', async (req, res) => {
@@ -199,6 +200,7 @@ export function connectRouter(deps: {
   });
 
   router.use(limitProblems);
+  router.use(dependencyProblems);
   /** Browsers get pages for refusals too (rate limit, conflicts); scripts keep problem+json. */
   router.use((error: unknown, req: Request, res: Response, next: NextFunction) => {
     if (!(error instanceof Problem) || wantsJson(req)) return next(error);
