@@ -188,8 +188,21 @@ async function main() {
         { organization: { id: `${tag}-${i}`, name: 'Bench' }, requester: { email: `r${i}@acme.example` } },
         apiKey,
       );
-    const submit = async (link: Record<string, unknown>, creds: { clientId: string; clientSecret: string }) =>
-      call('POST', `${new URL(link.connectUrl as string).href}/credentials`, creds);
+    let stillChecking = 0;
+    /** Posts credentials as the connect page does; a "still checking" answer is followed like the page does. */
+    const submit = async (
+      link: Record<string, unknown>,
+      creds: { clientId: string; clientSecret: string },
+    ) => {
+      const page = new URL(link.connectUrl as string).href;
+      let answer = await call('POST', `${page}/credentials`, creds);
+      if (answer.checking) stillChecking++;
+      while (answer.checking || answer.status === 'verifying' || answer.status === 'awaiting_credentials') {
+        await sleep(1_000);
+        answer = await call('GET', `${page}/status`);
+      }
+      return answer;
+    };
 
     /** Waits until the link's workflow has nothing scheduled and its history stopped growing. */
     const quiet = async (linkId: string) => {
@@ -371,6 +384,10 @@ async function main() {
     say(
       `achieved               ${fmt(achieved).padStart(8)} links/s; create → linked p50 ${fmt(percentile(latencies, 50) / 1000, 2)} s, p95 ${fmt(percentile(latencies, 95) / 1000, 2)} s, max ${fmt(Math.max(...latencies) / 1000, 2)} s`,
     );
+    if (stillChecking)
+      say(
+        `${stillChecking} credentials posts answered "still checking" (waited CREDENTIALS_CHECK_WAIT), then polled`,
+      );
 
     // 4. Waiting links and worker memory.
     say();
