@@ -20,6 +20,7 @@ import type { WebhookStore } from '../store/webhooks';
 import { requestSpans } from '../tracing/tracing';
 import { callingApp, requireAppKey } from './auth';
 import type { CsrfGuard } from './csrf';
+import { type DependencyHealth, downOf } from './dependency-health';
 import { dependencyProblems } from './dependency-problem';
 import { FailedAuthLimit } from './failed-auth';
 import { idempotency } from './idempotency';
@@ -29,6 +30,7 @@ import { buildOpenApiDocument } from './openapi/document';
 import { requirePermission } from './permissions';
 import { Problem, problemHandler, problems } from './problem';
 import { type RateLimit, rateLimiter } from './rate-limit';
+import { requestDeadline } from './request-deadline';
 import { apiKeysRouter } from './routes/api-keys';
 import { connectRouter } from './routes/connect';
 import { linksRouter } from './routes/links';
@@ -63,11 +65,17 @@ export interface ApiDeps {
   codec: PayloadCodec;
   temporalUiOrigin: string;
   csrf: CsrfGuard;
-  /** Readiness: resolves when MongoDB and Temporal answer, else rejects naming the one that does not. */
-  ready(): Promise<void>;
+  /** Whether MongoDB and Temporal answer (readiness, and requests past their deadline). */
+  health(): Promise<DependencyHealth>;
+  /** The longest a request waits for its dependencies before a 503 (the proxy waits on Greenhouse longer). */
+  requestTimeoutMs: number;
   /** The process's metrics registry (served apart: api/metrics-server.ts); the HTTP histogram joins it. */
   metrics: Registry;
 }
+
+/** Calls through a link wait on Greenhouse too (its timeouts, retries and Retry-After waits), not just on us. */
+const PROXY_PATH = /^\/v1\/links\/[^/]+\/proxy\//;
+const PROXY_DEADLINE_MS = 60_000;
 
 /** Temporal's refusals in API terms. */
 function temporalProblems(error: unknown, _req: Request, _res: Response, next: NextFunction) {
@@ -101,6 +109,12 @@ export function createApiApp(deps: ApiDeps) {
   );
   app.use(requestSpans());
   app.use(httpLatencyMiddleware(deps.metrics));
+  app.use(
+    requestDeadline(
+      (req) => (PROXY_PATH.test(req.path) ? PROXY_DEADLINE_MS : deps.requestTimeoutMs),
+      deps.health,
+    ),
+  );
   // API answers carry keys, secrets, connect URLs and Greenhouse data: no cache along the way may keep them.
   app.use(['/v1', '/ops'], (_req, res, next) => {
     res.set('cache-control', 'no-store');
@@ -130,14 +144,10 @@ export function createApiApp(deps: ApiDeps) {
   app.use('/assets', express.static(path.join(__dirname, 'assets'), { index: false, maxAge: '1h' }));
   app.get('/healthz', (_req, res) => void res.json({ status: 'ok' }));
   app.get('/readyz', async (_req, res) => {
-    try {
-      await deps.ready();
-      res.json({ status: 'ready' });
-    } catch (error) {
-      // Which dependency failed, and how, is for the log: the public answer says only "not ready".
-      deps.log.warn({ err: (error as Error).message }, 'not ready');
-      res.status(503).json({ status: 'not_ready' });
-    }
+    // Names only: how a dependency failed is in the log.
+    const dependencies = await deps.health();
+    const ready = downOf(dependencies).length === 0;
+    res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'not_ready', dependencies });
   });
   const openApi = buildOpenApiDocument({ permissionSets: deps.permissionSets, serverUrl: deps.publicUrl });
   app.get('/openapi.json', (_req, res) => void res.json(openApi));

@@ -6,9 +6,8 @@ import {
 import type { NextFunction, Request, Response } from 'express';
 import { MongoNetworkError, MongoServerSelectionError } from 'mongodb';
 import { CheckNotStarted } from '../app/link-service';
+import type { Dependency } from './dependency-health';
 import { Problem } from './problem';
-
-type Dependency = 'temporal' | 'mongodb';
 
 /** gRPC codes that mean "Temporal did not answer", not "Temporal said no". */
 const UNREACHABLE = new Set([4 /* DEADLINE_EXCEEDED */, 14 /* UNAVAILABLE */]);
@@ -36,7 +35,7 @@ export function dependencyProblems(error: unknown, _req: Request, res: Response,
       'Temporarily unavailable',
       `${dependency === 'temporal' ? 'Temporal' : 'MongoDB'} did not answer in time; try again in ${retryAfterSeconds} s`,
       undefined,
-      { dependency, retryAfterSeconds },
+      { dependencies: [dependency], retryAfterSeconds },
     ),
   );
 }

@@ -56,6 +56,7 @@ export function fromZod(error: ZodError, prefix = ''): Problem {
 }
 
 export function sendProblem(res: Response, problem: Problem): void {
+  if (res.headersSent) return; // answered already (the request's deadline passed): nothing more to send
   res
     .status(problem.status)
     .type('application/problem+json')
@@ -72,6 +73,8 @@ export function sendProblem(res: Response, problem: Problem): void {
 /** Express error handler: known problems as they are, body-parser errors named, anything else a 500. */
 export function problemHandler(log: { error(obj: object, msg: string): void }) {
   return (error: unknown, _req: Request, res: Response, _next: NextFunction) => {
+    // A handler that finished after its deadline's 503 went out: its late answer or error has nowhere to go.
+    if (res.headersSent) return;
     if (error instanceof Problem) return sendProblem(res, error);
     const status = (error as { status?: number }).status;
     const type = (error as { type?: string }).type;

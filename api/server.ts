@@ -35,24 +35,7 @@ import { SharedLimits } from '../store/shared-limits';
 import { WebhookStore } from '../store/webhooks';
 import { createApiApp } from './create-app';
 import { CsrfGuard } from './csrf';
-
-/** A readiness check that names the dependency that failed or hung. */
-async function withTimeout<T>(check: Promise<T>, name: string, ms = 3_000): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  try {
-    return await Promise.race([
-      check,
-      new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new Error(`${name} did not answer within ${ms} ms`)), ms);
-      }),
-    ]);
-  } catch (error) {
-    const message = (error as Error).message;
-    throw new Error(message.startsWith(name) ? message : `${name} is not reachable: ${message}`);
-  } finally {
-    clearTimeout(timer);
-  }
-}
+import { dependencyHealth } from './dependency-health';
 
 export interface RunningApi {
   url: string;
@@ -152,10 +135,14 @@ export async function startApi(
     audit: operatorAudit,
     codec: new KeyringPayloadCodec(config.CREDENTIALS_KEYS),
     temporalUiOrigin: config.TEMPORAL_UI_ORIGIN,
-    ready: async () => {
-      await withTimeout(mongo.db.command({ ping: 1 }), 'MongoDB');
-      await withTimeout(connection.healthService.check({}), 'Temporal');
-    },
+    health: dependencyHealth(
+      {
+        mongodb: () => mongo.db.command({ ping: 1 }),
+        temporal: () => connection.healthService.check({}),
+      },
+      log,
+    ),
+    requestTimeoutMs: config.REQUEST_TIMEOUT,
     metrics,
   });
   // Hourly clean-up of what is kept for a while only: idempotency keys (a day), the access log (30 days),

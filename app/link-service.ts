@@ -258,7 +258,7 @@ export class LinkService {
   private async updateAdmitted(linkId: string, updateId: string): Promise<boolean> {
     const { temporal, config } = this.deps;
     try {
-      await temporal.connection.withDeadline(Date.now() + 5_000, () =>
+      await temporal.connection.withDeadline(Date.now() + 2_000, () =>
         temporal.workflowService.pollWorkflowExecutionUpdate({
           namespace: config.TEMPORAL_NAMESPACE,
           updateRef: { workflowExecution: { workflowId: workflowIdFor(linkId) }, updateId },

@@ -85,25 +85,36 @@ async function main() {
     stops.push(temporal.proc.stop, mongo.proc.stop, mail.proc.stop, sim.stop);
     const simUrl = `http://127.0.0.1:${simPort}`;
     const http = new Agent({ headersTimeout: 0, bodyTimeout: 0, connections: 512 });
+    let retried503 = 0;
+    /** One JSON call; a 503 is retried after its Retry-After, as a client should (POSTs with a key). */
     const call = async (
       method: 'GET' | 'POST' | 'PATCH' | 'DELETE',
       url: string,
       body?: unknown,
       key?: string,
-    ) => {
-      const res = await request(url, {
-        dispatcher: http,
-        method,
-        headers: {
-          ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-          ...(key ? { authorization: `Bearer ${key}` } : {}),
-        },
-        body: body === undefined ? undefined : JSON.stringify(body),
-      });
-      const text = await res.body.text();
-      if (res.statusCode >= 400)
-        throw new Error(`${method} ${url} → ${res.statusCode} ${text.slice(0, 300)}`);
-      return (text ? JSON.parse(text) : {}) as Record<string, unknown>;
+      idempotencyKey?: string,
+    ): Promise<Record<string, unknown>> => {
+      for (let attempt = 1; ; attempt++) {
+        const res = await request(url, {
+          dispatcher: http,
+          method,
+          headers: {
+            ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+            ...(key ? { authorization: `Bearer ${key}` } : {}),
+            ...(idempotencyKey ? { 'idempotency-key': idempotencyKey } : {}),
+          },
+          body: body === undefined ? undefined : JSON.stringify(body),
+        });
+        const text = await res.body.text();
+        if (res.statusCode === 503 && attempt < 5 && (method !== 'POST' || idempotencyKey)) {
+          retried503++;
+          await sleep(Number(res.headers['retry-after'] ?? 1) * 1000);
+          continue;
+        }
+        if (res.statusCode >= 400)
+          throw new Error(`${method} ${url} → ${res.statusCode} ${text.slice(0, 300)}`);
+        return (text ? JSON.parse(text) : {}) as Record<string, unknown>;
+      }
     };
     await call('PATCH', `${simUrl}/_sim/behaviour`, { tokenRateLimit: 1e9, harvestRateLimit: 1e9 });
     const greenhouseCalls = async () => ((await call('GET', `${simUrl}/_sim/calls`)) as unknown as []).length;
@@ -187,6 +198,7 @@ async function main() {
         `${apiUrl}/v1/links`,
         { organization: { id: `${tag}-${i}`, name: 'Bench' }, requester: { email: `r${i}@acme.example` } },
         apiKey,
+        `${tag}-${i}`,
       );
     let stillChecking = 0;
     /** Posts credentials as the connect page does; a "still checking" answer is followed like the page does. */
@@ -384,6 +396,7 @@ async function main() {
     say(
       `achieved               ${fmt(achieved).padStart(8)} links/s; create → linked p50 ${fmt(percentile(latencies, 50) / 1000, 2)} s, p95 ${fmt(percentile(latencies, 95) / 1000, 2)} s, max ${fmt(Math.max(...latencies) / 1000, 2)} s`,
     );
+    if (retried503) say(`${retried503} requests answered 503 (past REQUEST_TIMEOUT) and were retried`);
     if (stillChecking)
       say(
         `${stillChecking} credentials posts answered "still checking" (waited CREDENTIALS_CHECK_WAIT), then polled`,

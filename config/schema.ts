@@ -132,7 +132,12 @@ export const envSchema = z.object({
    * How long a credentials post waits for their check before answering "still checking" (the page then
    * follows the link's status): a slow Greenhouse or a busy Temporal must not hold a request open.
    */
-  CREDENTIALS_CHECK_WAIT: durationSchema.default(20_000),
+  CREDENTIALS_CHECK_WAIT: durationSchema.default(5_000),
+  /**
+   * The longest a request waits on MongoDB and Temporal before it answers 503 naming the one that does not
+   * answer (calls through the proxy wait up to 60 s: Greenhouse's own timeouts).
+   */
+  REQUEST_TIMEOUT: durationSchema.default(10_000),
   EMAIL_TOKEN_TTL: durationSchema.default(72 * 3_600_000),
   /** Per app, on the integrator API. */
   API_RATE_LIMIT: rateLimit.default({ max: 600, windowMs: 60_000 }),

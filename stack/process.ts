@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { createWriteStream, readFileSync } from 'node:fs';
+import { createWriteStream, existsSync, readFileSync, statSync } from 'node:fs';
 import { waitForPort } from './ports';
 
 export interface ProcessSpec {
@@ -19,6 +19,8 @@ export interface ManagedProcess {
   name: string;
   child: ChildProcess;
   exited: Promise<number | null>;
+  /** How it ended, once `exited` resolved: "code 1" or "signal SIGKILL". */
+  exitReason(): string;
   stop(): Promise<void>;
   logTail(lines?: number): string;
 }
@@ -28,6 +30,8 @@ export interface ManagedProcess {
  * without cleaning up (SIGKILL, crash): no orphaned servers after an interrupted test run or start.
  */
 export async function startProcess(spec: ProcessSpec): Promise<ManagedProcess> {
+  // The log is appended to across runs: readiness looks only at what this run wrote.
+  const runStart = existsSync(spec.logFile) ? statSync(spec.logFile).size : 0;
   const log = createWriteStream(spec.logFile, { flags: 'a' });
   const child = spawn(spec.command, spec.args, {
     cwd: spec.cwd,
@@ -50,13 +54,14 @@ export async function startProcess(spec: ProcessSpec): Promise<ManagedProcess> {
   });
   if (child.pid) watchdog(child.pid);
 
-  const logTail = (lines = 15) => {
+  const thisRun = () => {
     try {
-      return readFileSync(spec.logFile, 'utf8').trimEnd().split('\n').slice(-lines).join('\n');
+      return readFileSync(spec.logFile).subarray(runStart).toString('utf8');
     } catch {
       return '';
     }
   };
+  const logTail = (lines = 15) => thisRun().trimEnd().split('\n').slice(-lines).join('\n');
   const stop = async () => {
     if (!alive || !child.pid) return;
     killGroup(child.pid, 'SIGTERM');
@@ -69,23 +74,19 @@ export async function startProcess(spec: ProcessSpec): Promise<ManagedProcess> {
   try {
     const timeoutMs = spec.readyTimeoutMs ?? 60_000;
     if ('port' in spec.ready) await waitForPort(spec.ready.port, timeoutMs, () => alive);
-    else
-      await waitForLogLine(
-        spec.ready.logLine,
-        timeoutMs,
-        () => alive,
-        () => logTail(50),
-      );
+    else await waitForLogLine(spec.ready.logLine, timeoutMs, () => alive, thisRun);
   } catch (error) {
     await stop();
     throw new Error(`${spec.name} ${(error as Error).message}. Last output (${spec.logFile}):\n${logTail()}`);
   }
-  return { name: spec.name, child, exited, stop, logTail };
+  const exitReason = () =>
+    child.signalCode ? `signal ${child.signalCode}` : `code ${child.exitCode ?? 'unknown'}`;
+  return { name: spec.name, child, exited, exitReason, stop, logTail };
 }
 
-async function waitForLogLine(line: RegExp, timeoutMs: number, isAlive: () => boolean, tail: () => string) {
+async function waitForLogLine(line: RegExp, timeoutMs: number, isAlive: () => boolean, output: () => string) {
   const deadline = Date.now() + timeoutMs;
-  while (!line.test(tail())) {
+  while (!line.test(output())) {
     if (!isAlive()) throw new Error('exited before it was ready');
     if (Date.now() > deadline) throw new Error(`was not ready within ${timeoutMs / 1000}s`);
     await new Promise((r) => setTimeout(r, 200));

@@ -1,7 +1,8 @@
 /**
  * `npm start`: the whole service on one machine. Starts the embedded Temporal dev server, FerretDB, Mailpit
  * and the Greenhouse simulator unless TEMPORAL_ADDRESS / MONGODB_URI / SMTP_URL / GREENHOUSE_*_URL point
- * elsewhere, then the worker and the API, and prints what a newcomer needs. Ctrl-C stops everything.
+ * elsewhere, then the worker and the API, and prints what a newcomer needs. A process that crashes is restarted
+ * (stack/supervisor.ts); Ctrl-C stops everything.
  */
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
@@ -19,6 +20,7 @@ import {
   startMailpit,
   startTemporal,
 } from './services';
+import { Supervisor } from './supervisor';
 
 const env = process.env;
 const dataDir = dataDirOf(env);
@@ -46,6 +48,8 @@ async function main() {
 
   /** Everything `npm start` runs, in start order; the embedded services only when their address is unset. */
   const services: {
+    /** As the supervisor's log lines name it. */
+    name: string;
     label: string;
     embedded: boolean;
     ports: PortSetting[];
@@ -53,6 +57,7 @@ async function main() {
     start: () => Promise<ManagedProcess>;
   }[] = [
     {
+      name: 'Temporal',
       label: `Temporal dev server on ${ports.temporal.port}`,
       embedded: embedded.temporal,
       ports: [ports.temporal, ports.temporalUi],
@@ -68,6 +73,7 @@ async function main() {
         ).proc,
     },
     {
+      name: 'FerretDB',
       label: `FerretDB on ${ports.mongo.port}`,
       embedded: embedded.mongo,
       ports: [ports.mongo],
@@ -76,6 +82,7 @@ async function main() {
         (await startFerretDb({ port: ports.mongo.port, dir: path.join(dataDir, 'ferretdb'), logDir })).proc,
     },
     {
+      name: 'Mailpit',
       label: `Mailpit on ${ports.smtp.port} (UI ${ports.mailUi.port})`,
       embedded: embedded.smtp,
       ports: [ports.smtp, ports.mailUi],
@@ -91,6 +98,7 @@ async function main() {
         ).proc,
     },
     {
+      name: 'simulator',
       label: `Greenhouse simulator on ${ports.simulator.port}`,
       embedded: embedded.simulator,
       ports: [ports.simulator],
@@ -103,12 +111,14 @@ async function main() {
         ),
     },
     {
+      name: 'worker',
       label: 'worker (bundling workflow code)',
       embedded: true,
       ports: [ports.workerMetrics],
       start: () => tsx('worker/main.ts', 'worker', { logLine: /worker started/ }),
     },
     {
+      name: 'API',
       label: `API on ${ports.api.port}`,
       embedded: true,
       ports: [ports.api, ports.metrics],
@@ -126,16 +136,23 @@ async function main() {
   }
   installServices(toStart.flatMap((s) => (s.tool ? [s.tool] : [])));
 
-  const running: ManagedProcess[] = [];
   let stopping = false;
   const stopAll = async (code: number) => {
     if (stopping) return;
     stopping = true;
     say('stopping ...');
-    for (const p of [...running].reverse()) await p.stop();
+    await supervisor.stopAll();
     say('stopped');
     process.exit(code);
   };
+  // A crashed process is restarted (the others keep serving); one that keeps failing at start ends the stack.
+  const supervisor = new Supervisor({
+    say: (line) => console.error(`[greenlink] ${line}`),
+    giveUp: (_name, reason) => {
+      console.error(`[greenlink] ${reason}; stopping`);
+      void stopAll(1);
+    },
+  });
   process.on('SIGINT', () => void stopAll(0));
   process.on('SIGTERM', () => void stopAll(0));
 
@@ -143,16 +160,8 @@ async function main() {
     for (const service of toStart) {
       const began = Date.now();
       say(`starting ${service.label} ...`);
-      const proc = await service.start();
-      running.push(proc);
-      proc.exited.then((code) => {
-        if (stopping) return;
-        console.error(
-          `[greenlink] ${proc.name} exited unexpectedly (code ${code}). Last output:\n${proc.logTail()}`,
-        );
-        void stopAll(1);
-      });
-      say(`${service.label} ready (${((Date.now() - began) / 1000).toFixed(1)}s)`);
+      const proc = await supervisor.add({ name: service.name, start: service.start });
+      say(`${service.label} ready (${((Date.now() - began) / 1000).toFixed(1)}s, pid ${proc.child.pid})`);
     }
   } catch (error) {
     console.error(`[greenlink] ${(error as Error).message}`);

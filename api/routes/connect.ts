@@ -203,7 +203,7 @@ export function connectRouter(deps: {
   router.use(dependencyProblems);
   /** Browsers get pages for refusals too (rate limit, conflicts); scripts keep problem+json. */
   router.use((error: unknown, req: Request, res: Response, next: NextFunction) => {
-    if (!(error instanceof Problem) || wantsJson(req)) return next(error);
+    if (!(error instanceof Problem) || wantsJson(req) || res.headersSent) return next(error);
     const locale = localeOf(req);
     const t = PAGE_TEXT[locale];
     const page =

@@ -10,18 +10,21 @@ import { http } from '../support/http';
 import { startTestStack } from '../support/stack';
 
 describe('readiness', () => {
-  it('answers a generic 503 when the database goes away (the cause goes to the log), and ready again once it is back', async () => {
+  it('names the dependency that went away in a 503 (the cause goes to the log), and ready again once it is back', async () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'greenlink-ready-'));
     const port = await freePort();
     let db = await startFerretDb({ port, dir: path.join(dir, 'db'), logDir: dir });
     const stack = await startTestStack({ worker: false, env: { MONGODB_URI: db.uri } });
     try {
-      expect((await http(stack.api.url, 'GET', '/readyz')).json).toEqual({ status: 'ready' });
+      expect((await http(stack.api.url, 'GET', '/readyz')).json).toEqual({
+        status: 'ready',
+        dependencies: { mongodb: 'up', temporal: 'up' },
+      });
       await db.proc.stop();
       const down = await http(stack.api.url, 'GET', '/readyz');
       expect(down.status).toBe(503);
-      // Generic: which dependency is down, and its error text, are in the log only.
-      expect(down.json).toEqual({ status: 'not_ready' });
+      // Names only: the error text is in the log.
+      expect(down.json).toEqual({ status: 'not_ready', dependencies: { mongodb: 'down', temporal: 'up' } });
       expect((await http(stack.api.url, 'GET', '/healthz')).status).toBe(200);
       db = await startFerretDb({ port, dir: path.join(dir, 'db'), logDir: dir });
       await expect
@@ -31,6 +34,50 @@ describe('readiness', () => {
         })
         .toBe(200);
     } finally {
+      await stack.close();
+      await db.proc.stop();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
+});
+
+describe('a dependency that hangs', () => {
+  it('answers every request within REQUEST_TIMEOUT with a 503 naming it, and recovers by itself', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'greenlink-hang-'));
+    const db = await startFerretDb({ port: await freePort(), dir: path.join(dir, 'db'), logDir: dir });
+    const stack = await startTestStack({
+      worker: false,
+      env: { MONGODB_URI: db.uri, REQUEST_TIMEOUT: '2s' },
+    });
+    const pid = db.proc.child.pid as number;
+    try {
+      const list = () => http(stack.api.url, 'GET', '/v1/links', { apiKey: stack.apiKey });
+      expect((await list()).status).toBe(200);
+      process.kill(-pid, 'SIGSTOP'); // paused: connections stay open, nothing answers
+      const began = Date.now();
+      const [hung, create] = await Promise.all([
+        list(),
+        http(stack.api.url, 'POST', '/v1/links', {
+          apiKey: stack.apiKey,
+          body: { organization: { id: 'hang', name: 'Hang' }, requester: { email: 'h@acme.example' } },
+        }),
+      ]);
+      const waited = Date.now() - began;
+      for (const answer of [hung, create]) {
+        expect(answer.status).toBe(503);
+        expect(answer.json).toMatchObject({ type: expect.stringMatching(/dependency_unavailable$/) });
+        expect(answer.json.dependencies).toEqual(['mongodb']);
+        expect(answer.headers.get('retry-after')).toBe('5');
+      }
+      expect(waited).toBeLessThan(10_000); // 2 s deadline + 2 s health check; generous for a loaded machine
+      const ready = await http(stack.api.url, 'GET', '/readyz');
+      expect(ready.status).toBe(503);
+      expect(ready.json.dependencies).toEqual({ mongodb: 'down', temporal: 'up' });
+      process.kill(-pid, 'SIGCONT');
+      await expect.poll(async () => (await list()).status, { timeout: 20_000, interval: 500 }).toBe(200);
+      expect((await http(stack.api.url, 'GET', '/readyz')).status).toBe(200);
+    } finally {
+      process.kill(-pid, 'SIGCONT');
       await stack.close();
       await db.proc.stop();
       rmSync(dir, { recursive: true, force: true });
