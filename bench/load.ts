@@ -10,25 +10,31 @@
  *  4. 1,000 links started (links/s) and waiting: the worker's own RSS, then after they ended and left its cache;
  *  5. a second worker on the same task queue: both take work, nothing is done twice.
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
-import { bundleWorkflowCode, NativeConnection, Worker } from '@temporalio/worker';
+import { NativeConnection, Worker } from '@temporalio/worker';
 import { Agent, request } from 'undici';
 import { loadConfig } from '../config/load';
 import { DEMO } from '../greenhouse/simulator/state';
 import { basicAuth } from '../greenhouse/token-minter';
 import { freePort } from '../stack/ports';
-import { type ManagedProcess, startProcess } from '../stack/process';
-import { installServices, ROOT, startFerretDb, startMailpit, startTemporal } from '../stack/services';
+import { installServices, startFerretDb, startMailpit, startTemporal } from '../stack/services';
 import { AppStore } from '../store/apps';
 import { connectMongo } from '../store/mongo';
 import { encryptedDataConverter } from '../store/payload-codec';
 import { installRuntime } from '../worker/create-worker';
 import { closedLoop } from './closed-loop';
 import { startWireCounter } from './mongo-wire-counter';
+import {
+  bundleWorkflows,
+  LIFTED_LIMITS,
+  startApiProcess,
+  startNodeProcess,
+  startWorkerProcess,
+} from './process-stack';
 
 const SMOKE = process.argv.includes('--smoke');
 const CONCURRENT = SMOKE ? 4 : Number(process.env.BENCH_CONCURRENT ?? 200);
@@ -73,12 +79,11 @@ async function main() {
       startTemporal({ port: await freePort(), dbFile: path.join(dir, 'temporal.sqlite'), logDir: dir }),
       startFerretDb({ port: await freePort(), dir: path.join(dir, 'db'), logDir: dir }),
       startMailpit({ smtpPort: await freePort(), httpPort: await freePort(), logDir: dir }),
-      startProcess({
+      startNodeProcess({
         name: 'simulator',
-        command: process.execPath,
-        args: ['--import', 'tsx', path.join(ROOT, 'greenhouse/simulator/main.ts')],
+        entry: 'greenhouse/simulator/main.ts',
         env: { SIMULATOR_PORT: String(simPort) },
-        logFile: path.join(dir, 'simulator.log'),
+        dir,
         ready: { port: simPort },
       }),
     ]);
@@ -126,13 +131,7 @@ async function main() {
     stops.push(counter.close);
 
     say('bundling workflow code ...');
-    const { code } = await bundleWorkflowCode({
-      workflowsPath: path.join(ROOT, 'workflows', 'index.ts'),
-      workflowInterceptorModules: [path.join(ROOT, 'workflows', 'trace-headers.ts')],
-      logger: { trace() {}, debug() {}, info() {}, warn() {}, error: console.error, log() {} } as never,
-    });
-    const bundle = path.join(dir, 'bundle.js');
-    writeFileSync(bundle, code);
+    const bundle = await bundleWorkflows(dir);
 
     const apiPort = await freePort();
     const env: Record<string, string> = {
@@ -147,11 +146,7 @@ async function main() {
       GREENHOUSE_HARVEST_URL: simUrl,
       CREDENTIALS_KEYS: KEY,
       WORKFLOW_BUNDLE_PATH: bundle,
-      // The bench is every user at once from one address: lift the per-IP and per-app limits.
-      API_RATE_LIMIT: '100000000/1m',
-      CONNECT_RATE_LIMIT: '100000000/1m',
-      RECHECK_LIMIT: '100000000/1m',
-      AUTH_FAILURE_LIMIT: '100000000/1m',
+      ...LIFTED_LIMITS,
       // A reminder 3 s after the first, so one reminder cycle is measured in seconds.
       REMINDER_SCHEDULE: '0,3s',
       MIN_REMINDER_GAP: '1s',
@@ -160,27 +155,16 @@ async function main() {
     };
     const startWorker = async (n: number) => {
       const metricsPort = await freePort();
-      const proc = await startProcess({
-        name: `worker-${n}`,
-        command: process.execPath,
-        args: ['--import', 'tsx', path.join(ROOT, 'worker/main.ts')],
-        env: { ...env, WORKER_METRICS_PORT: String(metricsPort), LOG_LEVEL: 'info' },
-        logFile: path.join(dir, `worker-${n}.log`),
-        ready: { logLine: /worker started/ },
-        readyTimeoutMs: 120_000,
-      });
+      const proc = await startWorkerProcess(
+        `worker-${n}`,
+        { ...env, WORKER_METRICS_PORT: String(metricsPort), LOG_LEVEL: 'info' },
+        dir,
+      );
       stops.push(proc.stop);
       return { proc, metricsUrl: `http://127.0.0.1:${metricsPort}/metrics` };
     };
     const worker1 = await startWorker(1);
-    const api: ManagedProcess = await startProcess({
-      name: 'api',
-      command: process.execPath,
-      args: ['--import', 'tsx', path.join(ROOT, 'api/main.ts')],
-      env,
-      logFile: path.join(dir, 'api.log'),
-      ready: { port: apiPort },
-    });
+    const api = await startApiProcess(env, dir);
     stops.push(api.stop);
     const apiUrl = env.PUBLIC_URL as string;
 
@@ -452,11 +436,16 @@ async function main() {
     );
 
     // 4b. The waiting links end; the worker's cache lets them go.
+    const deleteStart = performance.now();
     await Promise.all(
       Array.from({ length: 20 }, async (_, k) => {
         for (let i = k; i < waitingIds.length; i += 20)
           await call('DELETE', `${apiUrl}/v1/links/${waitingIds[i]}`, undefined, apiKey);
       }),
+    );
+    const deleteSeconds = (performance.now() - deleteStart) / 1000;
+    say(
+      `${WAITING} waiting links deleted in ${fmt(deleteSeconds)} s (${fmt(WAITING / deleteSeconds)}/s, 20 at a time)`,
     );
     await sleep(5_000);
     say(

@@ -23,7 +23,10 @@ export function auditLogRoutes(
     for (const limiter of pitId ? [limits.auditLog, limits.auditLogPaged] : [limits.auditLog]) {
       const limited = limiter.take(`audit:${credential.organizationId}`);
       res.set(limited.headers);
-      if (!limited.allowed) return void res.status(429).json({ message: 'Too Many Requests' });
+      if (!limited.allowed) {
+        res.locals.rateLimited = true;
+        return void res.status(429).json({ message: 'Too Many Requests' });
+      }
     }
     if (!state.behaviour.auditLog)
       return void res.status(403).json({ message: 'Audit log is not enabled for this organization' });

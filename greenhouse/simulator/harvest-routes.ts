@@ -32,7 +32,10 @@ export function harvestRoutes(
     res.locals.clientId = auth.id;
     const limited = limits.token.take(`token:${auth.id}`);
     res.set(limited.headers);
-    if (!limited.allowed) return void res.status(429).json({ message: 'Too Many Requests' });
+    if (!limited.allowed) {
+      res.locals.rateLimited = true;
+      return void res.status(429).json({ message: 'Too Many Requests' });
+    }
     if (req.body?.grant_type !== 'client_credentials') {
       return void res.status(400).json({ error: 'unsupported_grant_type' });
     }
@@ -112,7 +115,10 @@ export function harvestRoutes(
     res.locals.clientId = credential.clientId;
     const limited = limits.harvest.take(`harvest:${credential.clientId}`);
     res.set(limited.headers);
-    if (!limited.allowed) return void res.status(429).json({ message: 'Too Many Requests' });
+    if (!limited.allowed) {
+      res.locals.rateLimited = true;
+      return void res.status(429).json({ message: 'Too Many Requests' });
+    }
     if (!credential.scopes.has(scope)) {
       return void res.status(403).json({ message: 'Forbidden', errors: [`Missing scope ${scope}`] });
     }

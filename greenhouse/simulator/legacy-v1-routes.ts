@@ -14,7 +14,10 @@ export function legacyV1Routes(state: SimulatorState, limiter: FixedWindowLimite
     res.locals.clientId = key.apiKey.slice(0, 6);
     const limited = limiter.take(`v1:${key.apiKey}`);
     res.set(limited.headers);
-    if (!limited.allowed) return void res.status(429).json({ message: 'Too Many Requests' });
+    if (!limited.allowed) {
+      res.locals.rateLimited = true;
+      return void res.status(429).json({ message: 'Too Many Requests' });
+    }
     const endpoint = `${req.method} ${req.path}`;
     if (!LEGACY_ENDPOINTS.includes(endpoint))
       return void res.status(404).json({ message: 'Resource not found' });

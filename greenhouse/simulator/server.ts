@@ -16,19 +16,19 @@ import { SimulatorState } from './state';
  */
 export function createSimulatorApp(state = new SimulatorState()) {
   const app = express();
-  const record = (req: Request, status: number, clientId?: string, handledAt = new Date()) =>
+  const record = (req: Request, status: number, locals: Response['locals'] = {}) =>
     state.calls.push({
-      at: handledAt.toISOString(),
+      at: (locals.handledAt ?? new Date()).toISOString(),
       method: req.method,
       path: req.originalUrl,
       status,
-      clientId,
+      clientId: locals.clientId,
+      ...(locals.rateLimited ? { rateLimited: true } : {}),
     });
 
   app.disable('x-powered-by');
   app.use((req: Request, res: Response, next: NextFunction) => {
-    if (!req.path.startsWith('/_sim'))
-      res.on('finish', () => record(req, res.statusCode, res.locals.clientId, res.locals.handledAt));
+    if (!req.path.startsWith('/_sim')) res.on('finish', () => record(req, res.statusCode, res.locals));
     next();
   });
   app.use(

@@ -59,6 +59,8 @@ export interface SimCall {
   path: string;
   status: number;
   clientId?: string;
+  /** Refused by the rate limit (a client over its budget), not by an injected fault. */
+  rateLimited?: true;
 }
 
 /** Where the Greenhouse reference says "unconfirmed", the simulator can be set to each alternative. */
