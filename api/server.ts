@@ -107,7 +107,7 @@ export async function startApi(
   collectDefaultMetrics({ register: metrics }); // CPU, memory, heap, event-loop lag, GC
   registerDomainMetrics(metrics, metricsSources, config.METRICS_CACHE);
   const app = createApiApp({
-    apps: new AppStore(mongo.db),
+    apps: new AppStore(mongo.db, { authCacheMs: 1_000 }),
     links,
     service,
     access,

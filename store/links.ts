@@ -96,7 +96,9 @@ export class LinkStore {
 
   /** Every read is scoped to the calling app: another app's link does not exist. */
   async findForApp(appId: string, linkId: string): Promise<LinkDoc | null> {
-    return this.links.findOne({ _id: linkId, appId });
+    // By _id alone, then the app: FerretDB uses its index only for a bare _id filter (else it scans).
+    const link = await this.links.findOne({ _id: linkId });
+    return link?.appId === appId ? link : null;
   }
 
   /** Operators only: the newest links of every app, optionally narrowed. */
