@@ -4,6 +4,7 @@ import { EMAIL_LINKS_TO_PAGE, renderEmail } from '../mail/templates';
 import type { AppStore } from '../store/apps';
 import type { ConnectUrls } from '../store/connect-urls';
 import type { EmailLog } from '../store/email-log';
+import { recordDone } from '../store/record-done';
 
 export interface EmailDeps {
   mailer: Mailer;
@@ -59,7 +60,7 @@ export function createEmailActivities(deps: EmailDeps) {
         await deps.emailLog.release(key, attempt).catch(() => undefined);
         throw error;
       }
-      await deps.emailLog.markSent(key, attempt);
+      await recordDone(() => deps.emailLog.markSent(key, attempt));
       return { sent: true };
     },
   };

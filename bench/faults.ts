@@ -83,6 +83,7 @@ const EXPECTED: Record<Kind, string> = {
 };
 
 interface Delivery {
+  at: string;
   id: string;
   type: string;
   verified: boolean;
@@ -109,6 +110,7 @@ async function startReceiver() {
       } catch {}
       const answered = Date.now() < failingUntil ? 500 : 204;
       deliveries.push({
+        at: new Date().toISOString(),
         id: String(headers['webhook-id']),
         type: (JSON.parse(body) as { type: string }).type,
         verified,
@@ -333,6 +335,7 @@ async function main() {
     /** One link's life, as its users drive it, through whatever fails meanwhile. */
     const runLink = async (i: number, kind: Kind) => {
       await sleep(between(0, SMOKE ? 2_000 : 60_000)); // links start all through the faults
+      const startedAt = Date.now();
       const created = await expectOk(
         call('POST', `${apiUrl}/v1/links`, {
           body: {
@@ -393,7 +396,7 @@ async function main() {
         await recheck(1);
       }
       const final = await waitStatus(id, (s) => s === EXPECTED[kind], SETTLE_MS);
-      return { id, kind, final };
+      return { id, kind, final, tookS: (Date.now() - startedAt) / 1000 };
     };
 
     // The faults, one after another at random points while the links run.
@@ -644,6 +647,11 @@ async function main() {
         `${f.fault.padEnd(52)} ${`${f.atS.toFixed(0)} s`.padStart(6)} ${`${f.outageS.toFixed(1)} s`.padStart(8)} ${`${f.recoveredS.toFixed(1)} s`.padStart(10)}`,
       );
     say(`run ${elapsedS.toFixed(0)} s; the clients retried ${clientRetries} requests`);
+    say('time to the final state, by kind (max):');
+    for (const k of KINDS) {
+      const took = results.filter((r) => r.kind === k).map((r) => r.tookS);
+      say(`  ${k.padEnd(12)} ${Math.max(...took).toFixed(1)} s`);
+    }
 
     const byKind = KINDS.map((k) => {
       const all = results.filter((r) => r.kind === k);
@@ -708,6 +716,15 @@ async function main() {
       if (!ok) failed = true;
     }
     if (failed) {
+      for (const id of new Set(
+        received.filter((d, k) => received.findIndex((x) => x.id === d.id) !== k).map((d) => d.id),
+      ))
+        say(
+          `  webhook ${id}: ${received
+            .filter((d) => d.id === id)
+            .map((d) => `${d.type} ${d.at} → ${d.answered}`)
+            .join(', ')}`,
+        );
       for (const e of missingEmailDocs) say(`  email ${e._id} ${e.status} ${e.messageId} sent ${e.sentAt}`);
       for (const r of results.filter((x) => x.final !== EXPECTED[x.kind]))
         say(`  link ${r.id} (${r.kind}) ended ${r.final}, expected ${EXPECTED[r.kind]}`);

@@ -1,4 +1,5 @@
 import type { Dispatcher } from 'undici';
+import { recordDone } from '../store/record-done';
 import type { WebhookDeliveryDoc, WebhookEndpointDoc, WebhookStore } from '../store/webhooks';
 import { postWebhook, type WebhookOutcome } from './post-webhook';
 
@@ -28,10 +29,12 @@ export async function deliverToEndpoint(
   });
   const status = options.previous === 'delivered' ? 'delivered' : STATUS_AFTER[outcome.kind];
   const { eventId, appId, linkId, type, payload } = event; // only these: a whole delivery record may be passed
-  await store.recordAttempt(
-    { eventId, appId, linkId, type, payload, endpointId: endpoint._id },
-    outcome.attempt,
-    status,
+  await recordDone(() =>
+    store.recordAttempt(
+      { eventId, appId, linkId, type, payload, endpointId: endpoint._id },
+      outcome.attempt,
+      status,
+    ),
   );
   if (outcome.kind === 'gone') await store.disable(endpoint._id, 'the endpoint answered 410 Gone');
   return outcome;

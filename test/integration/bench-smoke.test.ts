@@ -47,6 +47,18 @@ const BENCHES: { name: string; flags?: string[]; prints: RegExp[] }[] = [
     ],
   },
   {
+    // The fault suite's short run: the bench exits 1 (and this fails) when any invariant breaks.
+    name: 'faults',
+    prints: [
+      /met\s+links in the expected final state\s+5\/5\s+5\/5/,
+      /met\s+emails delivered twice/,
+      /met\s+webhook events delivered again after a 2xx/,
+      /met\s+timeline events lost/,
+      /met\s+secrets in Temporal history/,
+      /met\s+processes left behind/,
+    ],
+  },
+  {
     name: 'workflow',
     flags: ['--expose-gc'],
     prints: [
