@@ -5,6 +5,7 @@ import type { AppStore } from '../store/apps';
 import type { ConnectUrls } from '../store/connect-urls';
 import type { EmailLog } from '../store/email-log';
 import { recordDone } from '../store/record-done';
+import { earlierAttempt, rememberForRetries } from './attempt-memory';
 
 export interface EmailDeps {
   mailer: Mailer;
@@ -41,6 +42,11 @@ export function createEmailActivities(deps: EmailDeps) {
     async sendLinkEmail(input: LinkEmailInput): Promise<{ sent: boolean }> {
       const key = `${input.linkId}:${input.kind}:${input.sequence}`;
       const messageId = `<${key.replace(/:/g, '.')}@greenlink>`;
+      const sentBefore = earlierAttempt<{ sentAttempt: string }>()?.sentAttempt;
+      if (sentBefore) {
+        await recordDone(() => deps.emailLog.markSent(key, sentBefore));
+        return { sent: true };
+      }
       const attempt = await deps.emailLog.claim(key, input.kind, input.linkId, messageId);
       if (!attempt) return { sent: false };
       try {
@@ -60,6 +66,7 @@ export function createEmailActivities(deps: EmailDeps) {
         await deps.emailLog.release(key, attempt).catch(() => undefined);
         throw error;
       }
+      rememberForRetries({ sentAttempt: attempt });
       await recordDone(() => deps.emailLog.markSent(key, attempt));
       return { sent: true };
     },

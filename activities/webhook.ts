@@ -1,8 +1,10 @@
 import { ApplicationFailure } from '@temporalio/activity';
 import type { Dispatcher } from 'undici';
 import type { WebhookEventType } from '../domain/link';
-import type { WebhookStore } from '../store/webhooks';
+import { recordDone } from '../store/record-done';
+import type { DeliveryAttempt, WebhookStore } from '../store/webhooks';
 import { deliverToEndpoint } from '../webhooks/deliver';
+import { earlierAttempt, rememberForRetries } from './attempt-memory';
 
 export interface WebhookDeps {
   webhooks: WebhookStore;
@@ -17,6 +19,12 @@ export interface WebhookInput {
   type: WebhookEventType;
   occurredAt: string;
   data: Record<string, unknown>;
+}
+
+/** An endpoint that took the event, as remembered for a later attempt (heartbeat details are JSON). */
+interface AcceptedBy {
+  endpointId: string;
+  attempt: Omit<DeliveryAttempt, 'at'> & { at: Date | string };
 }
 
 export interface WebhookReplayInput {
@@ -58,15 +66,31 @@ export function createWebhookActivities({ webhooks, webhookDispatcher }: Webhook
       let delivered = 0;
       let failures = 0;
       let retryAfterMs = 0;
+      // Endpoints an earlier attempt delivered to, remembered before it could record them (it was killed).
+      const accepted = earlierAttempt<{ accepted: AcceptedBy[] }>()?.accepted ?? [];
+      const { appId, linkId, eventId, type } = input;
       for (const endpoint of await webhooks.subscribed(input.appId, input.type)) {
         const previous = await webhooks.delivery(input.eventId, endpoint._id);
         if (previous && previous.status !== 'pending') continue;
-        const { appId, linkId, eventId, type } = input;
+        const before = accepted.find((a) => a.endpointId === endpoint._id);
+        if (before) {
+          const attempt = { ...before.attempt, at: new Date(before.attempt.at) };
+          const base = { appId, linkId, eventId, type, payload, endpointId: endpoint._id };
+          await recordDone(() => webhooks.recordAttempt(base, attempt, 'delivered'));
+          delivered++;
+          continue;
+        }
         const outcome = await deliverToEndpoint(
           webhooks,
           endpoint,
           { appId, linkId, eventId, type, payload },
-          { dispatcher: webhookDispatcher },
+          {
+            dispatcher: webhookDispatcher,
+            onAccepted: (attempt) => {
+              accepted.push({ endpointId: endpoint._id, attempt });
+              rememberForRetries({ accepted });
+            },
+          },
         );
         if (outcome.kind === 'delivered') delivered++;
         if (outcome.kind === 'failed') {

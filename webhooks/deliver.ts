@@ -1,6 +1,11 @@
 import type { Dispatcher } from 'undici';
 import { recordDone } from '../store/record-done';
-import type { WebhookDeliveryDoc, WebhookEndpointDoc, WebhookStore } from '../store/webhooks';
+import type {
+  DeliveryAttempt,
+  WebhookDeliveryDoc,
+  WebhookEndpointDoc,
+  WebhookStore,
+} from '../store/webhooks';
 import { postWebhook, type WebhookOutcome } from './post-webhook';
 
 /** One event as it is sent: the exact body, kept so a delivery can be replayed byte for byte. */
@@ -18,7 +23,12 @@ export async function deliverToEndpoint(
   store: WebhookStore,
   endpoint: WebhookEndpointDoc,
   event: WebhookEvent,
-  options: { dispatcher?: Dispatcher; previous?: WebhookDeliveryDoc['status'] } = {},
+  options: {
+    dispatcher?: Dispatcher;
+    previous?: WebhookDeliveryDoc['status'];
+    /** Called as soon as the endpoint took the event, before it is recorded. */
+    onAccepted?(attempt: DeliveryAttempt): void;
+  } = {},
 ): Promise<WebhookOutcome> {
   const outcome = await postWebhook({
     url: endpoint.url,
@@ -27,6 +37,7 @@ export async function deliverToEndpoint(
     body: event.payload,
     dispatcher: options.dispatcher,
   });
+  if (outcome.kind === 'delivered') options.onAccepted?.(outcome.attempt);
   const status = options.previous === 'delivered' ? 'delivered' : STATUS_AFTER[outcome.kind];
   const { eventId, appId, linkId, type, payload } = event; // only these: a whole delivery record may be passed
   await recordDone(() =>

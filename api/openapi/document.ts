@@ -288,7 +288,7 @@ function operations(permissionSets: Record<string, string[]>): Operation[] {
       tag: 'Health',
       summary: 'MongoDB and Temporal answer (503 names the one that does not)',
       public: true,
-      ok: { status: 200, schema: responses.healthSchema, description: 'Ready' },
+      ok: { status: 200, schema: responses.readinessSchema, description: 'Ready' },
       errors: [503],
     },
   ];

@@ -219,6 +219,12 @@ export const problemSchema = z
 
 export const healthSchema = z.object({ status: z.string(), detail: z.string().optional() });
 
+const upOrDown = z.enum(['up', 'down']);
+export const readinessSchema = z.object({
+  status: z.enum(['ready', 'not_ready']),
+  dependencies: z.object({ mongodb: upOrDown, temporal: upOrDown }),
+});
+
 /** The body Greenlink POSTs to webhook endpoints (Standard Webhooks: see the webhook-* headers). */
 export const webhookEventSchema = z
   .object({

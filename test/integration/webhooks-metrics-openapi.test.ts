@@ -182,7 +182,10 @@ describe('webhook endpoints, metrics and the OpenAPI document', () => {
   });
 
   it('reports readiness of MongoDB and Temporal', async () => {
-    expect((await http(stack.api.url, 'GET', '/readyz')).json).toEqual({ status: 'ready' });
+    expect((await http(stack.api.url, 'GET', '/readyz')).json).toEqual({
+      status: 'ready',
+      dependencies: { mongodb: 'up', temporal: 'up' },
+    });
     expect((await http(stack.api.url, 'GET', '/healthz')).json).toEqual({ status: 'ok' });
   });
 });

@@ -29,7 +29,13 @@ export async function startLifecycleHarness() {
   // Linked links stay open and check their health daily: skipped days pass in milliseconds, and Greenhouse's
   // real-time 30 s window would throttle those probes (and every test after them) instead.
   sim.state.behaviour = { ...sim.state.behaviour, harvestRateLimit: 1_000_000, tokenRateLimit: 1_000_000 };
-  const config: Config = await testConfig({ GREENHOUSE_AUTH_URL: sim.url, GREENHOUSE_HARVEST_URL: sim.url });
+  const config: Config = await testConfig({
+    GREENHOUSE_AUTH_URL: sim.url,
+    GREENHOUSE_HARVEST_URL: sim.url,
+    // These tests read the probe's answer from the Update itself, slow probes included (the bound on a
+    // request's wait has its own test: slow-credentials-check).
+    CREDENTIALS_CHECK_WAIT: '60s',
+  });
   const env = await TestWorkflowEnvironment.createTimeSkipping({
     server: { executable: { type: 'existing-path', path: TIME_SKIPPING_SERVER } },
     // The same encrypted payloads as the API's client, so this client reads what the worker writes.
