@@ -53,11 +53,22 @@ export function idempotency(store: IdempotencyStore) {
     }
     const json = res.json.bind(res);
     res.json = (body: unknown) => {
+      if (res.headersSent) {
+        // The handler finished after its deadline's 503 went out: what it did is remembered, so the client's
+        // retry with this key gets it, and nothing more is sent.
+        if (res.statusCode < 400) void store.complete(id, res.statusCode, body).catch(() => undefined);
+        return res;
+      }
       // Like Stripe: only a request that did something is remembered; a refused one (4xx, 5xx) frees its
-      // key, so the client can correct the request and retry with the same key.
+      // key, so the client can correct the request and retry with the same key. A 5xx (a dependency down)
+      // answers at once: freeing the key then is best effort (a retry may see it in use for a moment).
+      if (res.statusCode >= 500) {
+        void store.release(id).catch(() => undefined);
+        return json(body);
+      }
       const settle = res.statusCode >= 400 ? store.release(id) : store.complete(id, res.statusCode, body);
       settle.then(
-        () => json(body),
+        () => (res.headersSent ? undefined : json(body)),
         (error) => next(error),
       );
       return res;

@@ -145,6 +145,7 @@ async function main() {
     return proc;
   };
   let failed = false;
+  let shuttingDown = false;
   try {
     say(`bench:faults on ${os.cpus().length} cores${SMOKE ? ' (smoke: 5 links, short faults)' : ''}`);
     const ports = {
@@ -215,8 +216,38 @@ async function main() {
       WORKER_METRICS_PORT: '0',
       LOG_LEVEL: 'info', // the secret scan reads what a production log would hold
     };
-    let worker = track(await startWorkerProcess('worker', env, dir));
-    let api = track(await startApiProcess(env, dir));
+    // The worker and the API are restarted when they die on their own too (as `npm start` does), and each
+    // such crash is counted: only the suite's own kills are expected.
+    const crashes: string[] = [];
+    const kept = (name: string, start: () => Promise<ManagedProcess>) => {
+      const box = { proc: undefined as unknown as ManagedProcess, killing: false };
+      const launch = async () => {
+        box.proc = track(await start());
+        const proc = box.proc;
+        void proc.exited.then(async () => {
+          if (shuttingDown || box.killing) return;
+          crashes.push(`${name} (${proc.exitReason()}): ${proc.logTail(3)}`);
+          await launch();
+        });
+      };
+      return {
+        box,
+        launch,
+        /** SIGKILL, then a restart: the fault itself. */
+        async kill() {
+          box.killing = true;
+          box.proc.child.kill('SIGKILL');
+          await box.proc.exited;
+          box.killing = false;
+          await launch();
+        },
+        stop: () => box.proc.stop(),
+      };
+    };
+    const worker = kept('worker', () => startWorkerProcess('worker', env, dir));
+    const api = kept('API', () => startApiProcess(env, dir));
+    await worker.launch();
+    await api.launch();
     stops.push(
       () => worker.stop(),
       () => api.stop(),
@@ -429,16 +460,8 @@ async function main() {
     };
     const simFaults = (faults: Record<string, unknown>) =>
       call('PUT', `${simUrl}/_sim/faults`, { body: faults });
-    const killWorker = async () => {
-      worker.child.kill('SIGKILL');
-      await worker.exited;
-      worker = track(await startWorkerProcess('worker', env, dir));
-    };
-    const killApi = async () => {
-      api.child.kill('SIGKILL');
-      await api.exited;
-      api = track(await startApiProcess(env, dir));
-    };
+    const killWorker = () => worker.kill();
+    const killApi = () => api.kill();
     const outage = async (service: 'temporal' | 'mongo' | 'mail', ms: number) => {
       await running[service].stop();
       await sleep(ms);
@@ -623,6 +646,7 @@ async function main() {
     ]) as [string, number][];
 
     // Stop everything, then look for what is left.
+    shuttingDown = true;
     for (const stop of stops.reverse()) await stop().catch(() => {});
     stops.length = 0;
     await sleep(500);
@@ -708,6 +732,7 @@ async function main() {
             boolean,
           ],
       ),
+      ["worker or API crashes (not the suite's kills)", '0', String(crashes.length), crashes.length === 0],
       ['processes left behind', '0', String(alive + orphans), alive + orphans === 0],
     ];
     say('\nInvariants (goal → measured)');
@@ -716,6 +741,7 @@ async function main() {
       if (!ok) failed = true;
     }
     if (failed) {
+      for (const crash of crashes) say(`  crash: ${crash}`);
       for (const id of new Set(
         received.filter((d, k) => received.findIndex((x) => x.id === d.id) !== k).map((d) => d.id),
       ))
@@ -733,6 +759,7 @@ async function main() {
     failed = true;
     throw error;
   } finally {
+    shuttingDown = true;
     for (const stop of stops.reverse()) await stop().catch(() => {});
     if (failed) console.error(`logs kept in ${dir}`);
     else rmSync(dir, { recursive: true, force: true });

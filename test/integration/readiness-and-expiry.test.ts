@@ -55,15 +55,16 @@ describe('a dependency that hangs', () => {
       expect((await list()).status).toBe(200);
       process.kill(-pid, 'SIGSTOP'); // paused: connections stay open, nothing answers
       const began = Date.now();
-      const [hung, create] = await Promise.all([
-        list(),
+      const body = { organization: { id: 'hang', name: 'Hang' }, requester: { email: 'h@acme.example' } };
+      const create = () =>
         http(stack.api.url, 'POST', '/v1/links', {
           apiKey: stack.apiKey,
-          body: { organization: { id: 'hang', name: 'Hang' }, requester: { email: 'h@acme.example' } },
-        }),
-      ]);
+          body,
+          headers: { 'idempotency-key': 'while-paused' },
+        });
+      const [hung, created] = await Promise.all([list(), create()]);
       const waited = Date.now() - began;
-      for (const answer of [hung, create]) {
+      for (const answer of [hung, created]) {
         expect(answer.status).toBe(503);
         expect(answer.json).toMatchObject({ type: expect.stringMatching(/dependency_unavailable$/) });
         expect(answer.json.dependencies).toEqual(['mongodb']);
@@ -76,6 +77,16 @@ describe('a dependency that hangs', () => {
       process.kill(-pid, 'SIGCONT');
       await expect.poll(async () => (await list()).status, { timeout: 20_000, interval: 500 }).toBe(200);
       expect((await http(stack.api.url, 'GET', '/readyz')).status).toBe(200);
+      // The create went on once the database answered (its late answer must not crash the API): the
+      // client's retry with the same key gets that one link.
+      await expect.poll(async () => (await create()).status, { timeout: 20_000, interval: 500 }).toBe(201);
+      const again = await create();
+      expect(again.status).toBe(201);
+      const listed = (await list()).json.data.filter(
+        (l: { organization: { id: string } }) => l.organization.id === 'hang',
+      );
+      expect(listed).toHaveLength(1);
+      expect(listed[0].id).toBe(again.json.id);
     } finally {
       process.kill(-pid, 'SIGCONT');
       await stack.close();
