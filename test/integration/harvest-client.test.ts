@@ -248,6 +248,16 @@ describe('Harvest v3 client against the simulator over HTTP', () => {
       expect(outcome.stats.peakUsed).toBeLessThanOrEqual(4);
     });
 
+    it('concurrent probes of one key share its budget: together they stay within the window', async () => {
+      const warm = new HarvestClient({ authUrl: sim.url, harvestUrl: sim.url, maxRetryAfterMs: 5_000 });
+      await warm.probe(DEMO.full, ATS_READ); // the window's limit (75) is known: each probe alone may burst
+      sim.state.calls = [];
+      const outcomes = await Promise.all(Array.from({ length: 8 }, () => warm.probe(DEMO.full, ATS_READ)));
+      for (const outcome of outcomes) expect(withStatus(outcome, 'granted')).toHaveLength(ATS_READ.length);
+      // 8 × 15 reads against 75 a window: alone, each would send its 15 at once and the window would refuse.
+      expect(sim.state.calls.filter((c) => c.rateLimited)).toEqual([]);
+    });
+
     it('a later probe sends its reads in one round within half the limit seen, and waits out a smaller one', async () => {
       const warm = new HarvestClient({ authUrl: sim.url, harvestUrl: sim.url, maxRetryAfterMs: 5_000 });
       await warm.probe(DEMO.full, ATS_READ); // the window's limit (75) is now known
