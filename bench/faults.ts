@@ -552,8 +552,8 @@ async function main() {
     ).messages;
     // A worker SIGKILLed in the instant between SMTP's (or a receiver's) answer and the moment it remembers
     // it can still send once more: at-least-once, the window a process kill leaves. Repeats whose first copy
-    // went out within 2 s before a kill are counted apart; any other repeat breaks the invariant.
-    const killedJustAfter = (at: number) => workerKills.some((kill) => kill >= at && kill - at < 2_000);
+    // went out within 2 s of a kill are counted apart (the kill is timed as it is sent); any other repeat breaks the invariant.
+    const killedJustAfter = (at: number) => workerKills.some((kill) => Math.abs(kill - at) < 2_000);
     const byMessageId = new Map<string, number>();
     let emailRepeatsAtKill = 0;
     let duplicateEmails = 0;

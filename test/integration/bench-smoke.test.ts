@@ -71,13 +71,16 @@ const BENCHES: { name: string; flags?: string[]; prints: RegExp[] }[] = [
 describe('benchmarks in smoke mode', () => {
   it.each(BENCHES)(
     'npm run bench:$name -- --smoke prints its figures',
-    { timeout: 240_000 },
+    { timeout: 420_000 },
     async (bench) => {
       const { stdout } = await run(
         process.execPath,
         [...(bench.flags ?? []), '--import', 'tsx', path.join(ROOT, 'bench', `${bench.name}.ts`), '--smoke'],
         { cwd: ROOT, env: { ...process.env, LOG_LEVEL: 'silent' }, maxBuffer: 16 * 1024 * 1024 },
-      );
+      ).catch((error: Error & { stdout?: string }) => {
+        // The bench's own table says which figure broke: show it, not only the exit code.
+        throw new Error(`${error.message}\n${error.stdout ?? ''}`);
+      });
       for (const line of bench.prints) expect(stdout).toMatch(line);
     },
   );
