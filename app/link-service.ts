@@ -42,7 +42,6 @@ import { takeHandOff, takeRecheck } from './abuse-limits';
 import { resumedInput } from './resumed-run';
 import { readWorkflowHistory, type WorkflowHistoryEntry } from './workflow-history';
 
-/** Only the requester hands a link off: an admin's link has no hand-off (it sends the setup back instead). */
 /** gRPC's status code for "no such update" (grpc-js is the SDK's dependency, not ours). */
 const GRPC_NOT_FOUND = 5;
 
@@ -61,6 +60,7 @@ export class CheckNotStarted extends Error {
   }
 }
 
+/** Only the requester hands a link off: an admin's link has no hand-off (it sends the setup back instead). */
 export class HandOffRefused extends Error {
   constructor() {
     super("an admin's link cannot hand the setup off; it can only send it back to the requester");
