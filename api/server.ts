@@ -11,6 +11,7 @@ import { WebhookReplays } from '../app/webhook-replays';
 import type { Config } from '../config/schema';
 import { temporalConnectionOptions } from '../config/temporal';
 import { createHarvestAgent } from '../greenhouse/harvest-client';
+import { sharedBudgets } from '../greenhouse/shared-budgets';
 import { TokenMinter } from '../greenhouse/token-minter';
 import { createLogger, type Logger } from '../logging/logger';
 import { registerDomainMetrics } from '../metrics/domain-metrics';
@@ -76,10 +77,20 @@ export async function startApi(
   const accessLog = new AccessLog(mongo.db, (error) =>
     log.warn({ err: String(error) }, 'access log entries were not written'),
   );
+  const budgets = new RateBudgetStore(mongo.db, (error) =>
+    log.warn({ err: String(error) }, 'closed rate slots were not recorded'),
+  );
+  // The proxy's token mints take their turn in the token endpoint's window with the worker's.
+  const mintBudgets = sharedBudgets(budgets, 1, (error: unknown) =>
+    log.warn(
+      { err: String(error) },
+      'Greenhouse rate budget not shared (MongoDB): this process counts alone',
+    ),
+  );
   const access = new LinkAccess({
     vault,
     tokens: accessTokens,
-    minter: new TokenMinter(config.GREENHOUSE_AUTH_URL, harvestAgent, 30_000),
+    minter: new TokenMinter(config.GREENHOUSE_AUTH_URL, harvestAgent, 30_000, mintBudgets),
     harvestUrl: config.GREENHOUSE_HARVEST_URL,
     // Refused by Greenhouse: the link's health is checked now rather than at its next daily check.
     onRefused: (linkId) =>
@@ -91,9 +102,7 @@ export async function startApi(
   });
   const proxy = new LinkProxy({
     access,
-    budgets: new RateBudgetStore(mongo.db, (error) =>
-      log.warn({ err: String(error) }, 'closed rate slots were not recorded'),
-    ),
+    budgets,
     harvestUrl: config.GREENHOUSE_HARVEST_URL,
     dispatcher: harvestAgent,
   });

@@ -1,6 +1,6 @@
 import { type Dispatcher, request } from 'undici';
 import { type ScopeDefinition, scopeForRequest } from '../greenhouse/catalog';
-import { header, messageOf, rateLimitHeaders, readJson, retryAfterMs } from '../greenhouse/http';
+import { header, messageOf, rateWindowOf, readJson, retryAfterMs } from '../greenhouse/http';
 import type { LinkDoc } from '../store/links';
 import type { RateBudgetStore } from '../store/rate-budgets';
 import { AccessRefused, type LinkAccess } from './link-access';
@@ -53,13 +53,6 @@ const PASSED_HEADERS = [
   'retry-after',
 ];
 const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-/** `X-RateLimit-*` of an answer, when it has all three. */
-function rateHeaders(headers: Dispatcher.ResponseData['headers']) {
-  const seen = rateLimitHeaders(headers);
-  if (seen?.limit === undefined || seen.resetAtMs === undefined) return undefined;
-  return { limit: seen.limit, remaining: seen.remaining, resetAt: new Date(seen.resetAtMs) };
-}
 
 /** Greenhouse's `Link` header with every Harvest URL turned into the same URL under the proxy. */
 function rewriteLinkHeader(value: string, harvestUrl: string, proxyBase: string): string {
@@ -118,7 +111,7 @@ export class LinkProxy {
           message: (error as { code?: string }).code ?? (error as Error).message,
         };
       }
-      const seen = rateHeaders(response.headers);
+      const seen = rateWindowOf(response.headers);
       await this.deps.budgets.settle(token.account, reservation, seen);
       const status = response.statusCode;
 

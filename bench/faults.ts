@@ -617,39 +617,45 @@ async function main() {
     let staleRows = 0;
     let timelineEvents = 0;
     for (const r of results) {
-      const history = await client.workflow.getHandle(`link-${r.id}`).fetchHistory();
-      const groups: Payload[][] = [];
-      payloadGroups(history, groups);
-      histories.push(
-        JSON.stringify(history),
-        ...groups.flat().map((p) => Buffer.from(p.data ?? []).toString()),
-      );
-      for (const group of groups)
-        for (const payload of await codec.decode(group))
-          histories.push(JSON.stringify(fromPayload(payload)) ?? '');
-      const scheduledSeq = new Map<string, { seq: number; event: boolean }>();
+      // Every run of the link: a long-lived one continues as new, and its earlier runs' events count too.
+      const runs: string[] = [];
+      for await (const run of client.workflow.list({ query: `WorkflowId = 'link-${r.id}'` }))
+        runs.push(run.runId);
       const seqs = {
         done: new Set<number>(),
         doneWithEvent: new Set<number>(),
         scheduled: new Set<number>(),
       };
-      for (const e of history.events ?? []) {
-        const scheduled = e.activityTaskScheduledEventAttributes;
-        if (scheduled?.activityType?.name === 'persistLink') {
-          const [input] = await codec.decode((scheduled.input?.payloads ?? []) as Payload[]);
-          const { snapshot, event } = fromPayload(input as Payload) as {
-            snapshot: { seq: number };
-            event?: unknown;
-          };
-          scheduledSeq.set(String(e.eventId), { seq: snapshot.seq, event: event !== undefined });
-          seqs.scheduled.add(snapshot.seq);
-        }
-        const completed = scheduledSeq.get(
-          String(e.activityTaskCompletedEventAttributes?.scheduledEventId ?? ''),
+      for (const runId of runs) {
+        const history = await client.workflow.getHandle(`link-${r.id}`, runId).fetchHistory();
+        const groups: Payload[][] = [];
+        payloadGroups(history, groups);
+        histories.push(
+          JSON.stringify(history),
+          ...groups.flat().map((p) => Buffer.from(p.data ?? []).toString()),
         );
-        if (completed) {
-          seqs.done.add(completed.seq);
-          if (completed.event) seqs.doneWithEvent.add(completed.seq);
+        for (const group of groups)
+          for (const payload of await codec.decode(group))
+            histories.push(JSON.stringify(fromPayload(payload)) ?? '');
+        const scheduledSeq = new Map<string, { seq: number; event: boolean }>();
+        for (const e of history.events ?? []) {
+          const scheduled = e.activityTaskScheduledEventAttributes;
+          if (scheduled?.activityType?.name === 'persistLink') {
+            const [input] = await codec.decode((scheduled.input?.payloads ?? []) as Payload[]);
+            const { snapshot, event } = fromPayload(input as Payload) as {
+              snapshot: { seq: number };
+              event?: unknown;
+            };
+            scheduledSeq.set(String(e.eventId), { seq: snapshot.seq, event: event !== undefined });
+            seqs.scheduled.add(snapshot.seq);
+          }
+          const completed = scheduledSeq.get(
+            String(e.activityTaskCompletedEventAttributes?.scheduledEventId ?? ''),
+          );
+          if (completed) {
+            seqs.done.add(completed.seq);
+            if (completed.event) seqs.doneWithEvent.add(completed.seq);
+          }
         }
       }
       fromHistory.set(r.id, seqs);
@@ -671,8 +677,18 @@ async function main() {
       if (Number(row?.seq ?? 0) < Math.max(0, ...seqs.done)) staleRows++;
     }
 
-    const calls = (await call('GET', `${simUrl}/_sim/calls`)).json as unknown as { rateLimited?: boolean }[];
-    const overBudget = calls.filter((c) => c.rateLimited).length;
+    const calls = (await call('GET', `${simUrl}/_sim/calls`)).json as unknown as {
+      rateLimited?: boolean;
+      path: string;
+      at: string;
+    }[];
+    const refused = calls.filter((c) => c.rateLimited);
+    const overBudget = refused.length;
+    // Which window, and whether just after a worker restart: where a refusal came from.
+    const refusedBy = (test: (c: (typeof refused)[number]) => boolean) => refused.filter(test).length;
+    const refusalDetail = overBudget
+      ? ` (token ${refusedBy((c) => c.path.startsWith('/token'))}, harvest ${refusedBy((c) => c.path.startsWith('/v3/'))}, within 10 s of a worker kill ${refusedBy((c) => workerKills.some((k) => Date.parse(c.at) - k >= 0 && Date.parse(c.at) - k < 10_000))})`
+      : '';
 
     // Secrets: the processes' logs (not the simulator's: it is Greenhouse), Temporal history as stored and as
     // decoded (above), every email, every webhook body.
@@ -780,7 +796,7 @@ async function main() {
       [
         'Greenhouse rate limit refusals (over budget)',
         '0',
-        `${overBudget} of ${calls.length} calls`,
+        `${overBudget} of ${calls.length} calls${refusalDetail}`,
         overBudget === 0,
       ],
       ...leaks.map(

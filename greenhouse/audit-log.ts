@@ -1,6 +1,7 @@
 import { type Dispatcher, request } from 'undici';
 import { createHarvestAgent } from './harvest-client';
 import { asObject, classifyNetworkError, messageOf, readJson, retryAfterMs } from './http';
+import type { BudgetSource } from './rate-budget';
 import { type AccessToken, type HarvestCredentials, TokenMinter } from './token-minter';
 
 /**
@@ -43,6 +44,8 @@ export interface AuditLogClientOptions {
   authUrl: string;
   auditLogUrl: string;
   dispatcher?: Dispatcher;
+  /** Greenhouse's windows, for its token mints (default: this process's own). */
+  budgets?: BudgetSource;
 }
 
 const EXPIRY_MARGIN_MS = 60_000;
@@ -94,7 +97,7 @@ export class AuditLogClient {
 
   constructor(private readonly options: AuditLogClientOptions) {
     this.dispatcher = options.dispatcher ?? createHarvestAgent();
-    this.minter = new TokenMinter(options.authUrl, this.dispatcher, 5_000);
+    this.minter = new TokenMinter(options.authUrl, this.dispatcher, 5_000, options.budgets);
   }
 
   async keyEventsSince(credentials: HarvestCredentials, after: string, signal?: AbortSignal) {

@@ -1,11 +1,11 @@
 import { type Dispatcher, request } from 'undici';
 import { classifyNetworkError, delay, messageOf, readJson, retryAfterMs } from './http';
-import type { RateBudget } from './rate-budget';
+import type { CallBudget } from './rate-budget';
 
 export interface BudgetedGetOptions {
   url: URL;
   dispatcher: Dispatcher;
-  budget: RateBudget;
+  budget: CallBudget;
   authorization: () => string;
   maxAttempts: number;
   maxRetryAfterMs: number;
@@ -31,7 +31,7 @@ export async function budgetedGet(o: BudgetedGetOptions): Promise<GetAnswer> {
   let refreshed = false;
   let rateLimitedMs = 0;
   for (let attempt = 1; attempt <= o.maxAttempts; attempt++) {
-    await o.budget.acquire(o.signal);
+    const turn = await o.budget.take(o.signal);
     let response: Dispatcher.ResponseData;
     let body: unknown;
     try {
@@ -43,7 +43,7 @@ export async function budgetedGet(o: BudgetedGetOptions): Promise<GetAnswer> {
       });
       body = await readJson(response.body);
     } catch (error) {
-      o.budget.release();
+      turn.done();
       if (o.signal?.aborted) throw error;
       last = { checkedAt: new Date().toISOString(), message: classifyNetworkError(error).message };
       if (attempt < o.maxAttempts) await delay(100 * 2 ** attempt, o.signal);
@@ -52,10 +52,9 @@ export async function budgetedGet(o: BudgetedGetOptions): Promise<GetAnswer> {
     const status = response.statusCode;
     const message = messageOf(body);
     last = { checkedAt: new Date().toISOString(), httpStatus: status, ...(message ? { message } : {}), body };
-    o.budget.release(response.headers);
+    turn.done({ status, headers: response.headers }); // a 429 empties the budget until its Retry-After
     if (status === 429) {
       const waitMs = retryAfterMs(response.headers);
-      o.budget.exhaust(waitMs);
       rateLimitedMs += waitMs;
       if (rateLimitedMs > o.maxRetryAfterMs) return last;
       attempt--; // waiting out a 429 is bounded by time, not attempts

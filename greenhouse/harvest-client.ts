@@ -4,7 +4,7 @@ import type { ProbeOutcome, ScopeResult } from '../domain/probe';
 import { budgetedGet } from './budgeted-get';
 import { getScope, type ScopeDefinition } from './catalog';
 import { asObject, readJson } from './http';
-import { RateBudget, type RateBudgetStats } from './rate-budget';
+import { type BudgetSource, localBudgets, MeteredBudget, type RateBudgetStats } from './rate-budget';
 import { classifySiteAdmin, type Introspection, type ListProbe } from './site-admin';
 import { type AccessToken, basicAuth, type HarvestCredentials, TokenMinter } from './token-minter';
 
@@ -21,6 +21,11 @@ export interface HarvestClientOptions {
   maxRetryAfterMs?: number;
   /** Attempts per scope for transient failures (network, 5xx, 429). */
   maxAttempts?: number;
+  /**
+   * Greenhouse's windows, per client id (probes) and `token:<client id>` (mints): by default this process's
+   * own; the worker shares them with the API through MongoDB (greenhouse/shared-budgets.ts).
+   */
+  budgets?: BudgetSource;
 }
 
 export function createHarvestAgent(): Agent {
@@ -40,6 +45,13 @@ export class HarvestClient {
   private readonly maxParallel: number;
   private readonly maxRetryAfterMs: number;
   private readonly maxAttempts: number;
+  /**
+   * One budget per credential for every probe of it, kept between probes: Greenhouse counts the window per
+   * key, so concurrent probes of one key (links of one account, health checks) share it (bench:faults, 20
+   * links on one key: a budget per probe drew 3,880 429s in 13,502 calls), and a probe that starts in a
+   * window others emptied must wait for its reset (a budget per run of probes still drew 62).
+   */
+  private readonly budgets: BudgetSource;
 
   constructor(private readonly options: HarvestClientOptions) {
     this.dispatcher = options.dispatcher ?? createHarvestAgent();
@@ -47,7 +59,8 @@ export class HarvestClient {
     this.maxParallel = options.maxParallel ?? 16;
     this.maxRetryAfterMs = options.maxRetryAfterMs ?? 30_000;
     this.maxAttempts = options.maxAttempts ?? 4;
-    this.minter = new TokenMinter(options.authUrl, this.dispatcher, this.maxRetryAfterMs);
+    this.budgets = options.budgets ?? localBudgets(this.maxParallel);
+    this.minter = new TokenMinter(options.authUrl, this.dispatcher, this.maxRetryAfterMs, this.budgets);
   }
 
   async probe(credentials: HarvestCredentials, scopeIds: readonly string[], signal?: AbortSignal) {
@@ -59,41 +72,16 @@ export class HarvestClient {
     scopeIds: readonly string[],
     signal?: AbortSignal,
   ): Promise<{ outcome: ProbeOutcome; stats: RateBudgetStats }> {
-    const budget = this.shareBudget(credentials.clientId);
-    try {
-      return await this.probeWithin(budget, credentials, scopeIds, signal);
-    } finally {
-      this.leaveBudget(credentials.clientId);
-    }
-  }
-
-  /**
-   * One budget per credential for every probe of it in flight in this process: Greenhouse counts the window
-   * per key, so concurrent probes of one key (links of one account, health checks) must share it (bench:faults:
-   * 20 links on one key, each probe with its own budget, drew 3,880 429s in 13,502 calls).
-   */
-  private readonly budgets = new Map<string, { budget: RateBudget; probes: number }>();
-
-  private shareBudget(clientId: string): RateBudget {
-    let shared = this.budgets.get(clientId);
-    if (!shared) {
-      shared = {
-        budget: new RateBudget(this.maxParallel, Date.now, this.knownLimits.get(clientId)),
-        probes: 0,
-      };
-      this.budgets.set(clientId, shared);
-    }
-    shared.probes++;
-    return shared.budget;
-  }
-
-  private leaveBudget(clientId: string): void {
-    const shared = this.budgets.get(clientId);
-    if (shared && --shared.probes === 0) this.budgets.delete(clientId);
+    return this.probeWithin(
+      new MeteredBudget(this.budgets(credentials.clientId)),
+      credentials,
+      scopeIds,
+      signal,
+    );
   }
 
   private async probeWithin(
-    budget: RateBudget,
+    budget: MeteredBudget,
     credentials: HarvestCredentials,
     scopeIds: readonly string[],
     signal?: AbortSignal,
@@ -134,7 +122,6 @@ export class HarvestClient {
     };
     await Promise.all(Array.from({ length: Math.min(this.maxParallel, lists.length) }, lane));
     const introspection = await introspecting;
-    this.rememberLimit(credentials.clientId, budget.stats.limit);
 
     const listResults = new Map(
       classifySiteAdmin(probes, introspection, credentials.userId).map((r) => [r.scope, r]),
@@ -146,22 +133,11 @@ export class HarvestClient {
     return { outcome: { kind: 'probed', checkedAt, results }, stats: budget.stats };
   }
 
-  /** The window limit each credential's probes saw last (insertion-ordered, so the oldest goes first). */
-  private readonly knownLimits = new Map<string, number>();
-
-  private rememberLimit(clientId: string, limit: number | undefined) {
-    if (limit === undefined) return;
-    this.knownLimits.delete(clientId);
-    this.knownLimits.set(clientId, limit);
-    if (this.knownLimits.size > 10_000)
-      this.knownLimits.delete(this.knownLimits.keys().next().value as string);
-  }
-
   private async probeList(
     scope: ScopeDefinition,
     token: () => AccessToken,
     refresh: () => Promise<boolean>,
-    budget: RateBudget,
+    budget: MeteredBudget,
     signal?: AbortSignal,
   ): Promise<ListProbe> {
     const url = new URL((scope.probe as { path: string }).path, this.options.harvestUrl);

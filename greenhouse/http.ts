@@ -52,6 +52,13 @@ export function rateLimitHeaders(
   };
 }
 
+/** `X-RateLimit-*` of an answer as a window, when it has all three (what a shared budget records). */
+export function rateWindowOf(headers: Headers) {
+  const seen = rateLimitHeaders(headers);
+  if (seen?.limit === undefined || seen.resetAtMs === undefined) return undefined;
+  return { limit: seen.limit, remaining: seen.remaining, resetAt: new Date(seen.resetAtMs) };
+}
+
 /** Seconds from a Retry-After header (delta-seconds or an HTTP date). */
 export function retryAfterMs(headers: Headers, fallbackMs = 1_000): number {
   const value = header(headers, 'retry-after');

@@ -1,4 +1,4 @@
-import { delay, type Headers, rateLimitHeaders } from './http';
+import { delay, type Headers, rateLimitHeaders, retryAfterMs } from './http';
 
 export interface RateBudgetStats {
   requests: number;
@@ -9,36 +9,47 @@ export interface RateBudgetStats {
   waitedMs: number;
 }
 
+/** How a call the budget let through ended: none when Greenhouse never answered. */
+export interface CallAnswer {
+  status: number;
+  headers: Headers;
+}
+
+/** One call's place in the window, taken before it is sent and given back with its answer. */
+export interface Turn {
+  done(answer?: CallAnswer): void;
+}
+
+/** A rate-limit window calls wait their turn in (its X-RateLimit-* answers and 429s teach it). */
+export interface CallBudget {
+  take(signal?: AbortSignal): Promise<Turn>;
+}
+
+/** A budget per Greenhouse key (probes per client id, mints per `token:<client id>`). */
+export type BudgetSource = (key: string) => CallBudget;
+
 /**
  * Keeps parallel requests within the rate-limit budget that Greenhouse reports on every response
  * (X-RateLimit-Limit / -Remaining / -Reset, fixed windows). Until a response has told the window's budget,
- * one request at a time, or, when an earlier probe of the same credentials saw the window's limit, half of
- * that limit (others may share the window: the product's proxied calls); afterwards at most
- * min(maxParallel, remaining) in flight, so a window's limit is never exceeded; with nothing remaining, wait
- * for the reset. A 429 empties the budget until Retry-After.
+ * one request at a time, or, when an earlier response showed the window's limit, half of that limit (others
+ * may share the window: the product's proxied calls); afterwards at most min(maxParallel, remaining) in
+ * flight, so a window's limit is never exceeded; with nothing remaining, wait for the reset. A 429 empties the
+ * budget until Retry-After. One budget lives as long as its key is used, not one probe: a probe that starts
+ * in a window an earlier probe emptied must know it.
  */
-export class RateBudget {
+export class RateBudget implements CallBudget {
   private remaining: number | undefined;
   private resetAt: number | undefined;
+  private knownLimit: number | undefined;
   private inFlight = 0;
   private wake: (() => void)[] = [];
-  readonly stats: RateBudgetStats = {
-    requests: 0,
-    peakInFlight: 0,
-    peakUsed: 0,
-    limit: undefined,
-    waitedMs: 0,
-  };
 
   constructor(
     private readonly maxParallel: number,
     private readonly now: () => number = Date.now,
-    /** X-RateLimit-Limit as an earlier probe of these credentials saw it. */
-    private readonly knownLimit?: number,
   ) {}
 
-  async acquire(signal?: AbortSignal): Promise<void> {
-    const started = this.now();
+  async take(signal?: AbortSignal): Promise<Turn> {
     for (;;) {
       if (this.resetAt !== undefined && this.now() >= this.resetAt) {
         // A new window: its budget is unknown until the next response (others may share it).
@@ -55,20 +66,22 @@ export class RateBudget {
       }
     }
     this.inFlight++;
-    this.stats.requests++;
-    this.stats.peakInFlight = Math.max(this.stats.peakInFlight, this.inFlight);
-    this.stats.waitedMs += this.now() - started;
+    return { done: (answer) => this.release(answer) };
   }
 
-  /** Ends a request; its response headers (if any) update the budget first. */
-  release(headers?: Headers): void {
-    if (headers) this.observe(headers);
+  /** Nobody is waiting on it or sending through it: it may be forgotten. */
+  get idle(): boolean {
+    return this.inFlight === 0;
+  }
+
+  private release(answer?: CallAnswer): void {
+    if (answer) this.observe(answer.headers);
+    if (answer?.status === 429) this.exhaust(retryAfterMs(answer.headers));
     this.inFlight--;
     for (const resolve of this.wake.splice(0)) resolve();
   }
 
-  /** After a 429: nothing is left until Retry-After. */
-  exhaust(forMs: number): void {
+  private exhaust(forMs: number): void {
     this.remaining = 0;
     this.resetAt = Math.max(this.resetAt ?? 0, this.now() + forMs);
   }
@@ -78,14 +91,71 @@ export class RateBudget {
     if (!seen) return;
     const { remaining, limit } = seen;
     const reset = seen.resetAtMs ?? Number.NaN;
-    if (limit !== undefined) {
-      this.stats.limit = limit;
-      this.stats.peakUsed = Math.max(this.stats.peakUsed, limit - remaining);
-    }
+    if (limit !== undefined) this.knownLimit = limit;
     const sameWindow = Number.isFinite(reset) && reset === this.resetAt;
     // Responses arrive out of order: within one window the smallest remaining is the truth.
     this.remaining =
       sameWindow && this.remaining !== undefined ? Math.min(this.remaining, remaining) : remaining;
     if (Number.isFinite(reset)) this.resetAt = reset;
+  }
+}
+
+/** This process's budgets, one per key, kept while used (and the 10,000 most recent). */
+export function localBudgets(maxParallel: number): BudgetSource {
+  const budgets = new Map<string, RateBudget>();
+  return (key) => {
+    const known = budgets.get(key);
+    if (known) {
+      // Map order is insertion order: re-inserting keeps the most recently used last.
+      budgets.delete(key);
+      budgets.set(key, known);
+      return known;
+    }
+    const budget = new RateBudget(maxParallel);
+    budgets.set(key, budget);
+    if (budgets.size > 10_000) {
+      for (const [old, b] of budgets) {
+        if (budgets.size <= 10_000) break;
+        if (b.idle) budgets.delete(old);
+      }
+    }
+    return budget;
+  };
+}
+
+/** One probe's use of a shared budget: the same window, its own figures. */
+export class MeteredBudget implements CallBudget {
+  readonly stats: RateBudgetStats = {
+    requests: 0,
+    peakInFlight: 0,
+    peakUsed: 0,
+    limit: undefined,
+    waitedMs: 0,
+  };
+  private inFlight = 0;
+
+  constructor(
+    private readonly shared: CallBudget,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  async take(signal?: AbortSignal): Promise<Turn> {
+    const started = this.now();
+    const turn = await this.shared.take(signal);
+    this.inFlight++;
+    this.stats.requests++;
+    this.stats.peakInFlight = Math.max(this.stats.peakInFlight, this.inFlight);
+    this.stats.waitedMs += this.now() - started;
+    return {
+      done: (answer) => {
+        const seen = answer && rateLimitHeaders(answer.headers);
+        if (seen?.limit !== undefined) {
+          this.stats.limit = seen.limit;
+          this.stats.peakUsed = Math.max(this.stats.peakUsed, seen.limit - seen.remaining);
+        }
+        this.inFlight--;
+        turn.done(answer);
+      },
+    };
   }
 }

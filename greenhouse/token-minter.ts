@@ -1,6 +1,7 @@
 import { type Dispatcher, request } from 'undici';
 import type { CredentialProblem, ProbeOutcome } from '../domain/probe';
 import { asObject, classifyNetworkError, delay, messageOf, readJson, retryAfterMs } from './http';
+import { type BudgetSource, localBudgets } from './rate-budget';
 
 export interface HarvestCredentials {
   clientId: string;
@@ -45,8 +46,10 @@ function credentialProblem(
 }
 
 /**
- * Mints client-credentials tokens. Minting is serialized per client id (Greenhouse's token endpoint has its
- * own 60 s window), and a 429 there is waited out once within `maxRetryAfterMs`.
+ * Mints client-credentials tokens. Minting is serialized per client id and takes its turn in the token
+ * endpoint's window (`budgets`, under `token:<client id>`: by default this process's; the worker and API share
+ * them through MongoDB, so a restarted process does not mint into a window its predecessor used up); a 429 there is waited out once
+ * within `maxRetryAfterMs`.
  */
 export class TokenMinter {
   private queues = new Map<string, Promise<unknown>>();
@@ -55,6 +58,7 @@ export class TokenMinter {
     private readonly authUrl: string,
     private readonly dispatcher: Dispatcher,
     private readonly maxRetryAfterMs: number,
+    private readonly budgets: BudgetSource = localBudgets(1),
   ) {}
 
   mint(credentials: HarvestCredentials, signal?: AbortSignal): Promise<MintResult> {
@@ -76,6 +80,7 @@ export class TokenMinter {
     const checkedAt = new Date().toISOString();
     const form = new URLSearchParams({ grant_type: 'client_credentials' });
     if (credentials.userId) form.set('sub', credentials.userId);
+    const turn = await this.budgets(`token:${credentials.clientId}`).take(signal);
     let response: Dispatcher.ResponseData;
     try {
       response = await request(new URL('/token', this.authUrl), {
@@ -89,9 +94,11 @@ export class TokenMinter {
         signal,
       });
     } catch (error) {
+      turn.done();
       if (signal?.aborted) throw error;
       return { ok: false, outcome: { kind: 'unavailable', checkedAt, ...classifyNetworkError(error) } };
     }
+    turn.done({ status: response.statusCode, headers: response.headers });
     let raw: unknown;
     try {
       raw = await readJson(response.body);

@@ -16,6 +16,8 @@ import { temporalConnectionOptions } from '../config/temporal';
 import { AuditLogClient } from '../greenhouse/audit-log';
 import { HarvestClient } from '../greenhouse/harvest-client';
 import { LegacyV1Client } from '../greenhouse/legacy-v1-client';
+import { sharedBudgets } from '../greenhouse/shared-budgets';
+import { createLogger } from '../logging/logger';
 import { createSmtpMailer } from '../mail/mailer';
 import { AppStore } from '../store/apps';
 import { ensureIndexes } from '../store/collections';
@@ -27,6 +29,7 @@ import { EmailLog } from '../store/email-log';
 import { LinkStore } from '../store/links';
 import { connectMongo } from '../store/mongo';
 import { encryptedDataConverter } from '../store/payload-codec';
+import { RateBudgetStore } from '../store/rate-budgets';
 import { WebhookStore } from '../store/webhooks';
 import { createWebhookAgent } from '../webhooks/public-endpoint';
 import { workflowInterceptorModules, workflowSource } from './workflow-source';
@@ -74,6 +77,14 @@ export async function createWorker(
   await ensureIndexes(mongo.db);
   const mailer = createSmtpMailer(config.SMTP_URL, config.MAIL_FROM);
   const tokens = new ConnectTokenStore(mongo.db);
+  const log = createLogger('worker');
+  // Probes and token mints share Greenhouse's windows with the API's proxy and with a restarted worker.
+  const unshared = (error: unknown) =>
+    log.warn(
+      { err: String(error) },
+      'Greenhouse rate budget not shared (MongoDB): this process counts alone',
+    );
+  const budgets = sharedBudgets(new RateBudgetStore(mongo.db, unshared), 16, unshared);
   const activities = createActivities({
     links: new LinkStore(mongo.db),
     counters: new CounterStore(mongo.db),
@@ -81,10 +92,12 @@ export async function createWorker(
     harvest: new HarvestClient({
       authUrl: config.GREENHOUSE_AUTH_URL,
       harvestUrl: config.GREENHOUSE_HARVEST_URL,
+      budgets,
     }),
     auditLog: new AuditLogClient({
       authUrl: config.GREENHOUSE_AUTH_URL,
       auditLogUrl: config.GREENHOUSE_AUDIT_LOG_URL,
+      budgets,
     }),
     legacyV1: new LegacyV1Client({ harvestUrl: config.GREENHOUSE_HARVEST_URL }),
     mailer,

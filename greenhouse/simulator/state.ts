@@ -76,8 +76,10 @@ export interface SimBehaviour {
   harvestRateLimit: number;
   /** Greenhouse's v3 window is 30 s; tests shorten it. */
   harvestWindowMs: number;
-  /** Requests per 60 s window on the token endpoint, per credential. */
+  /** Requests per window on the token endpoint, per credential. */
   tokenRateLimit: number;
+  /** The token endpoint's window is 60 s; tests shorten it. */
+  tokenWindowMs: number;
   /** Requests per 10 s window on legacy v1, per API key. */
   legacyRateLimit: number;
   /** Whether the organization has the Audit Log (Expert tier and add-on); without it /auditlog answers 403. */
@@ -125,7 +127,7 @@ export class SimulatorState {
       () => this.behaviour.harvestRateLimit,
     ),
     token: new FixedWindowLimiter(
-      () => 60_000,
+      () => this.behaviour.tokenWindowMs,
       () => this.behaviour.tokenRateLimit,
     ),
     legacy: new FixedWindowLimiter(
@@ -296,6 +298,7 @@ function defaultBehaviour(): SimBehaviour {
     harvestRateLimit: 75,
     harvestWindowMs: 30_000,
     tokenRateLimit: 30,
+    tokenWindowMs: 60_000,
     legacyRateLimit: 50,
     auditLog: true,
     auditLogNamesClient: true,

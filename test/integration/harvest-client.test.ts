@@ -157,7 +157,9 @@ describe('Harvest v3 client against the simulator over HTTP', () => {
         target: 'token',
         rateLimitBurst: { count: 1, retryAfterSeconds: 1 },
       };
-      expect(withStatus(await client.probe(DEMO.full, ATS_READ), 'granted')).toHaveLength(ATS_READ.length);
+      // A client of its own: the shared one remembers the token window earlier tests used up.
+      const fresh = new HarvestClient({ authUrl: sim.url, harvestUrl: sim.url, maxRetryAfterMs: 5_000 });
+      expect(withStatus(await fresh.probe(DEMO.full, ATS_READ), 'granted')).toHaveLength(ATS_READ.length);
     });
 
     it('a slow token endpoint → unavailable (timeout)', async () => {
@@ -271,6 +273,29 @@ describe('Harvest v3 client against the simulator over HTTP', () => {
       const shrunk = await warm.probeWithStats(DEMO.full, ATS_READ);
       expect(withStatus(shrunk.outcome, 'granted')).toHaveLength(ATS_READ.length);
       expect(shrunk.stats.limit).toBe(4);
+    });
+
+    it('a probe that starts in a window earlier probes emptied waits for its reset', async () => {
+      sim.state.behaviour.harvestRateLimit = 20;
+      sim.state.behaviour.harvestWindowMs = 2_000;
+      const warm = new HarvestClient({ authUrl: sim.url, harvestUrl: sim.url, maxRetryAfterMs: 5_000 });
+      await warm.probe(DEMO.full, ATS_READ); // 15 of the window's 20, and the limit is known
+      // Without the earlier probe's window, the next one would send half the limit (10) into the 5 left.
+      const next = await warm.probe(DEMO.full, ATS_READ);
+      expect(withStatus(next, 'granted')).toHaveLength(ATS_READ.length);
+      expect(sim.state.calls.filter((c) => c.rateLimited)).toEqual([]);
+    });
+
+    it('token mints take turns in the token endpoint window: no refusal however many probes', async () => {
+      sim.state.behaviour.tokenRateLimit = 2;
+      sim.state.behaviour.tokenWindowMs = 1_500;
+      const outcomes = await Promise.all(
+        Array.from({ length: 5 }, () => client.probe(DEMO.full, ['harvest:jobs:list'])),
+      );
+      for (const outcome of outcomes) expect(withStatus(outcome, 'granted')).toEqual(['harvest:jobs:list']);
+      const mints = sim.state.calls.filter((c) => c.path === '/token');
+      expect(mints).toHaveLength(5);
+      expect(mints.filter((c) => c.rateLimited)).toEqual([]);
     });
 
     it('probes in parallel once the budget is known', async () => {

@@ -1,0 +1,82 @@
+import { randomBytes } from 'node:crypto';
+import { MongoClient } from 'mongodb';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { BUILT_IN_PERMISSION_SETS } from '../../greenhouse/catalog';
+import { HarvestClient } from '../../greenhouse/harvest-client';
+import { sharedBudgets } from '../../greenhouse/shared-budgets';
+import { type RunningSimulator, startSimulator } from '../../greenhouse/simulator/server';
+import { DEMO } from '../../greenhouse/simulator/state';
+import { connectMongo, type Mongo } from '../../store/mongo';
+import { RateBudgetStore } from '../../store/rate-budgets';
+
+const ATS_READ = BUILT_IN_PERMISSION_SETS.ats_read as string[];
+
+describe("Greenhouse's windows shared through MongoDB", () => {
+  let sim: RunningSimulator;
+  let mongo: Mongo;
+  beforeAll(async () => {
+    sim = await startSimulator(0);
+    mongo = await connectMongo(inject('services').mongoUri, `mints_${randomBytes(4).toString('hex')}`);
+  });
+  afterAll(async () => {
+    await sim.close();
+    await mongo.close();
+  });
+
+  /** A worker process as it starts: its own clients and budget store, nothing remembered. */
+  const freshProcess = () => {
+    const errors: unknown[] = [];
+    const client = new HarvestClient({
+      authUrl: sim.url,
+      harvestUrl: sim.url,
+      budgets: sharedBudgets(new RateBudgetStore(mongo.db), 16, (error) => errors.push(error)),
+    });
+    return { client, errors };
+  };
+
+  it('a process started mid-window does not mint into the window its predecessor used up', async () => {
+    sim.state.behaviour.tokenRateLimit = 3;
+    sim.state.behaviour.tokenWindowMs = 3_000;
+    const before = freshProcess();
+    for (let i = 0; i < 3; i++) await before.client.probe(DEMO.full, ['harvest:jobs:list']);
+    const restarted = freshProcess();
+    const outcome = await restarted.client.probe(DEMO.full, ['harvest:jobs:list']);
+    expect(outcome).toMatchObject({ kind: 'probed', results: [{ status: 'granted' }] });
+    const mints = sim.state.calls.filter((c) => c.path === '/token');
+    expect(mints).toHaveLength(4);
+    expect(mints.filter((c) => c.rateLimited)).toEqual([]);
+    // The fourth waited for the next window rather than being refused in the first.
+    expect(Date.parse(mints[3]?.at ?? '') - Date.parse(mints[0]?.at ?? '')).toBeGreaterThanOrEqual(2_000);
+    expect([...before.errors, ...restarted.errors]).toEqual([]);
+  });
+
+  it('a process started mid-window does not probe into the window its predecessor used up', async () => {
+    sim.state.reset();
+    sim.state.behaviour.harvestRateLimit = 16;
+    sim.state.behaviour.harvestWindowMs = 3_000;
+    const before = freshProcess();
+    await before.client.probe(DEMO.full, ATS_READ); // 15 of the window's 16
+    const restarted = freshProcess();
+    // Alone, it would learn the window with one lone read, then send half the limit (8) into the 1 left.
+    const outcome = await restarted.client.probe(DEMO.full, ATS_READ);
+    expect(outcome.kind === 'probed' && outcome.results.every((r) => r.status === 'granted')).toBe(true);
+    expect(sim.state.calls.filter((c) => c.rateLimited)).toEqual([]);
+    expect([...before.errors, ...restarted.errors]).toEqual([]);
+  });
+
+  it('MongoDB unreachable: mints go on within this process’s own budget, and say so', async () => {
+    sim.state.reset();
+    // Nothing listens on port 9: every operation fails once server selection gives up.
+    const unreachable = new MongoClient('mongodb://127.0.0.1:9/', { serverSelectionTimeoutMS: 300 });
+    const errors: unknown[] = [];
+    const harvest = new HarvestClient({
+      authUrl: sim.url,
+      harvestUrl: sim.url,
+      budgets: sharedBudgets(new RateBudgetStore(unreachable.db('none')), 16, (error) => errors.push(error)),
+    });
+    const outcome = await harvest.probe(DEMO.full, ['harvest:jobs:list']);
+    expect(outcome).toMatchObject({ kind: 'probed', results: [{ status: 'granted' }] });
+    expect(errors.length).toBeGreaterThan(0);
+    await unreachable.close();
+  });
+});
