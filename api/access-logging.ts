@@ -63,5 +63,5 @@ export async function accessLogPage(accessLog: AccessLog, linkId: string, rawQue
   if (!parsed.success) throw fromZod(parsed.error, 'query');
   const query = parsed.data;
   const rows = await accessLog.page(linkId, { kind: query.kind }, query.limit + 1, query.cursor);
-  return listPage(rows, query.limit, (row) => ({ createdAt: row.at, id: row._id }), accessLogResource);
+  return listPage(rows, query.limit, (row) => ({ at: row.at, id: row._id }), accessLogResource);
 }

@@ -8,13 +8,16 @@ import type { LinkAccess } from '../app/link-access';
 import type { LinkProxy } from '../app/link-proxy';
 import type { LinkService } from '../app/link-service';
 import type { WebhookReplays } from '../app/webhook-replays';
+import type { OperatorToken } from '../domain/operator';
 import type { Logger } from '../logging/logger';
 import { httpLatencyMiddleware } from '../metrics/http-histogram';
 import type { AccessLog } from '../store/access-log';
 import type { AppStore } from '../store/apps';
 import type { IdempotencyStore } from '../store/idempotency';
+import type { LinkSearchQueries } from '../store/link-search';
 import type { LinkStore } from '../store/links';
 import type { OperatorAudit } from '../store/operator-audit';
+import type { OperatorSessions } from '../store/operator-sessions';
 import type { SharedLimits } from '../store/shared-limits';
 import type { WebhookStore } from '../store/webhooks';
 import { requestSpans } from '../tracing/tracing';
@@ -55,7 +58,10 @@ export interface ApiDeps {
   legacyV1Enabled: boolean;
   log: Logger;
   publicUrl: string;
-  operatorTokens: string[];
+  operatorTokens: OperatorToken[];
+  operatorSessions: OperatorSessions;
+  operatorSessionTtlMs: number;
+  linkSearch: LinkSearchQueries;
   trustProxy: string;
   limits: { api: RateLimit; connect: RateLimit; failedAuth: RateLimit };
   /** Counts shared by every API replica (failed authentications). */

@@ -2,7 +2,7 @@ import type { ListPosition } from '../store/links';
 
 /** Opaque pagination cursors: the position of the last item of a page, base64url JSON. */
 export function encodeCursor(position: ListPosition): string {
-  return Buffer.from(JSON.stringify([position.createdAt.getTime(), position.id])).toString('base64url');
+  return Buffer.from(JSON.stringify([position.at.getTime(), position.id])).toString('base64url');
 }
 
 export function decodeCursor(cursor: string): ListPosition | undefined {
@@ -11,7 +11,7 @@ export function decodeCursor(cursor: string): ListPosition | undefined {
     if (!Array.isArray(value) || value.length !== 2) return undefined;
     const [ms, id] = value as unknown[];
     if (typeof ms !== 'number' || !Number.isFinite(ms) || typeof id !== 'string') return undefined;
-    return { createdAt: new Date(ms), id };
+    return { at: new Date(ms), id };
   } catch {
     return undefined;
   }

@@ -11,7 +11,6 @@ import { WebhookReplays } from '../app/webhook-replays';
 import type { Config } from '../config/schema';
 import { temporalConnectionOptions } from '../config/temporal';
 import { createHarvestAgent } from '../greenhouse/harvest-client';
-import { sharedBudgets } from '../greenhouse/shared-budgets';
 import { TokenMinter } from '../greenhouse/token-minter';
 import { createLogger, type Logger } from '../logging/logger';
 import { registerDomainMetrics } from '../metrics/domain-metrics';
@@ -26,12 +25,15 @@ import { CounterStore } from '../store/counters';
 import { CredentialVault } from '../store/credential-vault';
 import { EmailLog } from '../store/email-log';
 import { IdempotencyStore } from '../store/idempotency';
+import { LinkSearchQueries } from '../store/link-search';
 import { LinkStore } from '../store/links';
 import { connectMongo } from '../store/mongo';
 import { OPERATOR_AUDIT_RETENTION_MS, OperatorAudit } from '../store/operator-audit';
+import { OperatorSessions } from '../store/operator-sessions';
 import { encryptedDataConverter, KeyringPayloadCodec } from '../store/payload-codec';
 import { RateBudgetStore } from '../store/rate-budgets';
 import { RetentionSweeper } from '../store/retention';
+import { sharedBudgets } from '../store/shared-budgets';
 import { SharedLimits } from '../store/shared-limits';
 import { WebhookStore } from '../store/webhooks';
 import { createApiApp } from './create-app';
@@ -132,6 +134,9 @@ export async function startApi(
     log,
     publicUrl: config.PUBLIC_URL,
     operatorTokens: config.OPERATOR_TOKENS,
+    operatorSessions: new OperatorSessions(mongo.db),
+    operatorSessionTtlMs: config.OPERATOR_SESSION_TTL,
+    linkSearch: new LinkSearchQueries(mongo.db, config.ATTENTION_ADMIN_WAIT),
     trustProxy: config.TRUST_PROXY,
     // Its own key, not the vault's: rotating CREDENTIALS_KEYS must not void every open form.
     csrf: new CsrfGuard(await sharedKey(mongo.db, 'connect-form-csrf')),

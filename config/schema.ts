@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { DEFAULT_HEALTH_CHECK_MS, DEFAULT_MIN_REMINDER_GAP_MS } from '../domain/link';
 import { durationListSchema, durationSchema, parseDuration } from './duration';
+import { operatorTokensSchema } from './operator-tokens';
 
 const url = (protocols: string[], example: string) =>
   z.string().refine(
@@ -96,19 +97,11 @@ export const envSchema = z.object({
   /** A JSON file of the deployment's own permission sets (see config/permission-sets.ts). */
   PERMISSION_SETS_FILE: z.string().optional(),
   CREDENTIALS_KEYS: keyring,
-  OPERATOR_TOKENS: z
-    .string()
-    .transform((text) =>
-      text
-        .split(',')
-        .map((t) => t.trim())
-        .filter(Boolean),
-    )
-    .refine((tokens) => tokens.every((t) => t.length >= 43), {
-      message:
-        'each token must be at least 43 characters (32 random bytes); make one with: openssl rand -base64 32',
-    })
-    .default([]),
+  OPERATOR_TOKENS: operatorTokensSchema.default([]),
+  /** How long an operator's console sign-in lasts (absolute, from sign-in). */
+  OPERATOR_SESSION_TTL: durationSchema.default(2 * 3_600_000),
+  /** The console's "needs attention" view lists links waiting on an admin for longer than this. */
+  ATTENTION_ADMIN_WAIT: durationSchema.default(3 * 86_400_000),
   REMINDER_SCHEDULE: durationListSchema.default([
     0,
     86_400_000,

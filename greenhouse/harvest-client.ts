@@ -23,7 +23,7 @@ export interface HarvestClientOptions {
   maxAttempts?: number;
   /**
    * Greenhouse's windows, per client id (probes) and `token:<client id>` (mints): by default this process's
-   * own; the worker shares them with the API through MongoDB (greenhouse/shared-budgets.ts).
+   * own; the worker shares them with the API through MongoDB (store/shared-budgets.ts).
    */
   budgets?: BudgetSource;
 }

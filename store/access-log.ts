@@ -70,7 +70,7 @@ export class AccessLog {
     const query: Filter<AccessLogDoc> = { linkId };
     if (filter.kind) query.kind = filter.kind;
     if (after) {
-      query.$or = [{ at: { $lt: after.createdAt } }, { at: after.createdAt, _id: { $lt: after.id } }];
+      query.$or = [{ at: { $lt: after.at } }, { at: after.at, _id: { $lt: after.id } }];
     }
     return this.entries.find(query).sort({ at: -1, _id: -1 }).limit(limit).toArray();
   }

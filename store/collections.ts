@@ -32,6 +32,7 @@ export const COLLECTIONS = {
   accessLog: collection('access_log', [{ linkId: 1, at: -1 }, { at: 1 }]),
   appSecrets: collection('app_secrets'),
   operatorAudit: collection('operator_audit', [{ at: -1 }]),
+  operatorSessions: collection('operator_sessions', [{ expiresAt: 1 }]),
   sharedLimits: collection('shared_limits', [{ key: 1, window: 1 }, { expiresAt: 1 }]),
 };
 

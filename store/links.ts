@@ -25,6 +25,8 @@ export interface LinkDoc extends LinkSnapshot {
   auditLogWatch?: AuditLogWatch;
   /** Set when the link was deleted: its secrets are gone, it can no longer be used or reopened. */
   deletedAt?: Date;
+  /** When the assignee last changed (a hand-off or a reassignment); absent: since the link was created. */
+  assignedAt?: Date;
   createdAt: Date;
   updatedAt: Date;
 }
@@ -54,9 +56,12 @@ const idOnlyFilters = async (db: Db) => {
   return 'ferretdbVersion' in info;
 };
 
-/** Where a page of a newest-first listing ended. */
+/** Events after which the link waits on someone else (what "waiting on an admin for N days" counts from). */
+const ASSIGNING_EVENTS = new Set(['handed_off', 'reassigned']);
+
+/** Where a page of a newest-first listing ended: its last row's sort time (created, updated, used) and id. */
 export interface ListPosition {
-  createdAt: Date;
+  at: Date;
   id: string;
 }
 
@@ -124,10 +129,7 @@ export class LinkStore {
     if (filter.organizationId) query['organization.id'] = filter.organizationId;
     // Newest first; ties on createdAt are broken by id, so a page boundary never skips or repeats a link.
     if (after) {
-      query.$or = [
-        { createdAt: { $lt: after.createdAt } },
-        { createdAt: after.createdAt, _id: { $lt: after.id } },
-      ];
+      query.$or = [{ createdAt: { $lt: after.at } }, { createdAt: after.at, _id: { $lt: after.id } }];
     }
     return this.links.find(query).sort({ createdAt: -1, _id: -1 }).limit(limit).toArray();
   }
@@ -142,7 +144,8 @@ export class LinkStore {
     event: LinkEvent | undefined,
   ): Promise<void> {
     if (event) await this.appendEvent(linkId, snapshot.seq, event);
-    const set = { $set: { ...snapshot, updatedAt: new Date() } };
+    const reassigned = event && ASSIGNING_EVENTS.has(event.type) ? { assignedAt: new Date(event.at) } : {};
+    const set = { $set: { ...snapshot, ...reassigned, updatedAt: new Date() } };
     this.idOnly ??= idOnlyFilters(this.db);
     if (await this.idOnly) {
       const row = await this.links.findOne({ _id: linkId }, { projection: { seq: 1 } });

@@ -232,6 +232,11 @@ export class WebhookStore {
       .toArray();
   }
 
+  /** A link's deliveries, to every endpoint, newest first (the console's story of a link). */
+  deliveriesForLink(linkId: string, limit: number) {
+    return this.deliveries.find({ linkId }).sort({ firstAttemptAt: -1 }).limit(limit).toArray();
+  }
+
   findDelivery(appId: string, deliveryId: string) {
     return this.deliveries.findOne({ _id: deliveryId, appId });
   }

@@ -13,6 +13,10 @@ export interface LayoutOptions {
   script?: boolean;
   /** The first thing a keyboard reaches: a link past the guide to the form. */
   skipLink?: { href: string; label: string };
+  /** A second stylesheet after the shared one (the console's wider tables). */
+  stylesheet?: string;
+  /** Markup for the header's right-hand side, instead of the language switch. */
+  headerNav?: string;
 }
 
 /** The shell of every hosted page: language, skip link, language switch, stylesheet, optional script. */
@@ -33,12 +37,13 @@ export function layout(title: string, body: string, options: LayoutOptions = {})
 <meta name="referrer" content="no-referrer">
 <title>${escapeHtml(title)} · Greenlink</title>
 <link rel="stylesheet" href="/assets/connect.css">
+${options.stylesheet ? `<link rel="stylesheet" href="${escapeHtml(options.stylesheet)}">` : ''}
 ${options.scriptText ? `<script type="application/json" id="page-text">${JSON.stringify(options.scriptText).replace(/</g, '\\u003c')}</script>` : ''}
 ${options.script ? '<script src="/assets/connect.js" defer></script>' : ''}
 </head>
 <body>
 ${options.skipLink ? `<a class="skip" href="${escapeHtml(options.skipLink.href)}">${escapeHtml(options.skipLink.label)}</a>` : ''}
-<header class="bar"><span class="brand">Greenlink</span>${languages}</header>
+<header class="bar"><span class="brand">Greenlink</span>${options.headerNav ?? languages}</header>
 <main id="main">${body}</main>
 </body>
 </html>`;

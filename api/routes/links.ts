@@ -42,7 +42,7 @@ export function linksRouter(deps: {
     if (!parsed.success) throw fromZod(parsed.error, 'query');
     const { limit, cursor, ...filter } = parsed.data;
     const rows = await deps.links.list(callingApp(res)._id, filter, limit + 1, cursor);
-    res.json(listPage(rows, limit, (l) => ({ createdAt: l.createdAt, id: l._id }), linkResource));
+    res.json(listPage(rows, limit, (l) => ({ at: l.createdAt, id: l._id }), linkResource));
   });
 
   const load = async (appId: string, id: string) => {

@@ -165,20 +165,18 @@ describe('operator API', () => {
         (await ops('/ops/links/lnk_missing', 'ops-token-1-0123456789abcdefghijklmnopqrstuvwxyz')).status,
       ).toBe(404);
 
-      // The console: a browser's Basic prompt, the token as password.
+      // The console: a browser is sent to the sign-in form; a script may read it with its token.
       const prompt = await http(stack.api.url, 'GET', '/ops/console');
-      expect(prompt.status).toBe(401);
-      expect(prompt.headers.get('www-authenticate')).toContain('Basic');
-      const basic = {
-        authorization: `Basic ${Buffer.from('ops:ops-token-1-0123456789abcdefghijklmnopqrstuvwxyz').toString('base64')}`,
-      };
+      expect(prompt.status).toBe(303);
+      expect(prompt.headers.get('location')).toBe('/ops/login?next=%2Fops%2Fconsole');
+      const bearer = { authorization: 'Bearer ops-token-1-0123456789abcdefghijklmnopqrstuvwxyz' };
       const list = await http(stack.api.url, 'GET', '/ops/console?status=awaiting_credentials', {
-        headers: basic,
+        headers: bearer,
       });
       expect(list.status).toBe(200);
       expect(list.text).toContain(link.json.id);
       const detail = await http(stack.api.url, 'GET', `/ops/console/links/${link.json.id}`, {
-        headers: basic,
+        headers: bearer,
       });
       expect(detail.text).toContain('run.started');
       expect(detail.text).toContain('ops@acme.example');

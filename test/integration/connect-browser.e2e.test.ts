@@ -156,17 +156,17 @@ describe('the hosted connection flow in a real browser (Debian Chromium)', () =>
 
     const status = await http(stack.api.url, 'GET', `/v1/links/${created.json.id}`, { apiKey: stack.apiKey });
     expect(status.json.status).toBe('linked');
-    // 8. An operator reads the link's whole story in the console.
-    const opsContext = await browser.newContext({
-      httpCredentials: {
-        username: 'ops',
-        password: 'browser-ops-token-0123456789abcdefghijklmnopqrstuvwxyz',
-      },
-    });
+    // 8. An operator signs in and reads the link's whole story in the console.
+    const opsContext = await browser.newContext();
     const ops = watch(await opsContext.newPage());
     await ops.goto(`${stack.api.url}/ops/console/links/${created.json.id}`);
+    expect(new URL(ops.url()).pathname).toBe('/ops/login');
+    await expectAccessible(ops);
+    await ops.fill('#token', 'browser-ops-token-0123456789abcdefghijklmnopqrstuvwxyz');
+    await ops.click('button[type=submit]');
+    await ops.waitForURL(`**/ops/console/links/${created.json.id}`);
     for (const entry of ['update.submitCredentials.accepted', 'signal.handOff', 'signal.recheck', 'linked']) {
-      expect(await ops.textContent('table')).toContain(entry);
+      expect(await ops.textContent('main')).toContain(entry);
     }
     await expectAccessible(ops);
     await screenshot(ops, '09-operator-console');

@@ -506,9 +506,10 @@ describe('using a linked account: access tokens and the Harvest proxy', () => {
   ])(
     'two API processes hammering one link share one rate budget ($limit per $windowMs ms): Greenhouse never answers 429',
     async ({ limit, windowMs, calls }) => {
-      const { proxy } = await linkedWith(ATS_READ);
+      // Greenhouse's limit holds from the start: the worker's probes count in the same shared budget.
       sim.state.behaviour = { ...sim.state.behaviour, harvestRateLimit: limit, harvestWindowMs: windowMs };
       try {
+        const { proxy } = await linkedWith(ATS_READ);
         const mark = sim.state.calls.length;
         const started = Date.now();
         const answers = await Promise.all(

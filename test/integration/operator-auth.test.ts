@@ -31,7 +31,7 @@ describe('operator and API-key authentication', () => {
     expect(page.status).toBe(200);
     expect(page.text).toContain(`/ops/links/${link.json.id}`);
     expect(page.text).not.toContain('x=1');
-    expect(page.text).toMatch(/operator [0-9a-f]{8}/);
+    expect(page.text).toMatch(/operator-[0-9a-f]{8}/);
     expect(page.text).not.toContain(TOKEN);
   });
 

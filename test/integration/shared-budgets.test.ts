@@ -3,11 +3,11 @@ import { MongoClient } from 'mongodb';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { BUILT_IN_PERMISSION_SETS } from '../../greenhouse/catalog';
 import { HarvestClient } from '../../greenhouse/harvest-client';
-import { sharedBudgets } from '../../greenhouse/shared-budgets';
 import { type RunningSimulator, startSimulator } from '../../greenhouse/simulator/server';
 import { DEMO } from '../../greenhouse/simulator/state';
 import { connectMongo, type Mongo } from '../../store/mongo';
 import { RateBudgetStore } from '../../store/rate-budgets';
+import { sharedBudgets } from '../../store/shared-budgets';
 
 const ATS_READ = BUILT_IN_PERMISSION_SETS.ats_read as string[];
 

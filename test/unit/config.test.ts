@@ -157,6 +157,29 @@ describe('operator tokens', () => {
   it('must be long enough to be random (32 bytes)', () => {
     const env = { CREDENTIALS_KEYS: `k1:${Buffer.alloc(32, 2).toString('base64')}` };
     expect(() => loadConfig({ ...env, OPERATOR_TOKENS: 'letmein' })).toThrow(/at least 43 characters/);
-    expect(loadConfig({ ...env, OPERATOR_TOKENS: 'a'.repeat(43) }).OPERATOR_TOKENS).toEqual(['a'.repeat(43)]);
+    expect(loadConfig({ ...env, OPERATOR_TOKENS: 'a'.repeat(43) }).OPERATOR_TOKENS).toEqual([
+      { name: expect.stringMatching(/^operator-[0-9a-f]{8}$/), token: 'a'.repeat(43), role: 'read' },
+    ]);
+  });
+
+  it('are named, with a role (read unless act), and each mistake is named', () => {
+    const env = { CREDENTIALS_KEYS: `k1:${Buffer.alloc(32, 2).toString('base64')}` };
+    const a = 'a'.repeat(43);
+    const b = 'b'.repeat(43);
+    expect(loadConfig({ ...env, OPERATOR_TOKENS: `ada:${a}:act, rob:${b}` }).OPERATOR_TOKENS).toEqual([
+      { name: 'ada', token: a, role: 'act' },
+      { name: 'rob', token: b, role: 'read' },
+    ]);
+    expect(() => loadConfig({ ...env, OPERATOR_TOKENS: `ada:${a}:admin` })).toThrow(
+      /role must be read or act, not "admin"/,
+    );
+    expect(() => loadConfig({ ...env, OPERATOR_TOKENS: `ada:${a},ada:${b}` })).toThrow(/"ada" appears twice/);
+    expect(() => loadConfig({ ...env, OPERATOR_TOKENS: `ada:${a},bob:${a}` })).toThrow(
+      /same token is given twice/,
+    );
+    expect(() => loadConfig({ ...env, OPERATOR_TOKENS: `a da:${a}` })).toThrow(/the name "a da" must be/);
+    expect(() => loadConfig({ ...env, OPERATOR_TOKENS: 'ada:short:act' })).toThrow(
+      /entry 1 \("ada"\).*at least 43/,
+    );
   });
 });

@@ -1,6 +1,6 @@
-import type { RateBudgetStore } from '../store/rate-budgets';
-import { delay, rateWindowOf, retryAfterMs } from './http';
-import { type BudgetSource, localBudgets, type Turn } from './rate-budget';
+import { delay, rateWindowOf, retryAfterMs } from '../greenhouse/http';
+import { type BudgetSource, localBudgets, type Turn } from '../greenhouse/rate-budget';
+import type { RateBudgetStore } from './rate-budgets';
 
 /**
  * Greenhouse's windows shared by every process through MongoDB (the proxy's rate slots): the worker's probes

@@ -1,0 +1,239 @@
+import { WorkflowNotFoundError } from '@temporalio/client';
+import { type NextFunction, type Request, type Response, Router } from 'express';
+import { z } from 'zod';
+import type { LinkService } from '../../app/link-service';
+import {
+  ActionUnavailable,
+  isOperatorAction,
+  OPERATOR_ACTIONS,
+  type OperatorActionName,
+} from '../../app/operator-actions';
+import type { WebhookReplays } from '../../app/webhook-replays';
+import { LINK_STATUSES, ROLES } from '../../domain/link';
+import type { AccessLog } from '../../store/access-log';
+import type { LinkSearchQueries } from '../../store/link-search';
+import type { LinkStore } from '../../store/links';
+import type { OperatorAudit } from '../../store/operator-audit';
+import type { WebhookStore } from '../../store/webhooks';
+import { decodeCursor, encodeCursor } from '../cursor';
+import { operatorOf, requireActRole, sessionOf } from '../operator-auth';
+import { actionDonePage, confirmActionPage, consoleErrorPage } from '../pages/console/actions';
+import { consoleAuditPage } from '../pages/console/audit';
+import { consoleLinkPage } from '../pages/console/link-page';
+import { linksListPage } from '../pages/console/links-list';
+import type { ConsoleContext } from '../pages/console/shell';
+import { Problem, problems } from '../problem';
+
+/** The console shows a link's latest uses; the rest is one call away at /ops/links/:id/access-log. */
+const CONSOLE_ACCESS_ENTRIES = 50;
+const CONSOLE_AUDIT_ENTRIES = 200;
+const CONSOLE_DELIVERIES = 50;
+const PAGE_SIZE = 50;
+
+export interface OperatorConsoleDeps {
+  links: LinkStore;
+  linkSearch: LinkSearchQueries;
+  service: LinkService;
+  accessLog: AccessLog;
+  audit: OperatorAudit;
+  webhooks: WebhookStore;
+  replays: WebhookReplays;
+}
+
+const blankToUndefined = (v: unknown) => (typeof v === 'string' && v.trim() === '' ? undefined : v);
+/** The list's URL: every filter is in it, so a view can be bookmarked and shared. */
+const listQuery = z.object({
+  q: z.preprocess(blankToUndefined, z.string().trim().max(200, 'must be at most 200 characters').optional()),
+  status: z.preprocess(
+    blankToUndefined,
+    z.enum(LINK_STATUSES, { message: `must be one of ${LINK_STATUSES.join(', ')}` }).optional(),
+  ),
+  assignee: z.preprocess(
+    blankToUndefined,
+    z.enum(ROLES, { message: 'must be requester or admin' }).optional(),
+  ),
+  appId: z.preprocess(blankToUndefined, z.string().trim().max(100).optional()),
+  limit: z.preprocess(blankToUndefined, z.coerce.number().int().min(1).max(200).default(PAGE_SIZE)),
+  view: z.preprocess(blankToUndefined, z.enum(['attention'], { message: 'must be attention' }).optional()),
+  cursor: z.preprocess(
+    blankToUndefined,
+    z
+      .string()
+      .max(200)
+      .refine((c) => decodeCursor(c) !== undefined, 'is not a cursor this console made')
+      .optional(),
+  ),
+});
+
+const contextOf = (req: Request, res: Response): ConsoleContext => {
+  const session = sessionOf(res);
+  const notice = typeof req.query.done === 'string' ? req.query.done.slice(0, 300) : undefined;
+  return {
+    operator: operatorOf(res),
+    ...(session ? { csrf: session.csrf } : {}),
+    ...(notice ? { notice } : {}),
+  };
+};
+
+/** The console's pages and its actions: server-rendered, no script needed. */
+export function operatorConsoleRouter(deps: OperatorConsoleDeps) {
+  const router = Router();
+  const load = async (id: string) => {
+    const link = await deps.links.findById(id);
+    if (!link) throw problems.notFound(`Link ${id}`);
+    return link;
+  };
+
+  router.get('/', async (req, res) => {
+    const parsed = listQuery.safeParse(req.query);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0];
+      throw new Problem(
+        400,
+        'invalid_filter',
+        'This filter cannot be shown',
+        `${issue?.path.join('.')}: ${issue?.message}`,
+      );
+    }
+    const { view, cursor, limit, ...rest } = parsed.data;
+    const search = { ...rest, ...(view === 'attention' ? { attention: true } : {}) };
+    const now = new Date();
+    const after = cursor ? decodeCursor(cursor) : undefined;
+    const [rows, facets] = await Promise.all([
+      deps.linkSearch.page(search, limit, after, now),
+      deps.linkSearch.facets(search, now),
+    ]);
+    const page = rows.slice(0, limit);
+    const last = page.at(-1);
+    const reasons = await deps.linkSearch.attentionReasons(page, now);
+    res.type('html').send(
+      linksListPage(contextOf(req, res), {
+        search,
+        limit,
+        rows: page,
+        facets,
+        reasons,
+        now,
+        firstPage: !after,
+        nextCursor: rows.length > limit && last ? encodeCursor({ at: last.updatedAt, id: last._id }) : null,
+      }),
+    );
+  });
+
+  router.get('/audit', async (req, res) => {
+    res
+      .type('html')
+      .send(consoleAuditPage(contextOf(req, res), await deps.audit.latest(CONSOLE_AUDIT_ENTRIES)));
+  });
+
+  router.get('/links/:id', async (req, res) => {
+    const link = await load(String(req.params.id));
+    const [timeline, recentUse, deliveries] = await Promise.all([
+      deps.service.timeline(link._id),
+      deps.accessLog.page(link._id, {}, CONSOLE_ACCESS_ENTRIES),
+      deps.webhooks.deliveriesForLink(link._id, CONSOLE_DELIVERIES),
+    ]);
+    res.type('html').send(consoleLinkPage(contextOf(req, res), { link, timeline, recentUse, deliveries }));
+  });
+
+  const actionOf = (name: string): OperatorActionName => {
+    if (!isOperatorAction(name)) throw problems.notFound(`Action ${name}`);
+    return name;
+  };
+
+  /** The confirmation step: what the action will do, its form, and a way back. */
+  router.get('/links/:id/actions/:action', requireActRole, async (req, res) => {
+    const name = actionOf(String(req.params.action));
+    const link = await load(String(req.params.id));
+    const unavailable = OPERATOR_ACTIONS[name].unavailable(link);
+    const deliveries =
+      name === 'replay' ? await deps.webhooks.deliveriesForLink(link._id, CONSOLE_DELIVERIES) : [];
+    res
+      .status(unavailable ? 409 : 200)
+      .type('html')
+      .send(
+        confirmActionPage(contextOf(req, res), {
+          link,
+          name,
+          ...(unavailable ? { unavailable } : {}),
+          deliveries,
+          values: req.query as Record<string, unknown>,
+        }),
+      );
+  });
+
+  router.post('/links/:id/actions/:action', requireActRole, async (req, res) => {
+    const name = actionOf(String(req.params.action));
+    const link = await load(String(req.params.id));
+    const action = OPERATOR_ACTIONS[name];
+    const operator = operatorOf(res);
+    const record = (detail: string) =>
+      deps.audit.record({
+        operator: operator.name,
+        kind: 'action',
+        method: 'POST',
+        path: `/ops/console/links/${link._id}/actions/${name}`,
+        linkId: link._id,
+        detail,
+        at: new Date(),
+      });
+    const ctx = contextOf(req, res);
+    const form = action.form.safeParse(req.body ?? {});
+    if (!form.success) {
+      const errors = form.error.issues.map((i) => ({
+        field: i.path.join('.') || '(form)',
+        message: i.message,
+      }));
+      return void res
+        .status(422)
+        .type('html')
+        .send(confirmActionPage(ctx, { link, name, errors, deliveries: [], values: req.body ?? {} }));
+    }
+    const unavailable = action.unavailable(link);
+    try {
+      if (unavailable) throw new ActionUnavailable(unavailable);
+      // biome-ignore lint/suspicious/noExplicitAny: each action's input is checked by its own form schema above
+      const result = await action.run(deps, link, form.data as any, operator);
+      await record(`${action.label}: ${result.summary}`);
+      if (result.showOnce) return void res.type('html').send(actionDonePage(ctx, { link, result }));
+      res.redirect(
+        303,
+        `/ops/console/links/${encodeURIComponent(link._id)}?done=${encodeURIComponent(result.summary)}`,
+      );
+    } catch (caught) {
+      // The run ended between the page and the click: the same refusal as an action that is not available.
+      const error =
+        caught instanceof WorkflowNotFoundError
+          ? new ActionUnavailable('the link is no longer running')
+          : caught;
+      const message =
+        error instanceof Problem || error instanceof ActionUnavailable ? error.message : undefined;
+      await record(`${action.label}: refused (${message ?? 'error'})`);
+      if (error instanceof ActionUnavailable) {
+        return void res
+          .status(409)
+          .type('html')
+          .send(
+            confirmActionPage(ctx, {
+              link,
+              name,
+              unavailable: error.message,
+              deliveries: [],
+              values: req.body ?? {},
+            }),
+          );
+      }
+      throw error;
+    }
+  });
+
+  // A person in a browser reads an error page, not a problem+json document.
+  router.use((error: unknown, req: Request, res: Response, next: NextFunction) => {
+    if (res.headersSent || !(error instanceof Problem) || !res.locals.operator) return next(error);
+    res
+      .status(error.status)
+      .type('html')
+      .send(consoleErrorPage(contextOf(req, res), error));
+  });
+  return router;
+}

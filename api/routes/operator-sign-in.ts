@@ -1,0 +1,120 @@
+import express, { type Request, type Response, Router } from 'express';
+import { z } from 'zod';
+import type { OperatorToken } from '../../domain/operator';
+import { newSecret } from '../../store/ids';
+import type { OperatorAudit } from '../../store/operator-audit';
+import type { OperatorSessions } from '../../store/operator-sessions';
+import type { FailedAuthLimit } from '../failed-auth';
+import { cookieOf, equalSecrets, formIsOurs, SESSION_COOKIE, tokenMatcher } from '../operator-auth';
+import { signInPage } from '../pages/console/sign-in';
+import { Problem } from '../problem';
+
+/** The sign-in form's own anti-CSRF value (double submit: this cookie and the form field must agree). */
+const SIGN_IN_COOKIE = 'gl_ops_sign_in';
+const SIGN_IN_FORM_MS = 30 * 60_000;
+
+/** Where to go after signing in: only a console page of this origin (never an open redirect). */
+const nextPage = z
+  .string()
+  .regex(/^\/ops\/console(?:[/?#]|$)/)
+  .catch('/ops/console');
+
+const signInForm = z.object({
+  token: z.string().trim().max(512).default(''),
+  _csrf: z.string().max(200).default(''),
+  next: nextPage.default('/ops/console'),
+});
+
+const isLocal = (publicUrl: string) =>
+  ['localhost', '127.0.0.1', '[::1]'].includes(new URL(publicUrl).hostname);
+
+/**
+ * GET/POST /ops/login and POST /ops/logout: an operator token exchanged for a short-lived session cookie
+ * (HttpOnly, SameSite=Strict, Secure unless Greenlink runs on localhost), failures counted per address like
+ * API keys, and every sign-in, refusal and sign-out in the operator audit log.
+ */
+export function operatorSignInRouter(deps: {
+  tokens: OperatorToken[];
+  sessions: OperatorSessions;
+  failures: FailedAuthLimit;
+  audit: OperatorAudit;
+  publicUrl: string;
+  sessionTtlMs: number;
+}) {
+  const router = Router();
+  const match = tokenMatcher(deps.tokens);
+  const secure = !isLocal(deps.publicUrl);
+  const cookie = (path: string, maxAge: number) =>
+    ({ httpOnly: true, sameSite: 'strict', secure, path, maxAge }) as const;
+  router.use(express.urlencoded({ extended: false, limit: '4kb' }));
+
+  const showForm = (res: Response, status: number, next: string, error?: string) => {
+    const csrf = newSecret();
+    res.cookie(SIGN_IN_COOKIE, csrf, cookie('/ops/login', SIGN_IN_FORM_MS));
+    res
+      .status(status)
+      .type('html')
+      .send(signInPage({ csrf, next, ...(error ? { error } : {}) }));
+  };
+  const audit = (
+    req: Request,
+    kind: 'sign-in' | 'sign-in refused' | 'sign-out',
+    operator: string,
+    detail?: string,
+  ) =>
+    deps.audit.record({
+      operator,
+      kind,
+      method: req.method,
+      path: req.path === '/logout' ? '/ops/logout' : '/ops/login',
+      ...(detail ? { detail } : {}),
+      at: new Date(),
+    });
+
+  router.get('/login', (req, res) => showForm(res, 200, nextPage.parse(req.query.next ?? '/ops/console')));
+
+  router.post('/login', async (req, res) => {
+    const form = signInForm.parse(req.body ?? {});
+    const locked = await deps.failures.lockedOut(req, res);
+    if (locked) return showForm(res, 429, form.next, locked.detail);
+    const expected = cookieOf(req, SIGN_IN_COOKIE) ?? '';
+    if (req.get('sec-fetch-site') === 'cross-site' || !expected || !equalSecrets(form._csrf, expected)) {
+      return showForm(
+        res,
+        403,
+        form.next,
+        'The sign-in form had expired or came from another site. Try again.',
+      );
+    }
+    const operator = form.token ? match(form.token) : undefined;
+    if (!operator) {
+      await deps.failures.recordFailure(req);
+      await audit(req, 'sign-in refused', '(unknown)', `from ${req.ip}`);
+      return showForm(
+        res,
+        401,
+        form.next,
+        'That is not an operator token. Check OPERATOR_TOKENS and try again.',
+      );
+    }
+    const session = await deps.sessions.open(operator, deps.sessionTtlMs);
+    await audit(req, 'sign-in', operator.name, `role ${operator.role}, from ${req.ip}`);
+    res.clearCookie(SIGN_IN_COOKIE, { path: '/ops/login' });
+    res.cookie(SESSION_COOKIE, session.id, cookie('/ops', deps.sessionTtlMs));
+    res.redirect(303, form.next);
+  });
+
+  router.post('/logout', async (req, res) => {
+    const id = cookieOf(req, SESSION_COOKIE);
+    const session = id ? await deps.sessions.find(id) : undefined;
+    if (!session || !id) return void res.redirect(303, '/ops/login');
+    if (!formIsOurs(req, session.csrf)) {
+      throw new Problem(403, 'csrf_rejected', 'Form rejected', 'reload the page and sign out again');
+    }
+    await deps.sessions.close(id);
+    await audit(req, 'sign-out', session.operator.name);
+    res.clearCookie(SESSION_COOKIE, { path: '/ops' });
+    res.redirect(303, '/ops/login');
+  });
+  return router;
+}

@@ -1,0 +1,242 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { eventually, http, postForm } from '../support/http';
+import { startTestStack, type TestStack } from '../support/stack';
+
+const ACT = 'ada-act-token-0123456789abcdefghijklmnopqrstuvwxyz012';
+const READ = 'rob-read-token-0123456789abcdefghijklmnopqrstuvwxyz01';
+const csrfOf = (page: string) => /name="_csrf" value="([^"]+)"/.exec(page)?.[1] ?? '';
+/** The cookies a response sets, as a Cookie header would send them back. */
+const cookiesOf = (headers: Headers) =>
+  headers
+    .getSetCookie()
+    .map((c) => c.split(';')[0])
+    .join('; ');
+
+describe('operator console: sign-in, search, actions, audit', () => {
+  let stack: TestStack;
+  beforeAll(async () => {
+    stack = await startTestStack({
+      env: {
+        OPERATOR_TOKENS: `ada:${ACT}:act,rob:${READ}`,
+        AUTH_FAILURE_LIMIT: '20/1m',
+        // Any hand-off counts as waiting long: the view can be tested without waiting days.
+        ATTENTION_ADMIN_WAIT: '1ms',
+      },
+    });
+  });
+  afterAll(() => stack?.close());
+
+  /** Signs in through the form as a browser does; returns the session's Cookie header and a page's CSRF. */
+  const signIn = async (token: string, next = '/ops/console') => {
+    const form = await http(stack.api.url, 'GET', `/ops/login?next=${encodeURIComponent(next)}`);
+    const done = await postForm(
+      stack.api.url,
+      '/ops/login',
+      { token, _csrf: csrfOf(form.text), next },
+      { cookie: cookiesOf(form.headers) },
+    );
+    expect(done.status).toBe(303);
+    const cookie = cookiesOf(done.headers);
+    const page = await http(stack.api.url, 'GET', '/ops/console', { headers: { cookie } });
+    return { cookie, csrf: csrfOf(page.text), done, page };
+  };
+  const startLink = (org: string, email: string) =>
+    http(stack.api.url, 'POST', '/v1/links', {
+      apiKey: stack.apiKey,
+      body: { organization: { id: `org-${org}`, name: org }, requester: { email } },
+    });
+  const linkStatus = (id: string) =>
+    http(stack.api.url, 'GET', `/v1/links/${id}`, { apiKey: stack.apiKey }).then((r) => r.json.status);
+
+  it('sends a browser to the sign-in form, and signs in with a named token into a strict, HttpOnly cookie', async () => {
+    const page = await http(stack.api.url, 'GET', '/ops/console/audit');
+    expect(page.status).toBe(303);
+    expect(page.headers.get('location')).toBe('/ops/login?next=%2Fops%2Fconsole%2Faudit');
+    const { done, page: list } = await signIn(ACT, '/ops/console/audit');
+    expect(done.headers.get('location')).toBe('/ops/console/audit');
+    const session = done.headers.getSetCookie().find((c) => c.startsWith('gl_ops_session='));
+    expect(session).toMatch(/HttpOnly/i);
+    expect(session).toMatch(/SameSite=Strict/i);
+    expect(session).toMatch(/Path=\/ops/);
+    expect(session).not.toMatch(/Secure/i); // Greenlink runs on localhost here
+    expect(session).not.toContain(ACT);
+    expect(list.status).toBe(200);
+    expect(list.text).toContain('ada (act)');
+    const audit = await http(stack.api.url, 'GET', '/ops/console/audit', {
+      headers: { cookie: cookiesOf(done.headers) },
+    });
+    expect(audit.text).toMatch(/<td>ada<\/td><td>sign-in<\/td>/);
+    expect(audit.text).not.toContain(ACT);
+  });
+
+  it('refuses a wrong token, a forged or stale form and a foreign next page, and records the refusal', async () => {
+    const form = await http(stack.api.url, 'GET', '/ops/login');
+    const cookie = cookiesOf(form.headers);
+    const wrong = await postForm(
+      stack.api.url,
+      '/ops/login',
+      { token: 'nope', _csrf: csrfOf(form.text) },
+      { cookie },
+    );
+    expect(wrong.status).toBe(401);
+    expect(wrong.text).toContain('not an operator token');
+    expect(wrong.headers.getSetCookie().some((c) => c.startsWith('gl_ops_session='))).toBe(false);
+    const forged = await postForm(stack.api.url, '/ops/login', { token: ACT, _csrf: 'made-up' }, { cookie });
+    expect(forged.status).toBe(403);
+    const crossSite = await postForm(
+      stack.api.url,
+      '/ops/login',
+      { token: ACT, _csrf: csrfOf(form.text) },
+      { cookie, 'sec-fetch-site': 'cross-site' },
+    );
+    expect(crossSite.status).toBe(403);
+    const { done } = await signIn(ACT, 'https://evil.example/ops/console');
+    expect(done.headers.get('location')).toBe('/ops/console');
+    const { cookie: session } = await signIn(ACT);
+    const audit = await http(stack.api.url, 'GET', '/ops/console/audit', { headers: { cookie: session } });
+    expect(audit.text).toContain('sign-in refused');
+  });
+
+  it('signs out: the session stops working at once', async () => {
+    const { cookie, csrf } = await signIn(ACT);
+    const forged = await postForm(stack.api.url, '/ops/logout', { _csrf: 'x' }, { cookie });
+    expect(forged.status).toBe(403);
+    const out = await postForm(stack.api.url, '/ops/logout', { _csrf: csrf }, { cookie });
+    expect(out.status).toBe(303);
+    expect((await http(stack.api.url, 'GET', '/ops/console', { headers: { cookie } })).status).toBe(303);
+  });
+
+  it('searches by organization name, email and id, counts facets, and pages with a cursor', async () => {
+    const tag = `Searchable${Date.now()}`;
+    const ids: string[] = [];
+    for (let i = 0; i < 3; i++)
+      ids.push((await startLink(`${tag} ${i}`, `s${i}-${tag}@acme.example`)).json.id);
+    const { cookie } = await signIn(READ);
+    const get = (query: string) =>
+      http(stack.api.url, 'GET', `/ops/console?${query}`, { headers: { cookie } });
+    const byName = await get(`q=${tag.toLowerCase()}`);
+    for (const id of ids) expect(byName.text).toContain(id);
+    expect(byName.text).toMatch(/awaiting_credentials <span class="count">3<\/span>/);
+    const byEmail = await get(`q=${encodeURIComponent(`s1-${tag}`)}`);
+    expect(byEmail.text).toContain(ids[1]);
+    expect(byEmail.text).not.toContain(ids[0]);
+    const byId = await get(`q=${ids[2]}`);
+    expect(byId.text).toContain(ids[2]);
+    expect(byId.text).not.toContain(ids[1]);
+    // Two a page, latest activity first: the cursor's page holds the rest, no link twice, none left out.
+    const first = await get(`q=${tag}&limit=2`);
+    const next = /href="([^"]+)" rel="next"/.exec(first.text)?.[1]?.replace(/&amp;/g, '&') ?? '';
+    expect(next).toContain('cursor=');
+    const second = await http(stack.api.url, 'GET', next, { headers: { cookie } });
+    const shown = (text: string) => ids.filter((id) => text.includes(id));
+    expect(shown(first.text)).toHaveLength(2);
+    expect(shown(second.text)).toHaveLength(1);
+    expect([...shown(first.text), ...shown(second.text)].sort()).toEqual([...ids].sort());
+    expect(second.text).not.toContain('rel="next"');
+    const bad = await get('status=sleeping');
+    expect(bad.status).toBe(400);
+    expect(bad.text).toContain('status: must be one of');
+  });
+
+  it('lists a link waiting on an admin in "needs attention", with the reason', async () => {
+    const link = await startLink('Attention Co', 'attn@acme.example');
+    const path = new URL(link.json.connectUrl).pathname;
+    const handed = await http(stack.api.url, 'POST', `${path}/handoff`, {
+      body: { email: 'admin@attention.example' },
+    });
+    expect(handed.status).toBe(202);
+    const { cookie } = await signIn(READ);
+    const view = await eventually(
+      () =>
+        http(stack.api.url, 'GET', '/ops/console?view=attention&q=Attention%20Co', { headers: { cookie } }),
+      (r) => r.text.includes(link.json.id),
+    );
+    expect(view.text).toContain('waiting on the admin for long');
+    expect(view.text).toContain('admin@attention.example');
+  });
+
+  it('a read-only operator sees no actions and is refused one', async () => {
+    const link = await startLink('ReadOnly Co', 'ro@acme.example');
+    const { cookie, csrf } = await signIn(READ);
+    const page = await http(stack.api.url, 'GET', `/ops/console/links/${link.json.id}`, {
+      headers: { cookie },
+    });
+    expect(page.text).toContain('actions need the act role');
+    const refused = await postForm(
+      stack.api.url,
+      `/ops/console/links/${link.json.id}/actions/recheck`,
+      { _csrf: csrf },
+      { cookie },
+    );
+    expect(refused.status).toBe(403);
+    expect(refused.text).toContain('may read but not act');
+  });
+
+  it('acts through confirmation forms: check again, new connect URL once, cancel; each audit-logged', async () => {
+    const link = await startLink('Acting Co', 'act@acme.example');
+    const id = link.json.id as string;
+    const oldPath = new URL(link.json.connectUrl).pathname;
+    const { cookie, csrf } = await signIn(ACT);
+    const actionPath = (name: string) => `/ops/console/links/${id}/actions/${name}`;
+
+    const confirm = await http(stack.api.url, 'GET', actionPath('recheck'), { headers: { cookie } });
+    expect(confirm.status).toBe(200);
+    expect(confirm.text).toContain('Confirm: check again');
+    const noCsrf = await postForm(stack.api.url, actionPath('recheck'), {}, { cookie });
+    expect(noCsrf.status).toBe(403);
+    const recheck = await postForm(stack.api.url, actionPath('recheck'), { _csrf: csrf }, { cookie });
+    expect(recheck.status).toBe(303);
+    expect(recheck.headers.get('location')).toContain('done=Check%20requested');
+
+    const url = await postForm(stack.api.url, actionPath('connect-url'), { _csrf: csrf }, { cookie });
+    expect(url.status).toBe(200);
+    const shown = /value="(http[^"]+\/connect\/[^"]+)"/.exec(url.text)?.[1] ?? '';
+    expect(shown).toContain('/connect/');
+    expect((await http(stack.api.url, 'GET', new URL(shown).pathname)).status).toBe(200);
+    expect((await http(stack.api.url, 'GET', oldPath)).status).toBe(404);
+
+    const empty = await postForm(
+      stack.api.url,
+      actionPath('cancel'),
+      { _csrf: csrf, reason: ' ' },
+      { cookie },
+    );
+    expect(empty.status).toBe(422);
+    expect(empty.text).toContain('reason: is required');
+    expect(await linkStatus(id)).toBe('awaiting_credentials');
+    const cancel = await postForm(
+      stack.api.url,
+      actionPath('cancel'),
+      { _csrf: csrf, reason: 'customer asked' },
+      { cookie },
+    );
+    expect(cancel.status).toBe(303);
+    await eventually(
+      () => linkStatus(id),
+      (s) => s === 'cancelled',
+    );
+    const again = await http(stack.api.url, 'GET', actionPath('cancel'), { headers: { cookie } });
+    expect(again.status).toBe(409);
+    expect(again.text).toContain('the link is cancelled');
+
+    const audit = await http(stack.api.url, 'GET', '/ops/console/audit', { headers: { cookie } });
+    for (const done of [
+      'Check again: Check requested',
+      'New connect URL: A new requester connect URL',
+      'Cancel link: Cancel requested (customer asked)',
+    ])
+      expect(audit.text).toContain(done);
+    expect(audit.text).not.toContain(new URL(shown).pathname); // the URL shown once is nowhere else
+  });
+
+  it('a script reads the console with its Bearer token, and a wrong one is a 401, not a sign-in page', async () => {
+    const read = await http(stack.api.url, 'GET', '/ops/console', {
+      headers: { authorization: `Bearer ${READ}` },
+    });
+    expect(read.status).toBe(200);
+    const wrong = await http(stack.api.url, 'GET', '/ops/console', {
+      headers: { authorization: 'Bearer nope' },
+    });
+    expect(wrong.status).toBe(401);
+  });
+});
