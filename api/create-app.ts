@@ -8,6 +8,7 @@ import type { LinkAccess } from '../app/link-access';
 import type { LinkProxy } from '../app/link-proxy';
 import type { LinkService } from '../app/link-service';
 import type { WebhookReplays } from '../app/webhook-replays';
+import type { LinkMilestones } from '../domain/link-overview';
 import type { OperatorToken } from '../domain/operator';
 import type { Logger } from '../logging/logger';
 import { httpLatencyMiddleware } from '../metrics/http-histogram';
@@ -62,6 +63,7 @@ export interface ApiDeps {
   operatorSessions: OperatorSessions;
   operatorSessionTtlMs: number;
   linkSearch: LinkSearchQueries;
+  linkMilestones(from: Date): Promise<LinkMilestones[]>;
   trustProxy: string;
   limits: { api: RateLimit; connect: RateLimit; failedAuth: RateLimit };
   /** Counts shared by every API replica (failed authentications). */

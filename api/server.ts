@@ -25,6 +25,7 @@ import { CounterStore } from '../store/counters';
 import { CredentialVault } from '../store/credential-vault';
 import { EmailLog } from '../store/email-log';
 import { IdempotencyStore } from '../store/idempotency';
+import { linkMilestonesSince } from '../store/link-milestones';
 import { LinkSearchQueries } from '../store/link-search';
 import { LinkStore } from '../store/links';
 import { connectMongo } from '../store/mongo';
@@ -49,6 +50,9 @@ export interface RunningApi {
 }
 
 /** Connects MongoDB and Temporal, then serves the API; `port` 0 picks a free port (tests). */
+/** The overview counts at most this many links, the newest: a bound on the memory one page may take. */
+const OVERVIEW_MAX_LINKS = 20_000;
+
 export async function startApi(
   config: Config,
   options: { port?: number; log?: Logger } = {},
@@ -137,6 +141,7 @@ export async function startApi(
     operatorSessions: new OperatorSessions(mongo.db),
     operatorSessionTtlMs: config.OPERATOR_SESSION_TTL,
     linkSearch: new LinkSearchQueries(mongo.db, config.ATTENTION_ADMIN_WAIT),
+    linkMilestones: (from) => linkMilestonesSince(mongo.db, from, OVERVIEW_MAX_LINKS),
     trustProxy: config.TRUST_PROXY,
     // Its own key, not the vault's: rotating CREDENTIALS_KEYS must not void every open form.
     csrf: new CsrfGuard(await sharedKey(mongo.db, 'connect-form-csrf')),

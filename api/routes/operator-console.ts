@@ -10,6 +10,7 @@ import {
 } from '../../app/operator-actions';
 import type { WebhookReplays } from '../../app/webhook-replays';
 import { LINK_STATUSES, ROLES } from '../../domain/link';
+import { type LinkMilestones, overviewOf } from '../../domain/link-overview';
 import type { AccessLog } from '../../store/access-log';
 import type { LinkSearchQueries } from '../../store/link-search';
 import type { LinkStore } from '../../store/links';
@@ -21,6 +22,7 @@ import { actionDonePage, confirmActionPage, consoleErrorPage } from '../pages/co
 import { consoleAuditPage } from '../pages/console/audit';
 import { consoleLinkPage } from '../pages/console/link-page';
 import { linksListPage } from '../pages/console/links-list';
+import { overviewPage } from '../pages/console/overview';
 import type { ConsoleContext } from '../pages/console/shell';
 import { Problem, problems } from '../problem';
 
@@ -38,6 +40,8 @@ export interface OperatorConsoleDeps {
   audit: OperatorAudit;
   webhooks: WebhookStore;
   replays: WebhookReplays;
+  /** Links created since a time, with their milestones (the overview). */
+  linkMilestones(from: Date): Promise<LinkMilestones[]>;
 }
 
 const blankToUndefined = (v: unknown) => (typeof v === 'string' && v.trim() === '' ? undefined : v);
@@ -64,6 +68,20 @@ const listQuery = z.object({
       .optional(),
   ),
 });
+
+const overviewQuery = z.object({
+  days: z.preprocess(
+    blankToUndefined,
+    z.coerce
+      .number()
+      .int('must be whole days')
+      .min(1, 'must be 1 to 90')
+      .max(90, 'must be 1 to 90')
+      .default(30),
+  ),
+});
+/** How much earlier than the period links are read, to count those still waiting in it (the default expiry). */
+const OVERVIEW_LOOKBACK_DAYS = 30;
 
 const contextOf = (req: Request, res: Response): ConsoleContext => {
   const session = sessionOf(res);
@@ -118,6 +136,25 @@ export function operatorConsoleRouter(deps: OperatorConsoleDeps) {
         nextCursor: rows.length > limit && last ? encodeCursor({ at: last.updatedAt, id: last._id }) : null,
       }),
     );
+  });
+
+  router.get('/overview', async (req, res) => {
+    const parsed = overviewQuery.safeParse(req.query);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0];
+      throw new Problem(
+        400,
+        'invalid_filter',
+        'This overview cannot be shown',
+        `${issue?.path.join('.')}: ${issue?.message}`,
+      );
+    }
+    const { days } = parsed.data;
+    const now = new Date();
+    // Links created up to a link's lifetime earlier may still be waiting during the period.
+    const from = new Date(now.getTime() - (days + OVERVIEW_LOOKBACK_DAYS) * 86_400_000);
+    const overview = overviewOf(await deps.linkMilestones(from), now, days);
+    res.type('html').send(overviewPage(contextOf(req, res), overview, days));
   });
 
   router.get('/audit', async (req, res) => {

@@ -158,10 +158,17 @@ describe('operator console: sign-in, search, actions, audit', () => {
   it('a read-only operator sees no actions and is refused one', async () => {
     const link = await startLink('ReadOnly Co', 'ro@acme.example');
     const { cookie, csrf } = await signIn(READ);
-    const page = await http(stack.api.url, 'GET', `/ops/console/links/${link.json.id}`, {
-      headers: { cookie },
-    });
+    const page = await eventually(
+      () => http(stack.api.url, 'GET', `/ops/console/links/${link.json.id}`, { headers: { cookie } }),
+      (r) => r.text.includes('Link started'),
+    );
     expect(page.text).toContain('actions need the act role');
+    // The story: one sentence on where it stands, then steps in words with their raw events folded.
+    expect(page.text).toMatch(
+      /Waiting \d+ s on ro@acme\.example to paste Greenhouse credentials; 0 reminders sent\./,
+    );
+    expect(page.text).toContain('Link started; it needs');
+    expect(page.text).toContain('run.started');
     const refused = await postForm(
       stack.api.url,
       `/ops/console/links/${link.json.id}/actions/recheck`,
@@ -227,6 +234,22 @@ describe('operator console: sign-in, search, actions, audit', () => {
     ])
       expect(audit.text).toContain(done);
     expect(audit.text).not.toContain(new URL(shown).pathname); // the URL shown once is nowhere else
+  });
+
+  it('draws the overview as server-rendered SVG, with its figures, and names a bad period', async () => {
+    await startLink('Overview Co', 'ov@acme.example');
+    const { cookie } = await signIn(READ);
+    const page = await http(stack.api.url, 'GET', '/ops/console/overview?days=7', { headers: { cookie } });
+    expect(page.status).toBe(200);
+    expect(page.text).toContain('<svg role="img"');
+    expect(page.text).not.toContain('<script');
+    const created = Number(/(\d+) link\(s\) created/.exec(page.text)?.[1]);
+    expect(created).toBeGreaterThanOrEqual(1);
+    expect(page.text).toMatch(/<th scope="row">Created<\/th><td>\d+<\/td>/);
+    expect(page.text).toContain('Credentials submitted');
+    const bad = await http(stack.api.url, 'GET', '/ops/console/overview?days=1000', { headers: { cookie } });
+    expect(bad.status).toBe(400);
+    expect(bad.text).toContain('days: must be 1 to 90');
   });
 
   it('a script reads the console with its Bearer token, and a wrong one is a 401, not a sign-in page', async () => {

@@ -5,6 +5,7 @@ import { mayAct } from '../../../domain/operator';
 import type { AccessLogDoc } from '../../../store/access-log';
 import type { LinkDoc } from '../../../store/links';
 import type { WebhookDeliveryDoc } from '../../../store/webhooks';
+import { scopeGrid, storySteps } from './link-story';
 import { type ConsoleContext, consolePage, html } from './shell';
 import { spanText } from './time';
 
@@ -68,6 +69,50 @@ function deliveriesTable(deliveries: WebhookDeliveryDoc[]): string {
 <tbody>${rows}</tbody></table>`;
 }
 
+const GRID_MARK: Record<string, string> = {
+  granted: '✓ granted',
+  missing: '✗ missing',
+  needs_site_admin: '! needs Site Admin',
+  unknown: '? unknown',
+};
+
+function gridTable(link: LinkDoc, timeline: TimelineEntry[]): string {
+  const { scopes, columns } = scopeGrid(link, timeline);
+  if (!columns.length) return '<p>Not checked yet.</p>';
+  const head = columns
+    .map(
+      (c) =>
+        `<th scope="col"><time datetime="${html(c.at)}">${html(c.at.slice(0, 16).replace('T', ' '))}</time><br><small>${html(c.label)}</small></th>`,
+    )
+    .join('');
+  const rows = scopes
+    .map((scope) => {
+      const cells = columns.map((c) => {
+        const state = c.cells.get(scope) ?? 'unknown';
+        return `<td class="grid-${state}">${html(GRID_MARK[state] ?? state)}</td>`;
+      });
+      return `<tr><th scope="row"><code>${html(scope)}</code></th>${cells.join('')}</tr>`;
+    })
+    .join('');
+  return `<div class="scroll"><table class="grid"><caption>Each required permission at each check, oldest first (the last column is the latest probe's exact answers)</caption>
+<thead><tr><th scope="col">Permission</th>${head}</tr></thead><tbody>${rows}</tbody></table></div>`;
+}
+
+function storyList(timeline: TimelineEntry[]): string {
+  const steps = storySteps(timeline);
+  const items = steps.map((step) => {
+    const raw = step.entries
+      .map(
+        (e) =>
+          `${e.at}  ${e.source}  ${e.type}  ${e.actor}${Object.keys(e.detail).length ? `  ${JSON.stringify(e.detail)}` : ''}`,
+      )
+      .join('\n');
+    return `<li><p><time datetime="${html(step.at)}">${html(step.at.slice(0, 19).replace('T', ' '))}</time>${step.afterMs !== undefined ? ` <small>(+${html(spanText(step.afterMs))})</small>` : ''} — ${html(step.sentence)} <small>by ${html(step.actor)}</small></p>
+<details><summary>${step.entries.length} event(s)</summary><pre>${html(raw)}</pre></details></li>`;
+  });
+  return `<ol class="story">${items.join('')}</ol>`;
+}
+
 /** One link: where it stands, what can be done, and its whole story (event log merged with Temporal history). */
 export function consoleLinkPage(
   ctx: ConsoleContext,
@@ -94,13 +139,6 @@ export function consoleLinkPage(
     ['Health problem', healthProblemText(link.health?.problem)],
     ['Created', link.createdAt.toISOString()],
   ];
-  const missing = (link.lastProbe?.results ?? []).filter((r) => r.status !== 'granted');
-  const rows = timeline
-    .map(
-      (e) =>
-        `<tr>${cell(e.at)}${cell(e.source)}${cell(e.type)}${cell(e.actor)}<td>${Object.keys(e.detail).length ? `<details><summary>detail</summary><pre>${html(JSON.stringify(e.detail, null, 2))}</pre></details>` : ''}</td></tr>`,
-    )
-    .join('');
   const uses = recentUse
     .map(
       (u) =>
@@ -116,14 +154,13 @@ export function consoleLinkPage(
 <p class="summary">${html(linkSummary(link, now))}</p>
 ${actionsPanel(ctx, link)}
 <dl>${facts.map(([k, v]) => `<dt>${html(k)}</dt><dd>${html(v)}</dd>`).join('')}</dl>
-<h2>Missing permissions</h2>
-${missing.length ? `<ul>${missing.map((r) => `<li><code>${html(r.scope)}</code> — ${html(r.status)}${r.evidence.httpStatus ? ` (HTTP ${r.evidence.httpStatus})` : ''}</li>`).join('')}</ul>` : '<p>None.</p>'}
+<h2>Permissions, check by check</h2>
+${gridTable(link, timeline)}
 <h2>Webhook deliveries</h2>
 ${deliveriesTable(o.deliveries)}
-<h2>Timeline</h2>
-<table><caption>${timeline.length} entries, oldest first</caption>
-<thead><tr><th scope="col">When (UTC)</th><th scope="col">Source</th><th scope="col">What</th><th scope="col">Who</th><th scope="col">Detail</th></tr></thead>
-<tbody>${rows}</tbody></table>
+<h2>Story</h2>
+<p>${timeline.length} timeline entries in ${storySteps(timeline).length} steps, oldest first; each step's raw events fold under it.</p>
+${storyList(timeline)}
 <h2>Recent use</h2>
 <table><caption>${recentUse.length ? `The ${recentUse.length} latest tokens, proxied calls and exports, newest first` : 'Not used yet'}</caption>
 <thead><tr><th scope="col">When (UTC)</th><th scope="col">What</th><th scope="col">Call</th><th scope="col">Status</th><th scope="col">Took</th><th scope="col">Bytes</th><th scope="col">API key</th></tr></thead>
