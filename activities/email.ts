@@ -33,6 +33,10 @@ export interface LinkEmailInput {
   reminderNumber?: number;
 }
 
+const REMOVED = '[connect link removed]';
+/** Any connect URL, whatever the template made of it. */
+const CONNECT_URL = /https?:\/\/\S*\/connect\/[A-Za-z0-9_-]+\S*/g;
+
 export function createEmailActivities(deps: EmailDeps) {
   return {
     /**
@@ -60,6 +64,12 @@ export function createEmailActivities(deps: EmailDeps) {
           connectUrl,
           linkTtlHours: connectUrl ? Math.round(deps.emailTokenTtlMs / 3_600_000) : undefined,
         });
+        // The connect link is a bearer secret: the copy operators read says where it was, not what it was.
+        const text = (connectUrl ? email.text.split(connectUrl).join(REMOVED) : email.text).replace(
+          CONNECT_URL,
+          REMOVED,
+        );
+        await deps.emailLog.keepCopy(key, attempt, { to: input.to, subject: email.subject, text });
         await deps.mailer.send({ to: input.to, messageId, ...email });
       } catch (error) {
         // The send failed here (no overlap is possible: this attempt holds the lease): the next may go at once.

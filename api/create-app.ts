@@ -14,6 +14,7 @@ import type { Logger } from '../logging/logger';
 import { httpLatencyMiddleware } from '../metrics/http-histogram';
 import type { AccessLog } from '../store/access-log';
 import type { AppStore } from '../store/apps';
+import type { EmailLog } from '../store/email-log';
 import type { IdempotencyStore } from '../store/idempotency';
 import type { LinkSearchQueries } from '../store/link-search';
 import type { LinkStore } from '../store/links';
@@ -63,6 +64,8 @@ export interface ApiDeps {
   operatorSessions: OperatorSessions;
   operatorSessionTtlMs: number;
   linkSearch: LinkSearchQueries;
+  emailLog: EmailLog;
+  temporalUi?: { url: string; namespace: string };
   linkMilestones(from: Date): Promise<LinkMilestones[]>;
   trustProxy: string;
   limits: { api: RateLimit; connect: RateLimit; failedAuth: RateLimit };

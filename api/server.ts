@@ -141,6 +141,8 @@ export async function startApi(
     operatorSessions: new OperatorSessions(mongo.db),
     operatorSessionTtlMs: config.OPERATOR_SESSION_TTL,
     linkSearch: new LinkSearchQueries(mongo.db, config.ATTENTION_ADMIN_WAIT),
+    emailLog,
+    temporalUi: { url: config.TEMPORAL_UI_URL, namespace: config.TEMPORAL_NAMESPACE },
     linkMilestones: (from) => linkMilestonesSince(mongo.db, from, OVERVIEW_MAX_LINKS),
     trustProxy: config.TRUST_PROXY,
     // Its own key, not the vault's: rotating CREDENTIALS_KEYS must not void every open form.

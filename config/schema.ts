@@ -66,6 +66,8 @@ export const envSchema = z.object({
   TEMPORAL_TLS_KEY: z.string().min(1).optional(),
   /** Where operators open the Temporal UI: its browser may call the codec endpoint /ops/codec. */
   TEMPORAL_UI_ORIGIN: url(['http:', 'https:'], 'http://localhost:8233').default('http://localhost:8233'),
+  /** The Temporal UI as operators open it: the console links each link's workflow there. */
+  TEMPORAL_UI_URL: url(['http:', 'https:'], 'http://localhost:8233').default('http://localhost:8233'),
   /** An API key (Temporal Cloud); implies TLS. */
   TEMPORAL_API_KEY: z.string().min(1).optional(),
   TEMPORAL_TASK_QUEUE: z.string().min(1).default('greenlink'),

@@ -83,6 +83,13 @@ export function localServiceEnv(
       ? { GREENHOUSE_AUDIT_LOG_URL: `${simulatorUrl}/auditlog` }
       : {}),
     ...(keys ? { CREDENTIALS_KEYS: keys } : {}),
+    // The embedded Temporal UI, wherever TEMPORAL_UI_PORT put it: the console links workflows there.
+    ...(!env.TEMPORAL_ADDRESS && !env.TEMPORAL_UI_URL
+      ? {
+          TEMPORAL_UI_URL: `http://localhost:${ports.temporalUi.port}`,
+          TEMPORAL_UI_ORIGIN: env.TEMPORAL_UI_ORIGIN || `http://localhost:${ports.temporalUi.port}`,
+        }
+      : {}),
     // The embedded stack is for development: webhooks may go to a receiver on this machine.
     WEBHOOK_ALLOW_PRIVATE: env.WEBHOOK_ALLOW_PRIVATE || 'true',
   };

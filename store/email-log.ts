@@ -17,6 +17,14 @@ export interface EmailLogDoc {
   leaseUntil?: Date | null;
   createdAt: Date;
   sentAt: Date | null;
+  /** The email as rendered for sending, its connect link removed (absent in records from before copies). */
+  copy?: EmailCopy;
+}
+
+export interface EmailCopy {
+  to: string;
+  subject: string;
+  text: string;
 }
 
 /** Another attempt holds the send right now: this one must not send (the activity retries later). */
@@ -84,6 +92,11 @@ export class EmailLog {
         { $set: { status: 'sent', sentAt: new Date(), leaseUntil: null } },
       ),
     );
+  }
+
+  /** What this attempt is about to send, for operators to read (a later attempt's copy replaces it). */
+  async keepCopy(key: string, attempt: string, copy: EmailCopy): Promise<void> {
+    await retryBusy(() => this.log.updateOne({ _id: key, attempt }, { $set: { copy } }));
   }
 
   /** The attempt failed before sending: the next one may claim the send at once. */

@@ -12,6 +12,7 @@ import type { WebhookReplays } from '../../app/webhook-replays';
 import { LINK_STATUSES, ROLES } from '../../domain/link';
 import { type LinkMilestones, overviewOf } from '../../domain/link-overview';
 import type { AccessLog } from '../../store/access-log';
+import type { EmailLog } from '../../store/email-log';
 import type { LinkSearchQueries } from '../../store/link-search';
 import type { LinkStore } from '../../store/links';
 import type { OperatorAudit } from '../../store/operator-audit';
@@ -40,6 +41,9 @@ export interface OperatorConsoleDeps {
   audit: OperatorAudit;
   webhooks: WebhookStore;
   replays: WebhookReplays;
+  emailLog: EmailLog;
+  /** Where the Temporal UI shows a workflow: `<TEMPORAL_UI_URL>/namespaces/<ns>/workflows/<id>`. */
+  temporalUi?: { url: string; namespace: string };
   /** Links created since a time, with their milestones (the overview). */
   linkMilestones(from: Date): Promise<LinkMilestones[]>;
 }
@@ -165,12 +169,26 @@ export function operatorConsoleRouter(deps: OperatorConsoleDeps) {
 
   router.get('/links/:id', async (req, res) => {
     const link = await load(String(req.params.id));
-    const [timeline, recentUse, deliveries] = await Promise.all([
+    const [timeline, recentUse, deliveries, emails] = await Promise.all([
       deps.service.timeline(link._id),
       deps.accessLog.page(link._id, {}, CONSOLE_ACCESS_ENTRIES),
       deps.webhooks.deliveriesForLink(link._id, CONSOLE_DELIVERIES),
+      deps.emailLog.findByLink(link._id),
     ]);
-    res.type('html').send(consoleLinkPage(contextOf(req, res), { link, timeline, recentUse, deliveries }));
+    res.type('html').send(
+      consoleLinkPage(contextOf(req, res), {
+        link,
+        timeline,
+        recentUse,
+        deliveries,
+        emails,
+        ...(deps.temporalUi
+          ? {
+              temporalUrl: `${deps.temporalUi.url.replace(/\/$/, '')}/namespaces/${encodeURIComponent(deps.temporalUi.namespace)}/workflows/${encodeURIComponent(link.workflowId)}`,
+            }
+          : {}),
+      }),
+    );
   });
 
   const actionOf = (name: string): OperatorActionName => {

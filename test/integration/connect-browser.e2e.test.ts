@@ -22,7 +22,7 @@ describe('the hosted connection flow in a real browser (Debian Chromium)', () =>
 
   beforeAll(async () => {
     stack = await startTestStack({
-      env: { OPERATOR_TOKENS: 'browser-ops-token-0123456789abcdefghijklmnopqrstuvwxyz' },
+      env: { OPERATOR_TOKENS: 'ada:browser-ops-token-0123456789abcdefghijklmnopqrstuvwxyz:act' },
     });
     browser = await launchChromium();
   });
@@ -170,6 +170,26 @@ describe('the hosted connection flow in a real browser (Debian Chromium)', () =>
     }
     await expectAccessible(ops);
     await screenshot(ops, '09-operator-console');
+    // 9. Finds it again by search, acts on it after a confirmation, and reads the overview.
+    await ops.goto(`${stack.api.url}/ops/console`);
+    await ops.fill('#q', 'Acme Robotics');
+    await ops.click('form.search button[type=submit]');
+    await ops.waitForURL('**/ops/console?q=Acme+Robotics**');
+    expect(await ops.textContent('tbody')).toContain(created.json.id);
+    await expectAccessible(ops);
+    await screenshot(ops, '13-console-search');
+    await ops.click(`tbody a[href="/ops/console/links/${created.json.id}"]`);
+    await ops.click('text=Check again…');
+    expect(await ops.textContent('h1')).toBe('Check again');
+    await expectAccessible(ops);
+    await ops.click('button:has-text("Confirm")');
+    await ops.waitForURL(`**/ops/console/links/${created.json.id}?done=*`);
+    expect(await ops.textContent('.notice')).toContain('Check requested');
+    await screenshot(ops, '14-console-action-done');
+    await ops.goto(`${stack.api.url}/ops/console/overview`);
+    expect(await ops.textContent('main')).toContain('Funnel');
+    await expectAccessible(ops);
+    await screenshot(ops, '15-console-overview');
     await opsContext.close();
 
     expect(cspViolations).toEqual([]);

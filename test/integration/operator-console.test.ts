@@ -153,6 +153,13 @@ describe('operator console: sign-in, search, actions, audit', () => {
     );
     expect(view.text).toContain('waiting on the admin for long');
     expect(view.text).toContain('admin@attention.example');
+    // The hand-off email, as sent, with its connect link removed.
+    const page = await eventually(
+      () => http(stack.api.url, 'GET', `/ops/console/links/${link.json.id}`, { headers: { cookie } }),
+      (r) => r.text.includes('[connect link removed]'),
+    );
+    expect(page.text).toContain('to admin@attention.example');
+    expect(page.text).not.toMatch(/\/connect\/[A-Za-z0-9_-]{20,}/);
   });
 
   it('a read-only operator sees no actions and is refused one', async () => {

@@ -3,6 +3,7 @@ import { OPERATOR_ACTIONS, type OperatorActionName } from '../../../app/operator
 import { type HealthProblem, missingScopes } from '../../../domain/link';
 import { mayAct } from '../../../domain/operator';
 import type { AccessLogDoc } from '../../../store/access-log';
+import type { EmailLogDoc } from '../../../store/email-log';
 import type { LinkDoc } from '../../../store/links';
 import type { WebhookDeliveryDoc } from '../../../store/webhooks';
 import { scopeGrid, storySteps } from './link-story';
@@ -53,6 +54,20 @@ function actionsPanel(ctx: ConsoleContext, link: LinkDoc): string {
       : `<li><a href="${html(href)}">${html(action.label)}…</a></li>`;
   });
   return `<section aria-labelledby="actions"><h2 id="actions">Actions</h2><ul class="action-list">${items.join('')}</ul></section>`;
+}
+
+function emailsList(emails: EmailLogDoc[]): string {
+  if (!emails.length) return '<p>No email yet.</p>';
+  const items = emails.map((e) => {
+    const when = e.sentAt
+      ? `sent ${e.sentAt.toISOString()}`
+      : `${e.status} since ${e.createdAt.toISOString()}`;
+    const head = `${e.kind} to ${e.copy?.to ?? '?'} — ${when}`;
+    return e.copy
+      ? `<li><details><summary>${html(head)}: “${html(e.copy.subject)}”</summary><pre>${html(e.copy.text)}</pre></details></li>`
+      : `<li>${html(head)} <small>(sent before copies were kept)</small></li>`;
+  });
+  return `<ul class="emails">${items.join('')}</ul>`;
 }
 
 function deliveriesTable(deliveries: WebhookDeliveryDoc[]): string {
@@ -121,6 +136,9 @@ export function consoleLinkPage(
     timeline: TimelineEntry[];
     recentUse: AccessLogDoc[];
     deliveries: WebhookDeliveryDoc[];
+    emails: EmailLogDoc[];
+    /** The link's workflow in the Temporal UI, when TEMPORAL_UI_URL is set. */
+    temporalUrl?: string;
   },
   now = new Date(),
 ): string {
@@ -153,14 +171,19 @@ export function consoleLinkPage(
 <h1>Link <code>${html(link._id)}</code></h1>
 <p class="summary">${html(linkSummary(link, now))}</p>
 ${actionsPanel(ctx, link)}
-<dl>${facts.map(([k, v]) => `<dt>${html(k)}</dt><dd>${html(v)}</dd>`).join('')}</dl>
-<h2>Permissions, check by check</h2>
-${gridTable(link, timeline)}
-<h2>Webhook deliveries</h2>
-${deliveriesTable(o.deliveries)}
+<h2>Facts</h2>
+<dl class="facts">${facts.map(([k, v]) => `<dt>${html(k)}</dt><dd>${html(v)}</dd>`).join('')}</dl>
+${o.temporalUrl ? `<p><a href="${html(o.temporalUrl)}">Open the workflow in the Temporal UI</a> (payloads decrypt there through /ops/codec)</p>` : ''}
 <h2>Story</h2>
 <p>${timeline.length} timeline entries in ${storySteps(timeline).length} steps, oldest first; each step's raw events fold under it.</p>
 ${storyList(timeline)}
+<h2>Permissions, check by check</h2>
+${gridTable(link, timeline)}
+<h2>Emails, as sent</h2>
+<p class="muted">Connect links are removed from these copies: they are secrets of the person they were sent to.</p>
+${emailsList(o.emails)}
+<h2>Webhook deliveries</h2>
+${deliveriesTable(o.deliveries)}
 <h2>Recent use</h2>
 <table><caption>${recentUse.length ? `The ${recentUse.length} latest tokens, proxied calls and exports, newest first` : 'Not used yet'}</caption>
 <thead><tr><th scope="col">When (UTC)</th><th scope="col">What</th><th scope="col">Call</th><th scope="col">Status</th><th scope="col">Took</th><th scope="col">Bytes</th><th scope="col">API key</th></tr></thead>

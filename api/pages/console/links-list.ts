@@ -52,9 +52,9 @@ function facetList(
 }
 
 const select = (name: string, label: string, values: readonly string[], chosen?: string) =>
-  `<label for="${name}">${label}</label><select id="${name}" name="${name}"><option value="">any</option>${values
+  `<div class="field"><label for="${name}">${label}</label><select id="${name}" name="${name}"><option value="">any</option>${values
     .map((v) => `<option value="${html(v)}"${v === chosen ? ' selected' : ''}>${html(v)}</option>`)
-    .join('')}</select>`;
+    .join('')}</select></div>`;
 
 /** The links of every app: search, facets with counts, newest activity first, in cursor pages. */
 export function linksListPage(
@@ -103,11 +103,11 @@ export function linksListPage(
 ${search.attention ? '<p>Degraded or disconnected links, links waiting on an admin for long, and links whose webhook deliveries are failing.</p>' : ''}
 <form method="get" action="/ops/console" class="search" role="search">
 ${search.attention ? '<input type="hidden" name="view" value="attention">' : ''}
-<label for="q">Search</label>
-<input id="q" name="q" type="search" value="${html(search.q ?? '')}" placeholder="link id, organization id or name, email" autocomplete="off">
+<div class="field"><label for="q">Search</label>
+<input id="q" name="q" type="search" value="${html(search.q ?? '')}" placeholder="link id, organization, email" autocomplete="off"></div>
 ${select('status', 'Status', LINK_STATUSES, search.status)}
 ${select('assignee', 'Assigned to', ROLES, search.assignee)}
-<label for="appId">App id</label><input id="appId" name="appId" value="${html(search.appId ?? '')}" autocomplete="off">
+<div class="field"><label for="appId">App id</label><input id="appId" name="appId" value="${html(search.appId ?? '')}" autocomplete="off"></div>
 <button type="submit">Search</button>
 </form>
 <div class="with-facets">
