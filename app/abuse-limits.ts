@@ -3,6 +3,7 @@ import type { SharedLimits } from '../store/shared-limits';
 
 const MINUTE = 60_000;
 const DAY = 86_400_000;
+const HOUR = 3_600_000;
 
 /**
  * What one connect URL (or one source of guesses) may make Greenlink do, shared by every API replica. Each
@@ -27,6 +28,13 @@ export const ABUSE_LIMITS = {
     windowMs: DAY,
     what: '3 hand-off emails per recipient per day',
     problemType: 'hand_off_limited',
+  },
+  /** An operator's "resend the reminder now": outside the schedule, so bounded on its own. */
+  remindNowPerLink: {
+    limit: 1,
+    windowMs: HOUR,
+    what: 'one reminder resent by an operator per link per hour',
+    problemType: 'remind_now_limited',
   },
 } as const;
 
@@ -79,6 +87,9 @@ export async function takeRecheck(
     throw new LimitReached('recheckPerLink', what, 'recheck_limited', answer.retryAfterMs);
   }
 }
+
+export const takeRemindNow = (limits: SharedLimits, linkId: string) =>
+  takeAll(limits, [['remindNowPerLink', linkId]]);
 
 export const takeHandOff = (limits: SharedLimits, linkId: string, recipient: string) =>
   takeAll(limits, [

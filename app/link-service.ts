@@ -35,10 +35,11 @@ import {
   handOffSignal,
   reassignSignal,
   recheckSignal,
+  remindNowSignal,
   submitCredentialsUpdate,
 } from '../workflows/messages';
 import type { LinkWorkflowInput } from '../workflows/state';
-import { takeHandOff, takeRecheck } from './abuse-limits';
+import { takeHandOff, takeRecheck, takeRemindNow } from './abuse-limits';
 import { resumedInput } from './resumed-run';
 import { readWorkflowHistory, type WorkflowHistoryEntry } from './workflow-history';
 
@@ -302,6 +303,12 @@ export class LinkService {
     // Back to the requester ("I'm not the admin"): the admin's links stop working.
     if (to === 'requester') await this.deps.tokens.revokeAll(linkId, 'admin');
     await this.handle(linkId).signal(reassignSignal, { to, by });
+  }
+
+  /** An operator resends the current reminder now; within ABUSE_LIMITS (LimitReached otherwise). */
+  async remindNow(linkId: string, by: string): Promise<void> {
+    await takeRemindNow(this.deps.limits, linkId);
+    await this.handle(linkId).signal(remindNowSignal, { by });
   }
 
   async cancel(linkId: string, reason: string): Promise<void> {

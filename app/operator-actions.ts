@@ -31,6 +31,7 @@ interface OperatorAction<F extends z.ZodType> {
 }
 
 const WAITING: LinkStatus[] = ['awaiting_credentials', 'verifying', 'awaiting_permissions'];
+const REMINDABLE: LinkStatus[] = ['awaiting_credentials', 'awaiting_permissions', 'degraded', 'disconnected'];
 const ended = (link: LinkDoc) =>
   link.deletedAt
     ? 'the link was deleted'
@@ -83,6 +84,19 @@ export const OPERATOR_ACTIONS = {
       if (to === 'admin' && !link.admin) throw new ActionUnavailable('no admin was ever handed this link');
       await deps.service.reassign(link._id, to, 'operator');
       return { summary: `Reassigned to the ${to}.` };
+    },
+  }),
+  remind: action({
+    label: 'Resend reminder now',
+    explain:
+      'Emails the person the link waits on the reminder its state calls for, now; the schedule stays as it is. At most once per link per hour.',
+    form: nothing,
+    unavailable: (link) =>
+      ended(link) ??
+      (REMINDABLE.includes(link.status) ? undefined : `a ${link.status} link has nothing to be reminded of`),
+    async run(deps, link) {
+      await deps.service.remindNow(link._id, 'operator');
+      return { summary: `Reminder requested: it goes to the ${link.assignee} within seconds.` };
     },
   }),
   cancel: action({

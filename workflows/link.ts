@@ -24,6 +24,7 @@ import {
   handOffSignal,
   reassignSignal,
   recheckSignal,
+  remindNowSignal,
   stateQuery,
   submitCredentialsUpdate,
 } from './messages';
@@ -64,6 +65,8 @@ const HEALTH_PATCH = 'health-after-linking';
 const FORGET_UNUSED_PATCH = 'forget-unused-credentials';
 /** Links created with `auditLog: true` start an Audit Log watcher once linked (audit-log-watcher.ts). */
 const AUDIT_LOG_PATCH = 'audit-log-watcher';
+/** An operator's "resend the reminder now" (remindNowSignal). */
+const REMIND_NOW_PATCH = 'operator-remind-now';
 /**
  * A watched link lives for years: its run continues as new past this many events even where the server does
  * not suggest it (about 35 daily health checks), so no history grows without bound and replays stay short.
@@ -87,6 +90,7 @@ export async function linkWorkflow(input: LinkWorkflowInput): Promise<LinkSnapsh
   let cancelReason: string | undefined;
   let handOff: HandOffInput | undefined;
   let reassignTo: Role | undefined;
+  let remindNowBy: string | undefined;
 
   const pending = new Set<Promise<void>>();
   /** Emails and webhooks go on while the link keeps working; the run ends only when they are done. */
@@ -273,6 +277,9 @@ export async function linkWorkflow(input: LinkWorkflowInput): Promise<LinkSnapsh
   setHandler(reassignSignal, ({ to }) => {
     reassignTo = to;
   });
+  setHandler(remindNowSignal, ({ by }) => {
+    remindNowBy ??= by;
+  });
   setHandler(cancelSignal, ({ reason }) => {
     cancelReason ??= reason;
   });
@@ -309,6 +316,13 @@ export async function linkWorkflow(input: LinkWorkflowInput): Promise<LinkSnapsh
       await step(transition.reassign(state, input, to, Date.now()));
       continue;
     }
+    // Only runs that received the signal take this branch; the patch marks them for replay all the same.
+    if (remindNowBy !== undefined && !busy() && patched(REMIND_NOW_PATCH)) {
+      const by = remindNowBy;
+      remindNowBy = undefined;
+      await step(transition.remindNow(state, input, by));
+      continue;
+    }
     const reminder = busy() ? 'not_due' : transition.reminderDue(state, schedule, Date.now());
     if (reminder === 'reprobe_first') {
       await probe();
@@ -335,6 +349,7 @@ export async function linkWorkflow(input: LinkWorkflowInput): Promise<LinkSnapsh
         cancelReason !== undefined ||
         handOff !== undefined ||
         reassignTo !== undefined ||
+        (remindNowBy !== undefined && !busy()) ||
         (state.snapshot.seq !== seenSeq && !busy()),
       Math.max(1, wakeAt - Date.now()),
     );

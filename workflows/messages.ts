@@ -21,5 +21,7 @@ export const recheckSignal = defineSignal<[{ by: string }]>('recheck');
 export const handOffSignal = defineSignal<[HandOffInput]>('handOff');
 /** "I'm not the admin": back to the requester (or to the admin again). */
 export const reassignSignal = defineSignal<[{ to: Role; by: string }]>('reassign');
+/** An operator resends the current reminder now, outside the schedule (which stays as it was). */
+export const remindNowSignal = defineSignal<[{ by: string }]>('remindNow');
 export const cancelSignal = defineSignal<[{ reason: string }]>('cancel');
 export const stateQuery = defineQuery<LinkSnapshot>('state');

@@ -312,29 +312,54 @@ export function reminderDue(state: LinkState, schedule: LinkSchedule, now: numbe
   return 'send' as const;
 }
 
-/** Uses up the due reminder; emails the assignee when there is something for them to do. */
-export function sendReminder(state: LinkState, link: LinkFacts): Step {
-  const change = new Change(state, link);
-  const { snap } = change;
-  change.state.reminderIndex++;
+/** Which reminder the link's state calls for, if any (nothing to do for the assignee: none). */
+function reminderKind(state: LinkState): EmailKind | undefined {
+  const snap = state.snapshot;
   const definitelyMissing = (snap.lastProbe?.results ?? []).some(
     (r) => r.status === 'missing' || r.status === 'needs_site_admin',
   );
-  const kind: EmailKind | undefined =
-    snap.status === 'awaiting_permissions' && definitelyMissing
-      ? 'reminder'
-      : snap.status === 'degraded' && definitelyMissing
-        ? 'degraded'
-        : snap.status === 'disconnected'
-          ? 'disconnected'
-          : snap.status === 'awaiting_credentials' && state.reminderBase !== undefined
-            ? 'setup_reminder'
-            : undefined;
-  if (kind) {
-    snap.remindersSent++;
-    change.email(kind, snap.assignee);
-    change.persist('reminder_sent', { kind, to: snap.assignee, number: snap.remindersSent });
-  }
+  return snap.status === 'awaiting_permissions' && definitelyMissing
+    ? 'reminder'
+    : snap.status === 'degraded' && definitelyMissing
+      ? 'degraded'
+      : snap.status === 'disconnected'
+        ? 'disconnected'
+        : snap.status === 'awaiting_credentials' && state.reminderBase !== undefined
+          ? 'setup_reminder'
+          : undefined;
+}
+
+function remind(change: Change, kind: EmailKind, data: Record<string, unknown> = {}) {
+  const { snap } = change;
+  snap.remindersSent++;
+  change.email(kind, snap.assignee);
+  change.persist('reminder_sent', { kind, to: snap.assignee, number: snap.remindersSent, ...data });
+}
+
+/** Uses up the due reminder; emails the assignee when there is something for them to do. */
+export function sendReminder(state: LinkState, link: LinkFacts): Step {
+  const change = new Change(state, link);
+  change.state.reminderIndex++;
+  const kind = reminderKind(change.state);
+  if (kind) remind(change, kind);
+  return change.done();
+}
+
+/**
+ * An operator's "resend the reminder now": the reminder the state calls for, at once; the schedule is left as
+ * it is (the next scheduled one still comes). With nothing for the assignee to do, it says so in the log.
+ */
+export function remindNow(state: LinkState, link: LinkFacts, by: string): Step {
+  const change = new Change(state, link);
+  const kind =
+    reminderKind(change.state) ??
+    (state.snapshot.status === 'awaiting_credentials' ? 'setup_reminder' : undefined);
+  if (kind) remind(change, kind, { by });
+  else
+    change.persist('reminder_not_sent', {
+      by,
+      reason: `nothing to remind of while ${state.snapshot.status}`,
+    });
   return change.done();
 }
 

@@ -1,6 +1,7 @@
 import { WorkflowNotFoundError } from '@temporalio/client';
 import { type NextFunction, type Request, type Response, Router } from 'express';
 import { z } from 'zod';
+import { LimitReached } from '../../app/abuse-limits';
 import type { LinkService } from '../../app/link-service';
 import {
   ActionUnavailable,
@@ -260,7 +261,9 @@ export function operatorConsoleRouter(deps: OperatorConsoleDeps) {
       const error =
         caught instanceof WorkflowNotFoundError
           ? new ActionUnavailable('the link is no longer running')
-          : caught;
+          : caught instanceof LimitReached
+            ? new ActionUnavailable(`it is limited to ${caught.what}`)
+            : caught;
       const message =
         error instanceof Problem || error instanceof ActionUnavailable ? error.message : undefined;
       await record(`${action.label}: refused (${message ?? 'error'})`);

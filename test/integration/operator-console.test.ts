@@ -186,7 +186,7 @@ describe('operator console: sign-in, search, actions, audit', () => {
     expect(refused.text).toContain('may read but not act');
   });
 
-  it('acts through confirmation forms: check again, new connect URL once, cancel; each audit-logged', async () => {
+  it('acts through confirmation forms: check again, new connect URL once, resend a reminder, cancel; each audit-logged', async () => {
     const link = await startLink('Acting Co', 'act@acme.example');
     const id = link.json.id as string;
     const oldPath = new URL(link.json.connectUrl).pathname;
@@ -208,6 +208,18 @@ describe('operator console: sign-in, search, actions, audit', () => {
     expect(shown).toContain('/connect/');
     expect((await http(stack.api.url, 'GET', new URL(shown).pathname)).status).toBe(200);
     expect((await http(stack.api.url, 'GET', oldPath)).status).toBe(404);
+
+    // Resend the reminder now: the email goes out at once (its copy shows on the page), once an hour at most.
+    const remind = await postForm(stack.api.url, actionPath('remind'), { _csrf: csrf }, { cookie });
+    expect(remind.status).toBe(303);
+    const reminded = await eventually(
+      () => http(stack.api.url, 'GET', `/ops/console/links/${id}`, { headers: { cookie } }),
+      (r) => r.text.includes('setup_reminder to act@acme.example'),
+    );
+    expect(reminded.text).toMatch(/Reminder 1 \(setup_reminder\) sent to the requester\. <small>by operator/);
+    const tooSoon = await postForm(stack.api.url, actionPath('remind'), { _csrf: csrf }, { cookie });
+    expect(tooSoon.status).toBe(409);
+    expect(tooSoon.text).toContain('one reminder resent by an operator per link per hour');
 
     const empty = await postForm(
       stack.api.url,

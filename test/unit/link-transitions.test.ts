@@ -147,6 +147,22 @@ describe('link transitions (pure, no server)', () => {
     expect(t.reminderDue(sent.state, link.schedule, T0 + DAY - 1)).toBe('not_due');
   });
 
+  it("an operator's reminder goes out now and leaves the schedule as it was; with nothing to do, none", () => {
+    const waiting = t.applyProbeOutcome(submitted(), link, offersMissing, T0).state;
+    const now = t.remindNow(waiting, link, 'operator');
+    expect(plan(now)).toEqual(['email:reminder:requester', 'persist:reminder_sent']);
+    expect(now.state.reminderIndex).toBe(waiting.reminderIndex);
+    expect(now.state.snapshot.remindersSent).toBe(waiting.snapshot.remindersSent + 1);
+    expect(t.reminderDue(now.state, link.schedule, T0)).toBe(t.reminderDue(waiting, link.schedule, T0));
+    expect(plan(t.remindNow(fresh(), link, 'operator'))).toEqual([
+      'email:setup_reminder:requester',
+      'persist:reminder_sent',
+    ]);
+    const linked = t.applyProbeOutcome(submitted(), link, allGranted, T0).state;
+    const none = t.remindNow(linked, link, 'operator');
+    expect(plan(none)).toEqual(['persist:reminder_not_sent']);
+  });
+
   it('a reminder with nothing definitely missing is used up without an email', () => {
     const unknown = probed({ 'harvest:jobs:list': 'granted', 'harvest:offers:list': 'unknown' });
     const waiting = t.applyProbeOutcome(submitted(), link, unknown, T0).state;

@@ -30,6 +30,7 @@ const SENTENCES: Record<string, (d: Detail) => string> = {
   },
   handed_off: (d) => `Handed to the Greenhouse admin by the ${String(d.by ?? 'requester')}.`,
   reassigned: (d) => `Reassigned to the ${String(d.to ?? '?')}.`,
+  reminder_not_sent: (d) => `No reminder sent: ${String(d.reason ?? 'nothing to remind of')}.`,
   reminder_sent: (d) =>
     `Reminder ${String(d.number ?? '')} (${String(d.kind ?? 'reminder')}) sent to the ${String(d.to ?? '?')}.`,
   linked: () => 'Linked: every required permission granted.',
