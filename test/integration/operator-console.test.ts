@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually, http, postForm } from '../support/http';
 import { startTestStack, type TestStack } from '../support/stack';
+import { startWebhookReceiver } from '../support/webhook-receiver';
 
 const ACT = 'ada-act-token-0123456789abcdefghijklmnopqrstuvwxyz012';
 const READ = 'rob-read-token-0123456789abcdefghijklmnopqrstuvwxyz01';
@@ -14,6 +15,7 @@ const cookiesOf = (headers: Headers) =>
 
 describe('operator console: sign-in, search, actions, audit', () => {
   let stack: TestStack;
+  let receiver: Awaited<ReturnType<typeof startWebhookReceiver>>;
   beforeAll(async () => {
     stack = await startTestStack({
       env: {
@@ -23,8 +25,22 @@ describe('operator console: sign-in, search, actions, audit', () => {
         ATTENTION_ADMIN_WAIT: '1ms',
       },
     });
+    receiver = await startWebhookReceiver();
+    await http(stack.api.url, 'POST', '/v1/webhook-endpoints', {
+      apiKey: stack.apiKey,
+      body: { url: receiver.url, events: ['link.cancelled'] },
+    });
+    // An endpoint that keeps failing, for hand-offs only: its links need attention.
+    receiver.answer('/failing', ...Array.from({ length: 50 }, () => ({ status: 500 })));
+    await http(stack.api.url, 'POST', '/v1/webhook-endpoints', {
+      apiKey: stack.apiKey,
+      body: { url: receiver.urlFor('/failing'), events: ['link.handed_off'] },
+    });
   });
-  afterAll(() => stack?.close());
+  afterAll(async () => {
+    await receiver?.close();
+    await stack?.close();
+  });
 
   /** Signs in through the form as a browser does; returns the session's Cookie header and a page's CSRF. */
   const signIn = async (token: string, next = '/ops/console') => {
@@ -138,7 +154,7 @@ describe('operator console: sign-in, search, actions, audit', () => {
     expect(bad.text).toContain('status: must be one of');
   });
 
-  it('lists a link waiting on an admin in "needs attention", with the reason', async () => {
+  it('lists a link waiting on an admin, its webhooks failing, in "needs attention" with the reasons', async () => {
     const link = await startLink('Attention Co', 'attn@acme.example');
     const path = new URL(link.json.connectUrl).pathname;
     const handed = await http(stack.api.url, 'POST', `${path}/handoff`, {
@@ -149,7 +165,7 @@ describe('operator console: sign-in, search, actions, audit', () => {
     const view = await eventually(
       () =>
         http(stack.api.url, 'GET', '/ops/console?view=attention&q=Attention%20Co', { headers: { cookie } }),
-      (r) => r.text.includes(link.json.id),
+      (r) => r.text.includes(link.json.id) && r.text.includes('webhook deliveries failing'),
     );
     expect(view.text).toContain('waiting on the admin for long');
     expect(view.text).toContain('admin@attention.example');
@@ -160,6 +176,19 @@ describe('operator console: sign-in, search, actions, audit', () => {
     );
     expect(page.text).toContain('to admin@attention.example');
     expect(page.text).not.toMatch(/\/connect\/[A-Za-z0-9_-]{20,}/);
+    // An operator with the act role sends it back to the requester.
+    const ada = await signIn(ACT);
+    const back = await postForm(
+      stack.api.url,
+      `/ops/console/links/${link.json.id}/actions/reassign`,
+      { _csrf: ada.csrf, to: 'requester' },
+      { cookie: ada.cookie },
+    );
+    expect(back.status).toBe(303);
+    await eventually(
+      () => http(stack.api.url, 'GET', `/v1/links/${link.json.id}`, { apiKey: stack.apiKey }),
+      (r) => r.json.assignee === 'requester',
+    );
   });
 
   it('a read-only operator sees no actions and is refused one', async () => {
@@ -241,6 +270,37 @@ describe('operator console: sign-in, search, actions, audit', () => {
       () => linkStatus(id),
       (s) => s === 'cancelled',
     );
+    // The app heard of it; an operator replays that delivery: the same webhook-id again.
+    const firstDelivery = await eventually(
+      async () => receiver.received.filter((w) => w.body.includes(id)),
+      (found) => found.length === 1,
+    );
+    const replayForm = await eventually(
+      () => http(stack.api.url, 'GET', actionPath('replay'), { headers: { cookie } }),
+      (r) => r.text.includes('link.cancelled · delivered'),
+    );
+    const deliveryId = /<option value="([^"]+)"/.exec(replayForm.text)?.[1] ?? '';
+    const replay = await postForm(
+      stack.api.url,
+      actionPath('replay'),
+      { _csrf: csrf, deliveryId },
+      { cookie },
+    );
+    expect(replay.status).toBe(303);
+    const both = await eventually(
+      async () => receiver.received.filter((w) => w.body.includes(id)),
+      (found) => found.length === 2,
+    );
+    expect(both[1]?.headers['webhook-id']).toBe(firstDelivery[0]?.headers['webhook-id']);
+    const unknown = await postForm(
+      stack.api.url,
+      actionPath('replay'),
+      { _csrf: csrf, deliveryId: 'nope' },
+      { cookie },
+    );
+    expect(unknown.status).toBe(409);
+    expect(unknown.text).toContain('no delivery nope of this link');
+
     const again = await http(stack.api.url, 'GET', actionPath('cancel'), { headers: { cookie } });
     expect(again.status).toBe(409);
     expect(again.text).toContain('the link is cancelled');
@@ -250,6 +310,8 @@ describe('operator console: sign-in, search, actions, audit', () => {
       'Check again: Check requested',
       'New connect URL: A new requester connect URL',
       'Cancel link: Cancel requested (customer asked)',
+      'Resend reminder now: Reminder requested',
+      'Replay webhook delivery: Replay of link.cancelled',
     ])
       expect(audit.text).toContain(done);
     expect(audit.text).not.toContain(new URL(shown).pathname); // the URL shown once is nowhere else
