@@ -33,6 +33,7 @@ import { linkWorkflow } from '../workflows/link';
 import {
   cancelSignal,
   handOffSignal,
+  nextReminderQuery,
   reassignSignal,
   recheckSignal,
   remindNowSignal,
@@ -303,6 +304,21 @@ export class LinkService {
     // Back to the requester ("I'm not the admin"): the admin's links stop working.
     if (to === 'requester') await this.deps.tokens.revokeAll(linkId, 'admin');
     await this.handle(linkId).signal(reassignSignal, { to, by });
+  }
+
+  /**
+   * When the link's next scheduled reminder is due, as its run says (a query: a worker must answer), or
+   * undefined when none is left or the run does not answer within a second (the console shows the rest).
+   */
+  async nextReminderAt(linkId: string): Promise<Date | undefined> {
+    try {
+      const { at } = await this.deps.temporal.connection.withDeadline(Date.now() + 1_000, () =>
+        this.handle(linkId).query(nextReminderQuery),
+      );
+      return at === null ? undefined : new Date(at);
+    } catch {
+      return undefined;
+    }
   }
 
   /** An operator resends the current reminder now; within ABUSE_LIMITS (LimitReached otherwise). */

@@ -31,7 +31,13 @@ interface OperatorAction<F extends z.ZodType> {
 }
 
 const WAITING: LinkStatus[] = ['awaiting_credentials', 'verifying', 'awaiting_permissions'];
-const REMINDABLE: LinkStatus[] = ['awaiting_credentials', 'awaiting_permissions', 'degraded', 'disconnected'];
+/** Statuses in which someone is waiting to be reminded (of credentials, permissions, a reconnect). */
+export const REMINDABLE_STATUSES: LinkStatus[] = [
+  'awaiting_credentials',
+  'awaiting_permissions',
+  'degraded',
+  'disconnected',
+];
 const ended = (link: LinkDoc) =>
   link.deletedAt
     ? 'the link was deleted'
@@ -93,7 +99,9 @@ export const OPERATOR_ACTIONS = {
     form: nothing,
     unavailable: (link) =>
       ended(link) ??
-      (REMINDABLE.includes(link.status) ? undefined : `a ${link.status} link has nothing to be reminded of`),
+      (REMINDABLE_STATUSES.includes(link.status)
+        ? undefined
+        : `a ${link.status} link has nothing to be reminded of`),
     async run(deps, link) {
       await deps.service.remindNow(link._id, 'operator');
       return { summary: `Reminder requested: it goes to the ${link.assignee} within seconds.` };

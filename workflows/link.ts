@@ -22,6 +22,7 @@ import {
   cancelSignal,
   type HandOffInput,
   handOffSignal,
+  nextReminderQuery,
   reassignSignal,
   recheckSignal,
   remindNowSignal,
@@ -239,6 +240,7 @@ export async function linkWorkflow(input: LinkWorkflowInput): Promise<LinkSnapsh
   };
 
   setHandler(stateQuery, () => state.snapshot);
+  setHandler(nextReminderQuery, () => ({ at: transition.reminderAt(state, schedule) ?? null }));
   setHandler(
     submitCredentialsUpdate,
     async ({ credentialRef }) => {

@@ -25,3 +25,5 @@ export const reassignSignal = defineSignal<[{ to: Role; by: string }]>('reassign
 export const remindNowSignal = defineSignal<[{ by: string }]>('remindNow');
 export const cancelSignal = defineSignal<[{ reason: string }]>('cancel');
 export const stateQuery = defineQuery<LinkSnapshot>('state');
+/** When the schedule's next reminder is due (epoch ms), if one is left: for the operator console. */
+export const nextReminderQuery = defineQuery<{ at: number | null }>('nextReminder');

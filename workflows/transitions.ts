@@ -294,7 +294,8 @@ export function expire(state: LinkState, link: LinkFacts): Step {
 /** Statuses whose reminders name what Greenhouse said: checked again right before each. */
 const REPROBED_BEFORE_REMINDER: readonly LinkStatus[] = ['awaiting_permissions', 'degraded', 'disconnected'];
 
-const reminderAt = (state: LinkState, schedule: LinkSchedule) =>
+/** When the schedule's next reminder is due, if any is left. */
+export const reminderAt = (state: LinkState, schedule: LinkSchedule) =>
   state.reminderBase === undefined
     ? undefined
     : nextReminderAt(schedule, state.reminderBase, state.reminderIndex);

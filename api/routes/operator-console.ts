@@ -8,6 +8,7 @@ import {
   isOperatorAction,
   OPERATOR_ACTIONS,
   type OperatorActionName,
+  REMINDABLE_STATUSES,
 } from '../../app/operator-actions';
 import type { WebhookReplays } from '../../app/webhook-replays';
 import { LINK_STATUSES, ROLES } from '../../domain/link';
@@ -170,11 +171,13 @@ export function operatorConsoleRouter(deps: OperatorConsoleDeps) {
 
   router.get('/links/:id', async (req, res) => {
     const link = await load(String(req.params.id));
-    const [timeline, recentUse, deliveries, emails] = await Promise.all([
+    const waiting = !link.deletedAt && REMINDABLE_STATUSES.includes(link.status);
+    const [timeline, recentUse, deliveries, emails, nextReminderAt] = await Promise.all([
       deps.service.timeline(link._id),
       deps.accessLog.page(link._id, {}, CONSOLE_ACCESS_ENTRIES),
       deps.webhooks.deliveriesForLink(link._id, CONSOLE_DELIVERIES),
       deps.emailLog.findByLink(link._id),
+      waiting ? deps.service.nextReminderAt(link._id) : undefined,
     ]);
     res.type('html').send(
       consoleLinkPage(contextOf(req, res), {
@@ -183,6 +186,7 @@ export function operatorConsoleRouter(deps: OperatorConsoleDeps) {
         recentUse,
         deliveries,
         emails,
+        ...(nextReminderAt ? { nextReminderAt } : {}),
         ...(deps.temporalUi
           ? {
               temporalUrl: `${deps.temporalUi.url.replace(/\/$/, '')}/namespaces/${encodeURIComponent(deps.temporalUi.namespace)}/workflows/${encodeURIComponent(link.workflowId)}`,

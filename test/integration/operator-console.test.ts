@@ -175,6 +175,10 @@ describe('operator console: sign-in, search, actions, audit', () => {
       (r) => r.text.includes('[connect link removed]'),
     );
     expect(page.text).toContain('to admin@attention.example');
+    // The run itself says when the schedule's next reminder is due.
+    expect(page.text).toMatch(
+      /Waiting \d+ \w+ on admin@attention\.example .*reminders? sent; next (in \d+ \w+|now)\./,
+    );
     expect(page.text).not.toMatch(/\/connect\/[A-Za-z0-9_-]{20,}/);
     // An operator with the act role sends it back to the requester.
     const ada = await signIn(ACT);

@@ -20,11 +20,14 @@ function healthProblemText(problem: HealthProblem | undefined): string {
 }
 
 /** One sentence: where the link stands and who it waits on. */
-export function linkSummary(link: LinkDoc, now: Date): string {
+export function linkSummary(link: LinkDoc, now: Date, nextReminderAt?: Date): string {
   const waitingOn = link.assignee === 'admin' ? (link.admin?.email ?? 'the admin') : link.requester.email;
   const since = spanText(now.getTime() - (link.assignedAt ?? link.createdAt).getTime());
   const missing = missingScopes(link).length;
-  const reminders = `${link.remindersSent} reminder${link.remindersSent === 1 ? '' : 's'} sent`;
+  const next = nextReminderAt
+    ? `; next ${nextReminderAt > now ? `in ${spanText(nextReminderAt.getTime() - now.getTime())}` : 'now'}`
+    : '';
+  const reminders = `${link.remindersSent} reminder${link.remindersSent === 1 ? '' : 's'} sent${next}`;
   switch (link.status) {
     case 'awaiting_credentials':
       return `Waiting ${since} on ${waitingOn} to paste Greenhouse credentials; ${reminders}.`;
@@ -35,9 +38,9 @@ export function linkSummary(link: LinkDoc, now: Date): string {
     case 'linked':
       return `Linked; last healthy check ${link.health?.checkedAt ?? 'not yet'}.`;
     case 'degraded':
-      return `Degraded: ${healthProblemText(link.health?.problem ?? undefined)}; waiting on ${waitingOn}.`;
+      return `Degraded: ${healthProblemText(link.health?.problem ?? undefined)}; waiting on ${waitingOn}; ${reminders}.`;
     case 'disconnected':
-      return `Disconnected: Greenhouse rejects the credentials; waiting on ${waitingOn} to reconnect.`;
+      return `Disconnected: Greenhouse rejects the credentials; waiting on ${waitingOn} to reconnect; ${reminders}.`;
     default:
       return `${link.status[0]?.toUpperCase()}${link.status.slice(1)}${link.deletedAt ? ' and deleted' : ''}.`;
   }
@@ -137,6 +140,8 @@ export function consoleLinkPage(
     recentUse: AccessLogDoc[];
     deliveries: WebhookDeliveryDoc[];
     emails: EmailLogDoc[];
+    /** When the schedule's next reminder is due, as the run said. */
+    nextReminderAt?: Date;
     /** The link's workflow in the Temporal UI, when TEMPORAL_UI_URL is set. */
     temporalUrl?: string;
   },
@@ -169,7 +174,7 @@ export function consoleLinkPage(
     '',
     `<p><a href="/ops/console">← All links</a></p>
 <h1>Link <code>${html(link._id)}</code></h1>
-<p class="summary">${html(linkSummary(link, now))}</p>
+<p class="summary">${html(linkSummary(link, now, o.nextReminderAt))}</p>
 ${actionsPanel(ctx, link)}
 <h2>Facts</h2>
 <dl class="facts">${facts.map(([k, v]) => `<dt>${html(k)}</dt><dd>${html(v)}</dd>`).join('')}</dl>
