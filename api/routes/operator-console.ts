@@ -89,6 +89,14 @@ const overviewQuery = z.object({
 /** How much earlier than the period links are read, to count those still waiting in it (the default expiry). */
 const OVERVIEW_LOOKBACK_DAYS = 30;
 
+/** A console page's URL query, or a 400 naming the first field that is wrong (a person reads it). */
+function pageQuery<T extends z.ZodType>(schema: T, query: unknown, title: string): z.output<T> {
+  const parsed = schema.safeParse(query);
+  if (parsed.success) return parsed.data;
+  const issue = parsed.error.issues[0];
+  throw new Problem(400, 'invalid_filter', title, `${issue?.path.join('.')}: ${issue?.message}`);
+}
+
 const contextOf = (req: Request, res: Response): ConsoleContext => {
   const session = sessionOf(res);
   const notice = typeof req.query.done === 'string' ? req.query.done.slice(0, 300) : undefined;
@@ -109,17 +117,7 @@ export function operatorConsoleRouter(deps: OperatorConsoleDeps) {
   };
 
   router.get('/', async (req, res) => {
-    const parsed = listQuery.safeParse(req.query);
-    if (!parsed.success) {
-      const issue = parsed.error.issues[0];
-      throw new Problem(
-        400,
-        'invalid_filter',
-        'This filter cannot be shown',
-        `${issue?.path.join('.')}: ${issue?.message}`,
-      );
-    }
-    const { view, cursor, limit, ...rest } = parsed.data;
+    const { view, cursor, limit, ...rest } = pageQuery(listQuery, req.query, 'This filter cannot be shown');
     const search = { ...rest, ...(view === 'attention' ? { attention: true } : {}) };
     const now = new Date();
     const after = cursor ? decodeCursor(cursor) : undefined;
@@ -145,17 +143,7 @@ export function operatorConsoleRouter(deps: OperatorConsoleDeps) {
   });
 
   router.get('/overview', async (req, res) => {
-    const parsed = overviewQuery.safeParse(req.query);
-    if (!parsed.success) {
-      const issue = parsed.error.issues[0];
-      throw new Problem(
-        400,
-        'invalid_filter',
-        'This overview cannot be shown',
-        `${issue?.path.join('.')}: ${issue?.message}`,
-      );
-    }
-    const { days } = parsed.data;
+    const { days } = pageQuery(overviewQuery, req.query, 'This overview cannot be shown');
     const now = new Date();
     // Links created up to a link's lifetime earlier may still be waiting during the period.
     const from = new Date(now.getTime() - (days + OVERVIEW_LOOKBACK_DAYS) * 86_400_000);
