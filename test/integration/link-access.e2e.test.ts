@@ -488,6 +488,11 @@ describe('using a linked account: access tokens and the Harvest proxy', () => {
         async () => (await api('GET', `/v1/links/${id}`)).json.status,
         (status) => status === 'cancelled',
       );
+      // The cancel's own link.cancelled comes after its state is stored: only what follows the delete counts.
+      await eventually(
+        async () => receiver.received.filter((w) => w.json.data.id === id).length,
+        (n) => n === 1,
+      );
       const before = receiver.received.length;
       expect((await api('DELETE', `/v1/links/${id}`)).status).toBe(202);
       const after = (await api('GET', `/v1/links/${id}`)).json;

@@ -113,6 +113,22 @@ describe('operator console: sign-in, search, actions, audit', () => {
     expect(audit.text).toContain('sign-in refused');
   });
 
+  it('locks an address out of sign-in after its failures, even for the right token; other addresses sign in', async () => {
+    const from = { 'x-forwarded-for': '203.0.113.77' };
+    const form = await http(stack.api.url, 'GET', '/ops/login', { headers: from });
+    const fields = { _csrf: csrfOf(form.text) };
+    const headers = { ...from, cookie: cookiesOf(form.headers) };
+    for (let i = 0; i < 20; i++)
+      expect(
+        (await postForm(stack.api.url, '/ops/login', { ...fields, token: `wrong-${i}` }, headers)).status,
+      ).toBe(401);
+    const locked = await postForm(stack.api.url, '/ops/login', { ...fields, token: ACT }, headers);
+    expect(locked.status).toBe(429);
+    expect(locked.text).toContain('at most 20 failed attempts');
+    expect(locked.headers.getSetCookie().some((c) => c.startsWith('gl_ops_session='))).toBe(false);
+    expect((await signIn(ACT)).done.status).toBe(303);
+  });
+
   it('signs out: the session stops working at once', async () => {
     const { cookie, csrf } = await signIn(ACT);
     const forged = await postForm(stack.api.url, '/ops/logout', { _csrf: 'x' }, { cookie });
