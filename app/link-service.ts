@@ -251,6 +251,12 @@ export class LinkService {
       // The link refused them (it has ended, or was deleted meanwhile): no secret is kept for nothing.
       if (error instanceof WorkflowUpdateFailedError || error instanceof WorkflowNotFoundError) {
         await vault.remove(credentialRef, linkId);
+        // Linked and healthy already: most often this post's own earlier attempt (a retry after a timeout or a
+        // 503; bench:faults) landed. Nothing is wrong, so the answer says where the link stands, not 409.
+        const now = await this.deps.links.findById(linkId);
+        if (now?.status === 'linked' && !now.deletedAt) {
+          return { status: 'linked', results: now.lastProbe?.results ?? [], credentialProblem: null };
+        }
       }
       throw error;
     }

@@ -27,7 +27,7 @@ describe('a credentials post whose check outlasts the wait', () => {
   const statusOf = async (id: string) =>
     (await http(stack.api.url, 'GET', `/v1/links/${id}`, { apiKey: stack.apiKey })).json.status as string;
 
-  it('answers 202 "still checking" (JSON) or back to the page (form), then the link completes', async () => {
+  it('answers 202 "still checking" (JSON) or back to the page (form), then the link completes; a retry then hears linked', async () => {
     const scripted = await newLink('slow-json');
     const started = Date.now();
     const answer = await http(stack.api.url, 'POST', `${scripted.path}/credentials`, { body: DEMO.full });
@@ -62,5 +62,10 @@ describe('a credentials post whose check outlasts the wait', () => {
         () => statusOf(link.id),
         (status) => status === 'linked',
       );
+    // The client retries its post (it never saw the outcome): the link is linked, and the answer says so.
+    const retry = await http(stack.api.url, 'POST', `${scripted.path}/credentials`, { body: DEMO.full });
+    expect(retry.status).toBe(200);
+    expect(retry.json).toMatchObject({ status: 'linked', credentialProblem: null });
+    expect(retry.json.results.length).toBeGreaterThan(0);
   });
 });
