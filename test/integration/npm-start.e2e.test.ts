@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { DEMO } from '../../greenhouse/simulator/state';
-import { freePort } from '../../stack/ports';
+import { isPortFree } from '../../stack/ports';
 import { eventually, http } from '../support/http';
 
 const ROOT = path.join(__dirname, '..', '..');
@@ -19,6 +19,18 @@ const alive = (pid: number) => {
 };
 
 /** `npm start` as a user runs it (the start script itself, on free ports and its own data folder). */
+/**
+ * A free port below the OS's ephemeral range (32768+ on Linux): the other test files' servers listen on port 0,
+ * so one of them can be handed a port freePort() just released before this stack's service binds it (CI saw
+ * FerretDB lose its port that way). Below the range, only an explicit bind could take it.
+ */
+async function portBelowEphemeral(taken: string[]): Promise<number> {
+  for (;;) {
+    const port = 20_000 + Math.floor(Math.random() * 12_000);
+    if (!taken.includes(String(port)) && (await isPortFree(port))) return port;
+  }
+}
+
 describe('npm start', () => {
   let stack: ChildProcess | undefined;
   let output = '';
@@ -51,7 +63,7 @@ describe('npm start', () => {
       'WORKER_METRICS_PORT',
     ];
     const ports: Record<string, string> = {};
-    for (const name of names) ports[name] = String(await freePort());
+    for (const name of names) ports[name] = String(await portBelowEphemeral(Object.values(ports)));
     const api = `http://127.0.0.1:${ports.PORT}`;
     stack = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'stack', 'start.ts')], {
       cwd: ROOT,
