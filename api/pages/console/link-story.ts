@@ -46,7 +46,7 @@ const SENTENCES: Record<string, (d: Detail) => string> = {
   expired: () => 'Expired before it was linked.',
 };
 
-export const sentenceFor = (entry: { type: string; detail: Detail }) =>
+const sentenceFor = (entry: { type: string; detail: Detail }) =>
   SENTENCES[entry.type]?.(entry.detail) ?? `${entry.type.replace(/[_.]/g, ' ')}.`;
 
 /**

@@ -4,7 +4,7 @@ import type { LinkDoc } from '../../../store/links';
 import { type ConsoleContext, consolePage, html } from './shell';
 import { ago } from './time';
 
-export const ATTENTION_TEXT: Record<AttentionReason, string> = {
+const ATTENTION_TEXT: Record<AttentionReason, string> = {
   degraded: 'a required permission was removed',
   disconnected: 'Greenhouse rejects the credentials',
   admin_waiting: 'waiting on the admin for long',
