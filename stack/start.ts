@@ -197,8 +197,8 @@ async function main() {
   if (embedded.smtp) lines.push(`  Mail (Mailpit)   http://127.0.0.1:${ports.mailUi.port}`);
   lines.push(
     config.OPERATOR_TOKENS.length
-      ? `  Operator console ${apiUrl}/ops/console   (sign in with a token of OPERATOR_TOKENS)`
-      : `  Operator console ${apiUrl}/ops/console   (set OPERATOR_TOKENS=you:$(openssl rand -base64 32):act to sign in)`,
+      ? `  Operator console ${config.PUBLIC_URL}/ops/console   (sign in with a token of OPERATOR_TOKENS)`
+      : `  Operator console ${config.PUBLIC_URL}/ops/console   (set OPERATOR_TOKENS=you:$(openssl rand -base64 32):act to sign in)`,
   );
   lines.push(
     `  Data             ${dataDir}   (logs in ${logDir})`,
