@@ -6,22 +6,13 @@ import helmet from 'helmet';
 import type { Registry } from 'prom-client';
 import type { LinkAccess } from '../app/link-access';
 import type { LinkProxy } from '../app/link-proxy';
-import type { LinkService } from '../app/link-service';
-import type { WebhookReplays } from '../app/webhook-replays';
-import type { LinkMilestones } from '../domain/link-overview';
 import type { OperatorToken } from '../domain/operator';
 import type { Logger } from '../logging/logger';
 import { httpLatencyMiddleware } from '../metrics/http-histogram';
-import type { AccessLog } from '../store/access-log';
 import type { AppStore } from '../store/apps';
-import type { EmailLog } from '../store/email-log';
 import type { IdempotencyStore } from '../store/idempotency';
-import type { LinkSearchQueries } from '../store/link-search';
-import type { LinkStore } from '../store/links';
-import type { OperatorAudit } from '../store/operator-audit';
 import type { OperatorSessions } from '../store/operator-sessions';
 import type { SharedLimits } from '../store/shared-limits';
-import type { WebhookStore } from '../store/webhooks';
 import { requestSpans } from '../tracing/tracing';
 import { callingApp, requireAppKey } from './auth';
 import type { CsrfGuard } from './csrf';
@@ -40,19 +31,16 @@ import { apiKeysRouter } from './routes/api-keys';
 import { connectRouter } from './routes/connect';
 import { linksRouter } from './routes/links';
 import { operatorRouter } from './routes/operator';
+import type { OperatorConsoleDeps } from './routes/operator-console';
 import { proxyRouter } from './routes/proxy';
 import { webhookEndpointsRouter } from './routes/webhook-endpoints';
 
-export interface ApiDeps {
+/** Everything the routes use; the console's own needs are declared with its router. */
+export interface ApiDeps extends OperatorConsoleDeps {
   apps: AppStore;
-  links: LinkStore;
-  service: LinkService;
   access: LinkAccess;
   proxy: LinkProxy;
-  webhooks: WebhookStore;
-  replays: WebhookReplays;
   allowPrivateWebhooks: boolean;
-  accessLog: AccessLog;
   idempotency: IdempotencyStore;
   permissionSets: Record<string, string[]>;
   /** The least gap between two reminders a link's schedule may ask for. */
@@ -63,15 +51,10 @@ export interface ApiDeps {
   operatorTokens: OperatorToken[];
   operatorSessions: OperatorSessions;
   operatorSessionTtlMs: number;
-  linkSearch: LinkSearchQueries;
-  emailLog: EmailLog;
-  temporalUi?: { url: string; namespace: string };
-  linkMilestones(from: Date): Promise<LinkMilestones[]>;
   trustProxy: string;
   limits: { api: RateLimit; connect: RateLimit; failedAuth: RateLimit };
   /** Counts shared by every API replica (failed authentications). */
   sharedLimits: SharedLimits;
-  audit: OperatorAudit;
   /** Temporal's payload codec, served to the Temporal UI at /ops/codec. */
   codec: PayloadCodec;
   temporalUiOrigin: string;

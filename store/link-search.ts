@@ -71,7 +71,8 @@ export class LinkSearchQueries {
     } as Filter<LinkDoc>;
   }
 
-  private async filterOf(search: LinkSearch, now: Date, omit?: keyof Facets): Promise<Filter<LinkDoc>> {
+  /** The search as a filter (`omit`: one facet's own filter, for that facet's counts). */
+  private filterOf(search: LinkSearch, failing: string[], now: Date, omit?: keyof Facets): Filter<LinkDoc> {
     const parts: Filter<LinkDoc>[] = [{ deletedAt: { $exists: false } } as Filter<LinkDoc>];
     if (search.status && omit !== 'status') parts.push({ status: search.status });
     if (search.appId && omit !== 'appId') parts.push({ appId: search.appId });
@@ -89,13 +90,17 @@ export class LinkSearchQueries {
         ],
       } as Filter<LinkDoc>);
     }
-    if (search.attention) parts.push(this.attentionFilter(await this.failingWebhookLinks(), now));
+    if (search.attention) parts.push(this.attentionFilter(failing, now));
     return parts.length === 1 ? (parts[0] as Filter<LinkDoc>) : { $and: parts };
   }
 
-  /** One page, by last activity (newest first); `limit + 1` rows, the extra one telling a next page exists. */
-  async page(search: LinkSearch, limit: number, after?: ListPosition, now = new Date()): Promise<LinkDoc[]> {
-    const filter = await this.filterOf(search, now);
+  /**
+   * One page by last activity (newest first; `limit + 1` rows, the extra one telling a next page exists), the
+   * facet counts and why each row needs attention. The failing-webhook links are read once for all three.
+   */
+  async search(search: LinkSearch, limit: number, after?: ListPosition, now = new Date()) {
+    const failing = await this.failingWebhookLinks();
+    const filter = this.filterOf(search, failing, now);
     const query: Filter<LinkDoc> = after
       ? {
           $and: [
@@ -104,20 +109,24 @@ export class LinkSearchQueries {
           ],
         }
       : filter;
-    return this.links
-      .find(query)
-      .sort({ updatedAt: -1, _id: -1 })
-      .limit(limit + 1)
-      .toArray();
+    const [rows, facets] = await Promise.all([
+      this.links
+        .find(query)
+        .sort({ updatedAt: -1, _id: -1 })
+        .limit(limit + 1)
+        .toArray(),
+      this.facets(search, failing, now),
+    ]);
+    return { rows, facets, reasons: this.attentionReasons(rows.slice(0, limit), new Set(failing), now) };
   }
 
   /** Counts per value of each facet, under every other filter (so a count says what choosing it would show). */
-  async facets(search: LinkSearch, now = new Date()): Promise<Facets> {
-    const countBy = async (facet: keyof Facets) =>
+  private async facets(search: LinkSearch, failing: string[], now: Date): Promise<Facets> {
+    const countBy = (facet: keyof Facets) =>
       countsBy(
         this.links
           .aggregate<{ _id: unknown; n: number }>([
-            { $match: await this.filterOf(search, now, facet) },
+            { $match: this.filterOf(search, failing, now, facet) },
             { $group: { _id: `$${facet}`, n: { $sum: 1 } } },
           ])
           .toArray(),
@@ -131,8 +140,11 @@ export class LinkSearchQueries {
   }
 
   /** Why each of these links needs attention (none: it does not). */
-  async attentionReasons(links: LinkDoc[], now = new Date()): Promise<Map<string, AttentionReason[]>> {
-    const failing = new Set(await this.failingWebhookLinks());
+  private attentionReasons(
+    links: LinkDoc[],
+    failing: Set<string>,
+    now: Date,
+  ): Map<string, AttentionReason[]> {
     const cutoff = now.getTime() - this.adminWaitMs;
     return new Map(
       links.map((l) => {

@@ -121,13 +121,9 @@ export function operatorConsoleRouter(deps: OperatorConsoleDeps) {
     const search = { ...rest, ...(view === 'attention' ? { attention: true } : {}) };
     const now = new Date();
     const after = cursor ? decodeCursor(cursor) : undefined;
-    const [rows, facets] = await Promise.all([
-      deps.linkSearch.page(search, limit, after, now),
-      deps.linkSearch.facets(search, now),
-    ]);
+    const { rows, facets, reasons } = await deps.linkSearch.search(search, limit, after, now);
     const page = rows.slice(0, limit);
     const last = page.at(-1);
-    const reasons = await deps.linkSearch.attentionReasons(page, now);
     res.type('html').send(
       linksListPage(contextOf(req, res), {
         search,

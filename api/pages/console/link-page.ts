@@ -6,7 +6,7 @@ import type { AccessLogDoc } from '../../../store/access-log';
 import type { EmailLogDoc } from '../../../store/email-log';
 import type { LinkDoc } from '../../../store/links';
 import type { WebhookDeliveryDoc } from '../../../store/webhooks';
-import { scopeGrid, storySteps } from './link-story';
+import { type StoryStep, scopeGrid, storySteps } from './link-story';
 import { type ConsoleContext, consolePage, html } from './shell';
 import { spanText } from './time';
 
@@ -116,8 +116,7 @@ function gridTable(link: LinkDoc, timeline: TimelineEntry[]): string {
 <thead><tr><th scope="col">Permission</th>${head}</tr></thead><tbody>${rows}</tbody></table></div>`;
 }
 
-function storyList(timeline: TimelineEntry[]): string {
-  const steps = storySteps(timeline);
+function storyList(steps: StoryStep[]): string {
   const items = steps.map((step) => {
     const raw = step.entries
       .map(
@@ -148,6 +147,7 @@ export function consoleLinkPage(
   now = new Date(),
 ): string {
   const { link, timeline, recentUse } = o;
+  const steps = storySteps(timeline);
   const facts: [string, string][] = [
     ['Status', link.status],
     ['Assigned to', link.assignee],
@@ -180,8 +180,8 @@ ${actionsPanel(ctx, link)}
 <dl class="facts">${facts.map(([k, v]) => `<dt>${html(k)}</dt><dd>${html(v)}</dd>`).join('')}</dl>
 ${o.temporalUrl ? `<p><a href="${html(o.temporalUrl)}">Open the workflow in the Temporal UI</a> (payloads decrypt there through /ops/codec)</p>` : ''}
 <h2>Story</h2>
-<p>${timeline.length} timeline entries in ${storySteps(timeline).length} steps, oldest first; each step's raw events fold under it.</p>
-${storyList(timeline)}
+<p>${timeline.length} timeline entries in ${steps.length} steps, oldest first; each step's raw events fold under it.</p>
+${storyList(steps)}
 <h2>Permissions, check by check</h2>
 ${gridTable(link, timeline)}
 <h2>Emails, as sent</h2>
