@@ -1,9 +1,9 @@
 import type { Response } from 'express';
+import type { z } from 'zod';
 import type { AccessKind, AccessLog, AccessLogDoc } from '../store/access-log';
 import { callingApp, callingKey } from './auth';
+import type { accessLogQuery } from './contract/request-schemas';
 import { listPage } from './cursor';
-import { fromZod } from './problem';
-import { accessLogQuery } from './schemas';
 
 declare module 'express-serve-static-core' {
   interface Locals {
@@ -57,11 +57,12 @@ export function accessLogResource({ _id, at, linkId: _linkId, appId: _appId, ...
   return { object: 'access_log_entry', id: _id, at: at.toISOString(), ...entry };
 }
 
-/** A cursor page of a link's access log, newest first, for the request's query (a 422 naming bad fields). */
-export async function accessLogPage(accessLog: AccessLog, linkId: string, rawQuery: unknown) {
-  const parsed = accessLogQuery.safeParse(rawQuery);
-  if (!parsed.success) throw fromZod(parsed.error, 'query');
-  const query = parsed.data;
+/** A cursor page of a link's access log, newest first. */
+export async function accessLogPage(
+  accessLog: AccessLog,
+  linkId: string,
+  query: z.output<typeof accessLogQuery>,
+) {
   const rows = await accessLog.page(linkId, { kind: query.kind }, query.limit + 1, query.cursor);
   return listPage(rows, query.limit, (row) => ({ at: row.at, id: row._id }), accessLogResource);
 }

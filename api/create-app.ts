@@ -15,6 +15,9 @@ import type { OperatorSessions } from '../store/operator-sessions';
 import type { SharedLimits } from '../store/shared-limits';
 import { requestSpans } from '../tracing/tracing';
 import { callingApp, requireAppKey } from './auth';
+import type { Handlers } from './contract/declare';
+import { mountRoutes } from './contract/mount';
+import { type ApiRoutes, apiRoutes } from './contract/routes';
 import type { CsrfGuard } from './csrf';
 import { type DependencyHealth, downOf } from './dependency-health';
 import { dependencyProblems } from './dependency-problem';
@@ -23,18 +26,18 @@ import { idempotency } from './idempotency';
 import { limitProblems } from './limit-problem';
 import { renderDocsPage } from './openapi/docs-page';
 import { buildOpenApiDocument } from './openapi/document';
+import { authenticateOperators, requireActRole } from './operator-auth';
 import { requirePermission } from './permissions';
 import { Problem, problemHandler, problems } from './problem';
-import { type RateLimit, rateLimiter } from './rate-limit';
+import { ipKey, type RateLimit, rateLimiter } from './rate-limit';
 import { requestDeadline } from './request-deadline';
-import { apiKeysRouter } from './routes/api-keys';
-import { connectRouter } from './routes/connect';
-import { linksRouter } from './routes/links';
-import { operatorRouter } from './routes/operator';
-import type { OperatorConsoleDeps } from './routes/operator-console';
-import { proxyRouter } from './routes/proxy';
-import { webhookEndpointsRouter } from './routes/webhook-endpoints';
-
+import { requestIds, requestLog } from './request-log';
+import { apiKeyHandlers } from './routes/api-keys';
+import { connectErrorPages, connectHandlers } from './routes/connect';
+import { linkHandlers } from './routes/links';
+import { codecCors, operatorHandlers } from './routes/operator';
+import { consoleErrorPages, type OperatorConsoleDeps } from './routes/operator-console';
+import { webhookEndpointHandlers } from './routes/webhook-endpoints';
 /** Everything the routes use; the console's own needs are declared with its router. */
 export interface ApiDeps extends OperatorConsoleDeps {
   apps: AppStore;
@@ -67,10 +70,6 @@ export interface ApiDeps extends OperatorConsoleDeps {
   metrics: Registry;
 }
 
-/** Calls through a link wait on Greenhouse too (its timeouts, retries and Retry-After waits), not just on us. */
-const PROXY_PATH = /^\/v1\/links\/[^/]+\/proxy\//;
-const PROXY_DEADLINE_MS = 60_000;
-
 /** Temporal's refusals in API terms. */
 function temporalProblems(error: unknown, _req: Request, _res: Response, next: NextFunction) {
   if (error instanceof WorkflowUpdateFailedError) {
@@ -82,10 +81,16 @@ function temporalProblems(error: unknown, _req: Request, _res: Response, next: N
 
 export function createApiApp(deps: ApiDeps) {
   const app = express();
+  // Before anything is mounted (Express reads them when it makes its router): `/V1/links`, `/v1/links/` and
+  // `//v1/links` are no route at all, so no spelling can slip past a declared route's access check.
+  app.set('case sensitive routing', true);
+  app.set('strict routing', true);
   const keyFailures = new FailedAuthLimit(deps.sharedLimits, deps.limits.failedAuth, 'api_key');
   const operatorFailures = new FailedAuthLimit(deps.sharedLimits, deps.limits.failedAuth, 'operator');
   app.disable('x-powered-by');
   app.set('trust proxy', /^\d+$/.test(deps.trustProxy) ? Number(deps.trustProxy) : deps.trustProxy);
+  app.use(requestIds());
+  app.use(requestLog(deps.log));
   app.use(
     helmet({
       // Pages are server-rendered and work without JavaScript: no inline script is ever allowed.
@@ -103,66 +108,67 @@ export function createApiApp(deps: ApiDeps) {
   );
   app.use(requestSpans());
   app.use(httpLatencyMiddleware(deps.metrics));
-  app.use(
-    requestDeadline(
-      (req) => (PROXY_PATH.test(req.path) ? PROXY_DEADLINE_MS : deps.requestTimeoutMs),
-      deps.health,
-    ),
-  );
   // API answers carry keys, secrets, connect URLs and Greenhouse data: no cache along the way may keep them.
   app.use(['/v1', '/ops'], (_req, res, next) => {
     res.set('cache-control', 'no-store');
     next();
   });
-  // Harvest calls through a link keep their body as sent: before the JSON parser and its 64 kB limit.
-  app.use(
-    '/v1/links/:id/proxy',
-    requireAppKey(deps.apps, keyFailures),
-    requirePermission(),
-    rateLimiter(deps.limits.api, (_req, res) => callingApp(res)._id),
-    proxyRouter(deps),
-  );
-  // The integrator API speaks JSON only.
-  app.use('/v1', (req, _res, next) => {
-    const hasBody = req.method === 'POST' && Number(req.get('content-length') ?? 0) > 0;
-    if (hasBody && !req.is('application/json')) {
-      return next(
-        new Problem(415, 'unsupported_media_type', 'Send JSON', 'the body must be application/json'),
-      );
-    }
-    next();
-  });
-  app.use(express.json({ limit: '64kb' }));
-
   // The pages' stylesheet and enhancement script: same origin, so the CSP needs no exception.
   app.use('/assets', express.static(path.join(__dirname, 'assets'), { index: false, maxAge: '1h' }));
-  app.get('/healthz', (_req, res) => void res.json({ status: 'ok' }));
-  app.get('/readyz', async (_req, res) => {
-    // Names only: how a dependency failed is in the log.
-    const dependencies = await deps.health();
-    const ready = downOf(dependencies).length === 0;
-    res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'not_ready', dependencies });
-  });
-  const openApi = buildOpenApiDocument({ permissionSets: deps.permissionSets, serverUrl: deps.publicUrl });
-  app.get('/openapi.json', (_req, res) => void res.json(openApi));
-  const docsPage = renderDocsPage(openApi);
-  app.get('/docs', (_req, res) => void res.type('html').send(docsPage));
+  app.use('/ops/codec', codecCors(deps.temporalUiOrigin));
 
-  app.use(
-    '/v1',
-    requireAppKey(deps.apps, keyFailures),
-    requirePermission(),
-    rateLimiter(deps.limits.api, (_req, res) => callingApp(res)._id),
-    idempotency(deps.idempotency),
-  );
-  app.use('/v1/links', linksRouter(deps));
-  app.use('/v1/webhook-endpoints', webhookEndpointsRouter(deps));
-  app.use('/v1/api-keys', apiKeysRouter(deps));
-  app.use('/ops', operatorRouter({ ...deps, failures: operatorFailures }));
-  app.use('/connect', connectRouter(deps));
+  const apiLimit = rateLimiter(deps.limits.api, (_req, res) => callingApp(res)._id);
+  // Per client IP: token guessing and form floods stop here, before any lookup.
+  const connectLimit = rateLimiter(deps.limits.connect, ipKey);
+  const operators = authenticateOperators({
+    tokens: deps.operatorTokens,
+    sessions: deps.operatorSessions,
+    failures: operatorFailures,
+    audit: deps.audit,
+  });
+  const contract = {
+    permissionSets: deps.permissionSets,
+    minReminderGapMs: deps.minReminderGapMs,
+    legacyV1Enabled: deps.legacyV1Enabled,
+  };
+  const openApi = buildOpenApiDocument(contract, deps.publicUrl);
+  const docsPage = renderDocsPage(openApi);
+  const handlers: Handlers<ApiRoutes> = {
+    ...linkHandlers(deps),
+    ...webhookEndpointHandlers(deps),
+    ...apiKeyHandlers(deps),
+    ...connectHandlers(deps),
+    ...operatorHandlers({ ...deps, failures: operatorFailures }),
+    'health.live': () => ({ status: 200, body: { status: 'ok' } }),
+    'health.ready': async () => {
+      // Names only: how a dependency failed is in the log.
+      const dependencies = await deps.health();
+      const ready = downOf(dependencies).length === 0;
+      return { status: ready ? 200 : 503, body: { status: ready ? 'ready' : 'not_ready', dependencies } };
+    },
+    'docs.openapi': () => ({ status: 200, body: openApi }),
+    'docs.page': ({ res }) => void res.type('html').send(docsPage),
+  };
+  mountRoutes(app, apiRoutes(contract), handlers, {
+    guards: {
+      apiKey: (permission) => [
+        requireAppKey(deps.apps, keyFailures),
+        requirePermission(permission),
+        apiLimit,
+      ],
+      connectToken: [connectLimit],
+      operator: (role) => (role === 'act' ? [operators, requireActRole] : [operators]),
+      public: [],
+    },
+    idempotency: idempotency(deps.idempotency),
+    deadline: (ms) => requestDeadline(() => ms ?? deps.requestTimeoutMs, deps.health),
+  });
+  // Deny by default: whatever no declaration matched.
   app.use((req, _res, next) =>
     next(new Problem(404, 'not_found', 'Not found', `No route for ${req.method} ${req.path}`)),
   );
+  app.use('/connect', connectErrorPages);
+  app.use('/ops/console', consoleErrorPages);
   app.use(limitProblems);
   app.use(temporalProblems);
   app.use(dependencyProblems);

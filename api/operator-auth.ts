@@ -42,10 +42,10 @@ export function sessionOf(res: Response): OperatorSession | undefined {
   return res.locals.operatorSession as OperatorSession | undefined;
 }
 
-const ACTION_PATH = /^\/console\/links\/[^/]+\/actions\/[^/]+$/;
+const ACTION_PATH = /^\/ops\/console\/links\/[^/]+\/actions\/[^/]+$/;
 
 /** Console pages a browser asks for: sent to the sign-in form rather than given a 401 document. */
-const isConsolePage = (req: Request) => req.method === 'GET' && req.path.startsWith('/console');
+const isConsolePage = (req: Request) => req.method === 'GET' && req.path.startsWith('/ops/console');
 
 /**
  * Operators authenticate with `Authorization: Bearer <token>` (scripts, the JSON API, the Temporal UI's codec

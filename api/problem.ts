@@ -67,6 +67,7 @@ export function sendProblem(res: Response, problem: Problem): void {
       ...(problem.detail ? { detail: problem.detail } : {}),
       ...(problem.errors ? { errors: problem.errors } : {}),
       ...problem.extensions,
+      ...(res.locals.requestId ? { requestId: res.locals.requestId } : {}),
     });
 }
 
@@ -91,6 +92,7 @@ export function problemHandler(log: { error(obj: object, msg: string): void }) {
       return sendProblem(res, new Problem(status, 'bad_request', 'Bad request', (error as Error).message));
     }
     log.error({ err: error }, 'unhandled error');
+   
     sendProblem(res, new Problem(500, 'internal_error', 'Something went wrong on our side'));
   };
 }

@@ -13,7 +13,7 @@ export function httpLatencyMiddleware(register: Registry) {
   return (req: Request, res: Response, next: NextFunction) => {
     const end = histogram.startTimer();
     res.on('finish', () => {
-      end({ method: req.method, route: routeOf(req), status: `${Math.floor(res.statusCode / 100)}xx` });
+      end({ method: req.method, route: routeOf(res), status: `${Math.floor(res.statusCode / 100)}xx` });
     });
     next();
   };

@@ -56,7 +56,7 @@ export function requestSpans() {
   return (req: Request, res: Response, next: NextFunction) => {
     const span = tracer().startSpan(`${req.method}`, { kind: SpanKind.SERVER });
     res.on('finish', () => {
-      const route = routeOf(req);
+      const route = routeOf(res);
       span.updateName(`${req.method} ${route}`);
       span.setAttributes({
         'http.request.method': req.method,
@@ -69,11 +69,12 @@ export function requestSpans() {
   };
 }
 
-/** The matched route pattern ("/v1/links/:id"), never the raw path: ids and tokens are not names or labels. */
-export function routeOf(req: Request): string {
-  if (!req.route?.path) return 'unmatched';
-  const route = `${req.baseUrl}${req.route.path}`;
-  return route.length > 1 ? route.replace(/\/$/, '') : route;
+/**
+ * The declared route pattern the request matched ("/v1/links/:id", set by api/contract/mount.ts), never the
+ * raw path: ids and tokens are not names or labels, and a spelling no route declares adds no series.
+ */
+export function routeOf(res: Response): string {
+  return typeof res.locals.route === 'string' ? res.locals.route : 'unmatched';
 }
 
 /** The active trace and span ids, for log lines (pino's mixin). */

@@ -1,11 +1,11 @@
-import { Router } from 'express';
 import { APP_QUOTAS } from '../../app/abuse-limits';
 import { DEFAULT_PERMISSIONS } from '../../domain/api-permissions';
 import type { ApiKeyDoc, AppStore } from '../../store/apps';
 import { callingApp, callingKey } from '../auth';
+import type { apiKeyRoutes } from '../contract/api-keys';
+import type { Handlers } from '../contract/declare';
 import { missingPermission } from '../permissions';
-import { fromZod, problems } from '../problem';
-import { createApiKeyBody } from '../schemas';
+import { problems } from '../problem';
 
 export const apiKeyResource = (k: ApiKeyDoc) => ({
   object: 'api_key',
@@ -18,33 +18,30 @@ export const apiKeyResource = (k: ApiKeyDoc) => ({
 });
 
 /** The calling app's API keys: several at once, so a key rotates without downtime; the key itself shows once. */
-export function apiKeysRouter(deps: { apps: AppStore }) {
-  const router = Router();
+export function apiKeyHandlers(deps: { apps: AppStore }): Handlers<ReturnType<typeof apiKeyRoutes>> {
+  return {
+    'apiKeys.list': async ({ res }) => ({
+      status: 200,
+      body: { object: 'list', data: (await deps.apps.listKeys(callingApp(res)._id)).map(apiKeyResource) },
+    }),
 
-  router.get('/', async (_req, res) => {
-    res.json({ object: 'list', data: (await deps.apps.listKeys(callingApp(res)._id)).map(apiKeyResource) });
-  });
+    /** A new key has the permissions asked for (default: the caller's), never one the caller lacks. */
+    'apiKeys.create': async ({ body, res }) => {
+      const own = callingKey(res).permissions;
+      const wanted = body.permissions ?? own;
+      const beyond = wanted.find((p) => !own.includes(p));
+      if (beyond) throw missingPermission(beyond);
+      const appId = callingApp(res)._id;
+      if ((await deps.apps.countActiveKeys(appId)) >= APP_QUOTAS.activeApiKeys)
+        throw problems.quotaExceeded('active API keys (revoke one first)', APP_QUOTAS.activeApiKeys);
+      const { record, apiKey } = await deps.apps.createKeyRecord(appId, wanted);
+      return { status: 201, body: { ...apiKeyResource(record), key: apiKey } };
+    },
 
-  /** A new key has the permissions asked for (default: the caller's), never one the caller lacks. */
-  router.post('/', async (req, res) => {
-    const parsed = createApiKeyBody.safeParse(req.body ?? {});
-    if (!parsed.success) throw fromZod(parsed.error);
-    const own = callingKey(res).permissions;
-    const wanted = parsed.data.permissions ?? own;
-    const beyond = wanted.find((p) => !own.includes(p));
-    if (beyond) throw missingPermission(beyond);
-    const appId = callingApp(res)._id;
-    if ((await deps.apps.countActiveKeys(appId)) >= APP_QUOTAS.activeApiKeys)
-      throw problems.quotaExceeded('active API keys (revoke one first)', APP_QUOTAS.activeApiKeys);
-    const { record, apiKey } = await deps.apps.createKeyRecord(callingApp(res)._id, wanted);
-    res.status(201).json({ ...apiKeyResource(record), key: apiKey });
-  });
-
-  router.delete('/:id', async (req, res) => {
-    const key = await deps.apps.revokeKey(req.params.id, callingApp(res)._id);
-    if (!key) throw problems.notFound(`API key ${req.params.id}`);
-    res.json(apiKeyResource(key));
-  });
-
-  return router;
+    'apiKeys.revoke': async ({ params, res }) => {
+      const key = await deps.apps.revokeKey(params.id, callingApp(res)._id);
+      if (!key) throw problems.notFound(`API key ${params.id}`);
+      return { status: 200, body: apiKeyResource(key) };
+    },
+  };
 }

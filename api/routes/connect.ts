@@ -1,17 +1,20 @@
-import express, { type NextFunction, type Request, type Response, Router } from 'express';
+import type { NextFunction, Request, Response } from 'express';
 import type { ZodError } from 'zod';
 import type { LinkService } from '../../app/link-service';
 import { isLocale, pickLocale } from '../../i18n/locale';
 import { PAGE_TEXT } from '../../i18n/page-text';
 import type { AppStore } from '../../store/apps';
+import type { connectRoutes } from '../contract/connect';
+import type { Handler, Handlers } from '../contract/declare';
+import { credentialsBodySchema, handOffBody } from '../contract/request-schemas';
 import type { CsrfGuard } from '../csrf';
 import { dependencyProblems } from '../dependency-problem';
 import { limitProblems } from '../limit-problem';
 import { linkResource } from '../link-resource';
 import { connectPage, type FormErrors, invalidTokenPage, messagePage } from '../pages/connect-page';
 import { fromZod, Problem, problems, sendProblem } from '../problem';
-import { ipKey, type RateLimit, rateLimiter } from '../rate-limit';
-import { credentialsBodySchema, handOffBody } from '../schemas';
+
+type ConnectRoute<Id extends string> = Extract<ReturnType<typeof connectRoutes>[number], { operationId: Id }>;
 
 /** Browsers post forms and get pages; scripts post JSON and get JSON. */
 const wantsJson = (req: Request) => Boolean(req.is('application/json')) || req.path.endsWith('/status');
@@ -31,19 +34,15 @@ function cookieOf(req: Request, name: string): string | undefined {
   return undefined;
 }
 
-export function connectRouter(deps: {
+/** The connect flow's pages and their JSON side; each resolves the token in its path first. */
+export function connectHandlers(deps: {
   apps: AppStore;
   publicUrl: string;
   service: LinkService;
   legacyV1Enabled: boolean;
   csrf: CsrfGuard;
-  limits: { connect: RateLimit };
-}) {
-  const router = Router();
+}): Handlers<ReturnType<typeof connectRoutes>> {
   const credentialsBody = credentialsBodySchema(deps.legacyV1Enabled);
-  // Per client IP: token guessing and form floods stop here, before any lookup.
-  router.use(rateLimiter(deps.limits.connect, ipKey));
-  router.use(express.urlencoded({ extended: false, limit: '16kb' }));
 
   const localeOf = (req: Request, linkLocale?: string | null) =>
     pickLocale({ chosen: req.query.lang, linkLocale, acceptLanguage: req.get('accept-language') });
@@ -120,7 +119,7 @@ export function connectRouter(deps: {
       .send(await render(req, found, { errors }));
   };
 
-  router.get('/:token', async (req, res) => {
+  const page: Handler<ConnectRoute<'connect.page'>> = async ({ req, res }) => {
     const found = await resolve(req, res);
     if (!found) return;
     if (found.pathToken === found.token && req.get('sec-fetch-mode') === 'navigate') {
@@ -142,18 +141,18 @@ export function connectRouter(deps: {
       .set('cache-control', 'no-store')
       .type('html')
       .send(await render(req, found, { notice }));
-  });
+  };
 
-  router.get('/:token/status', async (req, res) => {
+  const status: Handler<ConnectRoute<'connect.status'>> = async ({ req, res }) => {
     const found = await resolve(req, res);
     if (!found) return;
     const { id, status, assignee, permissions, credentialProblem, lastCheckedAt } = linkResource(found.link);
     res
       .set('cache-control', 'no-store')
       .json({ id, status, assignee, permissions, credentialProblem, lastCheckedAt });
-  });
+  };
 
-  router.post('/:token/credentials', async (req, res) => {
+  const submitCredentials: Handler<ConnectRoute<'connect.submitCredentials'>> = async ({ req, res }) => {
     const found = await resolve(req, res);
     if (!found) return;
     const parsed = credentialsBody.safeParse(req.body ?? {});
@@ -162,17 +161,17 @@ export function connectRouter(deps: {
     const result = await deps.service.submitCredentials(found.link._id, parsed.data);
     if (wantsJson(req)) return void res.status(result.checking ? 202 : 200).json(result);
     back(req, res, result.checking ? 'checking' : undefined);
-  });
+  };
 
-  router.post('/:token/recheck', async (req, res) => {
+  const recheck: Handler<ConnectRoute<'connect.recheck'>> = async ({ req, res }) => {
     const found = await resolve(req, res);
     if (!found) return;
     await deps.service.recheck(found.link._id, found.role);
     if (wantsJson(req)) return void res.status(202).json({ recheck: 'requested' });
     back(req, res, 'recheck');
-  });
+  };
 
-  router.post('/:token/handoff', async (req, res) => {
+  const handOff: Handler<ConnectRoute<'connect.handOff'>> = async ({ req, res }) => {
     const found = await resolve(req, res);
     if (!found) return;
     if (found.role !== 'requester')
@@ -183,10 +182,10 @@ export function connectRouter(deps: {
     await deps.service.handOff(found.link._id, admin, note, found.role);
     if (wantsJson(req)) return void res.status(202).json({ handOff: 'requested' });
     back(req, res, 'handoff');
-  });
+  };
 
   /** "I'm not the admin": only from an admin's link, back to the requester. */
-  router.post('/:token/not-admin', async (req, res) => {
+  const notAdmin: Handler<ConnectRoute<'connect.notAdmin'>> = async ({ req, res }) => {
     const found = await resolve(req, res);
     if (!found) return;
     if (found.role !== 'admin') throw problems.conflict("only the admin's link can send the setup back");
@@ -197,21 +196,30 @@ export function connectRouter(deps: {
     const t = PAGE_TEXT[locale];
     const requester = found.link.requester.name ?? found.link.requester.email;
     res.type('html').send(messagePage(locale, t.notAdminDoneTitle, t.notice.not_admin(requester)));
-  });
+  };
 
-  router.use(limitProblems);
-  router.use(dependencyProblems);
-  /** Browsers get pages for refusals too (rate limit, conflicts); scripts keep problem+json. */
-  router.use((error: unknown, req: Request, res: Response, next: NextFunction) => {
+  return {
+    'connect.page': page,
+    'connect.status': status,
+    'connect.submitCredentials': submitCredentials,
+    'connect.recheck': recheck,
+    'connect.handOff': handOff,
+    'connect.notAdmin': notAdmin,
+  };
+}
+
+/** Browsers get pages for refusals too (rate limit, conflicts, no such route); scripts keep problem+json. */
+export const connectErrorPages = [
+  limitProblems,
+  dependencyProblems,
+  (error: unknown, req: Request, res: Response, next: NextFunction) => {
     if (!(error instanceof Problem) || wantsJson(req) || res.headersSent) return next(error);
-    const locale = localeOf(req);
+    const locale = pickLocale({ chosen: req.query.lang, acceptLanguage: req.get('accept-language') });
     const t = PAGE_TEXT[locale];
     const page =
       error.status === 429
         ? messagePage(locale, t.tooManyTitle, t.tooManyText(Number(res.get('retry-after') ?? 60)))
         : messagePage(locale, error.title, error.detail ?? '');
     res.status(error.status).type('html').send(page);
-  });
-
-  return router;
-}
+  },
+];

@@ -1,5 +1,5 @@
 import { WorkflowNotFoundError } from '@temporalio/client';
-import { type NextFunction, type Request, type Response, Router } from 'express';
+import type { NextFunction, Request, Response } from 'express';
 import { z } from 'zod';
 import { LimitReached } from '../../app/abuse-limits';
 import type { LinkService } from '../../app/link-service';
@@ -19,8 +19,10 @@ import type { LinkSearchQueries } from '../../store/link-search';
 import type { LinkStore } from '../../store/links';
 import type { OperatorAudit } from '../../store/operator-audit';
 import type { WebhookStore } from '../../store/webhooks';
+import type { Handlers } from '../contract/declare';
+import type { operatorRoutes } from '../contract/operator';
 import { decodeCursor, encodeCursor } from '../cursor';
-import { operatorOf, requireActRole, sessionOf } from '../operator-auth';
+import { operatorOf, sessionOf } from '../operator-auth';
 import { actionDonePage, confirmActionPage, consoleErrorPage } from '../pages/console/actions';
 import { consoleAuditPage } from '../pages/console/audit';
 import { consoleLinkPage } from '../pages/console/link-page';
@@ -107,16 +109,25 @@ const contextOf = (req: Request, res: Response): ConsoleContext => {
   };
 };
 
+type ConsoleHandlers = Pick<
+  Handlers<ReturnType<typeof operatorRoutes>>,
+  | 'console.links'
+  | 'console.overview'
+  | 'console.audit'
+  | 'console.link'
+  | 'console.confirmAction'
+  | 'console.runAction'
+>;
+
 /** The console's pages and its actions: server-rendered, no script needed. */
-export function operatorConsoleRouter(deps: OperatorConsoleDeps) {
-  const router = Router();
+export function operatorConsoleHandlers(deps: OperatorConsoleDeps): ConsoleHandlers {
   const load = async (id: string) => {
     const link = await deps.links.findById(id);
     if (!link) throw problems.notFound(`Link ${id}`);
     return link;
   };
 
-  router.get('/', async (req, res) => {
+  const links: ConsoleHandlers['console.links'] = async ({ req, res }) => {
     const { view, cursor, limit, ...rest } = pageQuery(listQuery, req.query, 'This filter cannot be shown');
     const search = { ...rest, ...(view === 'attention' ? { attention: true } : {}) };
     const now = new Date();
@@ -136,24 +147,24 @@ export function operatorConsoleRouter(deps: OperatorConsoleDeps) {
         nextCursor: rows.length > limit && last ? encodeCursor({ at: last.updatedAt, id: last._id }) : null,
       }),
     );
-  });
+  };
 
-  router.get('/overview', async (req, res) => {
+  const overview: ConsoleHandlers['console.overview'] = async ({ req, res }) => {
     const { days } = pageQuery(overviewQuery, req.query, 'This overview cannot be shown');
     const now = new Date();
     // Links created up to a link's lifetime earlier may still be waiting during the period.
     const from = new Date(now.getTime() - (days + OVERVIEW_LOOKBACK_DAYS) * 86_400_000);
     const overview = overviewOf(await deps.linkMilestones(from), now, days);
     res.type('html').send(overviewPage(contextOf(req, res), overview, days));
-  });
+  };
 
-  router.get('/audit', async (req, res) => {
+  const audit: ConsoleHandlers['console.audit'] = async ({ req, res }) => {
     res
       .type('html')
       .send(consoleAuditPage(contextOf(req, res), await deps.audit.latest(CONSOLE_AUDIT_ENTRIES)));
-  });
+  };
 
-  router.get('/links/:id', async (req, res) => {
+  const linkStory: ConsoleHandlers['console.link'] = async ({ req, res }) => {
     const link = await load(String(req.params.id));
     const waiting = !link.deletedAt && REMINDABLE_STATUSES.includes(link.status);
     const [timeline, recentUse, deliveries, emails, nextReminderAt] = await Promise.all([
@@ -178,7 +189,7 @@ export function operatorConsoleRouter(deps: OperatorConsoleDeps) {
           : {}),
       }),
     );
-  });
+  };
 
   const actionOf = (name: string): OperatorActionName => {
     if (!isOperatorAction(name)) throw problems.notFound(`Action ${name}`);
@@ -186,7 +197,7 @@ export function operatorConsoleRouter(deps: OperatorConsoleDeps) {
   };
 
   /** The confirmation step: what the action will do, its form, and a way back. */
-  router.get('/links/:id/actions/:action', requireActRole, async (req, res) => {
+  const confirmAction: ConsoleHandlers['console.confirmAction'] = async ({ req, res }) => {
     const name = actionOf(String(req.params.action));
     const link = await load(String(req.params.id));
     const unavailable = OPERATOR_ACTIONS[name].unavailable(link);
@@ -204,9 +215,9 @@ export function operatorConsoleRouter(deps: OperatorConsoleDeps) {
           values: req.query as Record<string, unknown>,
         }),
       );
-  });
+  };
 
-  router.post('/links/:id/actions/:action', requireActRole, async (req, res) => {
+  const runAction: ConsoleHandlers['console.runAction'] = async ({ req, res }) => {
     const name = actionOf(String(req.params.action));
     const link = await load(String(req.params.id));
     const action = OPERATOR_ACTIONS[name];
@@ -271,15 +282,23 @@ export function operatorConsoleRouter(deps: OperatorConsoleDeps) {
       }
       throw error;
     }
-  });
+  };
 
-  // A person in a browser reads an error page, not a problem+json document.
-  router.use((error: unknown, req: Request, res: Response, next: NextFunction) => {
-    if (res.headersSent || !(error instanceof Problem) || !res.locals.operator) return next(error);
-    res
-      .status(error.status)
-      .type('html')
-      .send(consoleErrorPage(contextOf(req, res), error));
-  });
-  return router;
+  return {
+    'console.links': links,
+    'console.overview': overview,
+    'console.audit': audit,
+    'console.link': linkStory,
+    'console.confirmAction': confirmAction,
+    'console.runAction': runAction,
+  };
+}
+
+/** A person in a browser reads an error page, not a problem+json document. */
+export function consoleErrorPages(error: unknown, req: Request, res: Response, next: NextFunction) {
+  if (res.headersSent || !(error instanceof Problem) || !res.locals.operator) return next(error);
+  res
+    .status(error.status)
+    .type('html')
+    .send(consoleErrorPage(contextOf(req, res), error));
 }

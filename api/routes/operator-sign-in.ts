@@ -1,13 +1,17 @@
-import express, { type Request, type Response, Router } from 'express';
+import type { Request, Response } from 'express';
 import { z } from 'zod';
 import type { OperatorToken } from '../../domain/operator';
 import { newSecret } from '../../store/ids';
 import type { OperatorAudit } from '../../store/operator-audit';
 import type { OperatorSessions } from '../../store/operator-sessions';
+import type { Handlers } from '../contract/declare';
+import type { operatorRoutes } from '../contract/operator';
 import type { FailedAuthLimit } from '../failed-auth';
 import { cookieOf, equalSecrets, formIsOurs, SESSION_COOKIE, tokenMatcher } from '../operator-auth';
 import { signInPage } from '../pages/console/sign-in';
 import { Problem } from '../problem';
+
+type OperatorHandlers = Handlers<ReturnType<typeof operatorRoutes>>;
 
 /** The sign-in form's own anti-CSRF value (double submit: this cookie and the form field must agree). */
 const SIGN_IN_COOKIE = 'gl_ops_sign_in';
@@ -19,7 +23,7 @@ const nextPage = z
   .regex(/^\/ops\/console(?:[/?#]|$)/)
   .catch('/ops/console');
 
-const signInForm = z.object({
+const signInFormBody = z.object({
   token: z.string().trim().max(512).default(''),
   _csrf: z.string().max(200).default(''),
   next: nextPage.default('/ops/console'),
@@ -33,21 +37,18 @@ const isLocal = (publicUrl: string) =>
  * (HttpOnly, SameSite=Strict, Secure unless Greenlink runs on localhost), failures counted per address like
  * API keys, and every sign-in, refusal and sign-out in the operator audit log.
  */
-export function operatorSignInRouter(deps: {
+export function operatorSignInHandlers(deps: {
   tokens: OperatorToken[];
   sessions: OperatorSessions;
   failures: FailedAuthLimit;
   audit: OperatorAudit;
   publicUrl: string;
   sessionTtlMs: number;
-}) {
-  const router = Router();
+}): Pick<OperatorHandlers, 'operator.signInForm' | 'operator.signIn' | 'operator.signOut'> {
   const match = tokenMatcher(deps.tokens);
   const secure = !isLocal(deps.publicUrl);
   const cookie = (path: string, maxAge: number) =>
     ({ httpOnly: true, sameSite: 'strict', secure, path, maxAge }) as const;
-  router.use(express.urlencoded({ extended: false, limit: '4kb' }));
-
   const showForm = (res: Response, status: number, next: string, error?: string) => {
     const csrf = newSecret();
     res.cookie(SIGN_IN_COOKIE, csrf, cookie('/ops/login', SIGN_IN_FORM_MS));
@@ -66,15 +67,16 @@ export function operatorSignInRouter(deps: {
       operator,
       kind,
       method: req.method,
-      path: req.path === '/logout' ? '/ops/logout' : '/ops/login',
+      path: req.path,
       ...(detail ? { detail } : {}),
       at: new Date(),
     });
 
-  router.get('/login', (req, res) => showForm(res, 200, nextPage.parse(req.query.next ?? '/ops/console')));
+  const signInForm: OperatorHandlers['operator.signInForm'] = ({ req, res }) =>
+    void showForm(res, 200, nextPage.parse(req.query.next ?? '/ops/console'));
 
-  router.post('/login', async (req, res) => {
-    const form = signInForm.parse(req.body ?? {});
+  const signIn: OperatorHandlers['operator.signIn'] = async ({ req, res }) => {
+    const form = signInFormBody.parse(req.body ?? {});
     const locked = await deps.failures.lockedOut(req, res);
     if (locked) return showForm(res, 429, form.next, locked.detail);
     const expected = cookieOf(req, SIGN_IN_COOKIE) ?? '';
@@ -102,9 +104,9 @@ export function operatorSignInRouter(deps: {
     res.clearCookie(SIGN_IN_COOKIE, { path: '/ops/login' });
     res.cookie(SESSION_COOKIE, session.id, cookie('/ops', deps.sessionTtlMs));
     res.redirect(303, form.next);
-  });
+  };
 
-  router.post('/logout', async (req, res) => {
+  const signOut: OperatorHandlers['operator.signOut'] = async ({ req, res }) => {
     const id = cookieOf(req, SESSION_COOKIE);
     const session = id ? await deps.sessions.find(id) : undefined;
     if (!session || !id) return void res.redirect(303, '/ops/login');
@@ -115,6 +117,6 @@ export function operatorSignInRouter(deps: {
     await audit(req, 'sign-out', session.operator.name);
     res.clearCookie(SESSION_COOKIE, { path: '/ops' });
     res.redirect(303, '/ops/login');
-  });
-  return router;
+  };
+  return { 'operator.signInForm': signInForm, 'operator.signIn': signIn, 'operator.signOut': signOut };
 }

@@ -1,5 +1,5 @@
 import { once } from 'node:events';
-import { type Request, type Response, Router } from 'express';
+import type { Request, Response } from 'express';
 import type { LinkProxy, ProxyCall } from '../../app/link-proxy';
 import { MANAGE_SCOPES_PATH } from '../../greenhouse/catalog';
 import type { AccessLog } from '../../store/access-log';
@@ -7,8 +7,12 @@ import type { LinkStore } from '../../store/links';
 import { type AccessedCall, trackAccess } from '../access-logging';
 import { accessProblem } from '../access-problem';
 import { callingApp } from '../auth';
+import type { Handler } from '../contract/declare';
+import type { linkRoutes } from '../contract/links';
 import { Problem, problems } from '../problem';
 import { harvestPath } from '../proxy-path';
+
+type LinkProxyRoute = Extract<ReturnType<typeof linkRoutes>[number], { operationId: 'links.proxy' }>;
 
 const METHODS = new Set(['GET', 'POST', 'PUT', 'PATCH', 'DELETE']);
 /** Request bodies to Harvest are JSON records; an attachment's base64 content is the largest. */
@@ -45,19 +49,27 @@ async function stream(body: AsyncIterable<Buffer>, res: Response) {
   res.end();
 }
 
-/**
- * `/v1/links/:id/proxy/v3/<path>`: Harvest calls through a linked link. Mounted before the JSON body parser,
- * so the body reaches Greenhouse as the caller sent it.
- */
-export function proxyRouter(deps: {
+/** The Harvest path and query of a proxied call, as sent: what follows `/v1/links/<id>/proxy`. */
+function harvestUrlOf(req: Request): string {
+  const raw = req.originalUrl;
+  const q = raw.indexOf('?');
+  const path = q < 0 ? raw : raw.slice(0, q);
+  return `/${path.split('/').slice(5).join('/')}${q < 0 ? '' : raw.slice(q)}`;
+}
+
+export interface ProxyDeps {
   links: LinkStore;
   proxy: LinkProxy;
   publicUrl: string;
   accessLog: AccessLog;
-}) {
-  const router = Router({ mergeParams: true });
+}
 
-  router.all('/*path', async (req: Request<{ id: string }>, res: Response) => {
+/**
+ * `/v1/links/:id/proxy/v3/<path>`: Harvest calls through a linked link. Its route has no body parser, so the
+ * body reaches Greenhouse as the caller sent it.
+ */
+export function proxyHandler(deps: ProxyDeps): Handler<LinkProxyRoute> {
+  return async ({ params, req, res }) => {
     res.set('cache-control', 'no-store');
     if (!METHODS.has(req.method)) {
       throw new Problem(
@@ -67,12 +79,13 @@ export function proxyRouter(deps: {
         `the proxy forwards ${[...METHODS].join(', ')}`,
       );
     }
-    const link = await deps.links.findForApp(callingApp(res)._id, req.params.id);
-    if (!link) throw problems.notFound(`Link ${req.params.id}`);
+    const link = await deps.links.findForApp(callingApp(res)._id, params.id);
+    if (!link) throw problems.notFound(`Link ${params.id}`);
+    const url = harvestUrlOf(req);
     // Logged from here on, refused paths included; the entry is written when the answer is out.
-    const logged: AccessedCall = { method: req.method, path: req.path };
+    const logged: AccessedCall = { method: req.method, path: url.split('?')[0] as string };
     trackAccess(deps, res, link._id, 'proxy', logged);
-    const target = harvestPath(req.url);
+    const target = harvestPath(url);
     if ('error' in target) {
       throw new Problem(
         400,
@@ -136,7 +149,6 @@ export function proxyRouter(deps: {
         res.status(result.status).set(result.headers);
         await stream(result.body, res);
     }
-  });
-
-  return router;
+    return undefined;
+  };
 }

@@ -151,7 +151,10 @@ describe('webhook endpoints, metrics and the OpenAPI document', () => {
     );
     expect(doc.json.components.schemas.Link.properties.status.enum).toContain('awaiting_permissions');
     expect(Object.keys(doc.json.webhooks)).toContain('link.linked');
-    expect(doc.json.components.schemas.WebhookEvent.properties.data.properties.missing.type).toBe('array');
+    expect(doc.json.components.schemas.LinkLinkedEvent.properties.data.properties.missing.type).toBe('array');
+    expect(doc.json.webhooks['link.degraded'].post.requestBody.content['application/json'].schema.$ref).toBe(
+      '#/components/schemas/LinkDegradedEvent',
+    );
     const page = await http(stack.api.url, 'GET', '/docs');
     expect(page.status).toBe(200);
     expect(page.text).toContain('POST /v1/links');

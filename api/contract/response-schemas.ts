@@ -214,6 +214,7 @@ export const problemSchema = z
     label: z.string().optional(),
     fix: z.string().optional(),
     greenhouseMessage: z.string().optional(),
+    requestId: z.string().optional().describe('The Request-Id of the answer: quote it to support'),
   })
   .meta({ id: 'Problem' });
 
@@ -225,19 +226,51 @@ export const readinessSchema = z.object({
   dependencies: z.object({ mongodb: upOrDown, temporal: upOrDown }),
 });
 
-/** The body Greenlink POSTs to webhook endpoints (Standard Webhooks: see the webhook-* headers). */
+const webhookData = z.object({
+  object: z.literal('link'),
+  id: z.string(),
+  status: z.enum(LINK_STATUSES),
+  assignee: z.enum(['requester', 'admin']),
+  missing: z.array(z.string()).describe('Required scopes not granted at the last check'),
+  required: z.array(z.string()).optional().describe('The scopes the link needs (degraded, restored)'),
+  granted: z
+    .array(z.string())
+    .optional()
+    .describe('The scopes granted at the last check (degraded, restored)'),
+  problem: z
+    .union([
+      z.object({
+        kind: z.literal('missing_scopes'),
+        scopes: z.array(z.string()),
+        needsSiteAdmin: z.array(z.string()).optional(),
+      }),
+      z.object({ kind: z.literal('needs_site_admin'), scopes: z.array(z.string()) }),
+      z.object({ kind: z.literal('credentials_rejected'), problem: z.string(), message: z.string() }),
+    ])
+    .optional()
+    .describe('What the health check found (degraded, disconnected)'),
+});
+
+const eventName = (type: string) =>
+  `${type
+    .split(/[._]/)
+    .map((w) => `${w[0]?.toUpperCase()}${w.slice(1)}`)
+    .join('')}Event`;
+
+/** The body Greenlink POSTs for each event type (Standard Webhooks: see the webhook-* headers). */
+export const webhookEventSchemas = Object.fromEntries(
+  WEBHOOK_EVENTS.map((type) => [
+    type,
+    z.object({ type: z.literal(type), timestamp: isoTime, data: webhookData }).meta({ id: eventName(type) }),
+  ]),
+) as unknown as Record<(typeof WEBHOOK_EVENTS)[number], z.ZodObject>;
+
+/** Any event: `type` says which. */
 export const webhookEventSchema = z
-  .object({
-    type: z.enum(WEBHOOK_EVENTS),
-    timestamp: isoTime,
-    data: z.object({
-      object: z.literal('link'),
-      id: z.string(),
-      status: z.enum(LINK_STATUSES),
-      assignee: z.enum(['requester', 'admin']),
-      missing: z.array(z.string()).describe('Required scopes not granted at the last check'),
-    }),
-  })
+  .discriminatedUnion(
+    'type',
+    Object.values(webhookEventSchemas) as [z.ZodObject, z.ZodObject, ...z.ZodObject[]],
+  )
   .meta({ id: 'WebhookEvent' });
 
 export const webhookReplaySchema = z

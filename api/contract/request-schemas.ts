@@ -1,12 +1,12 @@
 import { z } from 'zod';
-import { durationSchema } from '../config/duration';
-import { ALL_PERMISSIONS, type ApiPermission } from '../domain/api-permissions';
-import { DEFAULT_MIN_REMINDER_GAP_MS, LINK_STATUSES, WEBHOOK_EVENTS } from '../domain/link';
-import { LEGACY_V1_RETIRED_NOTICE } from '../greenhouse/legacy-v1-catalog';
-import { LOCALES } from '../i18n/locale';
-import { ACCESS_KINDS } from '../store/access-log';
-import { decodeCursor } from './cursor';
-import { emailAddress, formSchema } from './forms';
+import { durationSchema } from '../../config/duration';
+import { ALL_PERMISSIONS, type ApiPermission } from '../../domain/api-permissions';
+import { DEFAULT_MIN_REMINDER_GAP_MS, LINK_STATUSES, WEBHOOK_EVENTS } from '../../domain/link';
+import { LEGACY_V1_RETIRED_NOTICE } from '../../greenhouse/legacy-v1-catalog';
+import { LOCALES } from '../../i18n/locale';
+import { ACCESS_KINDS } from '../../store/access-log';
+import { decodeCursor } from '../cursor';
+import { emailAddress, formSchema } from '../forms';
 
 // A missing field says so plainly, instead of zod's "Invalid input: expected object, received undefined".
 z.config({
