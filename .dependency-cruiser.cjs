@@ -22,7 +22,7 @@ const LAYERS = [
 ];
 
 /** Entry points may use each other only like this (the supervisor starts the others; benches drive them). */
-const ENTRY_IMPORTS = { bench: ['api', 'worker', 'stack'], cli: ['stack'], stack: [] };
+const ENTRY_IMPORTS = { bench: ['api', 'worker', 'stack'], cli: ['stack'], stack: [], scripts: ['api'] };
 
 const folders = LAYERS.flat();
 const dir = (names) => `^(${names.join('|')})/`;
@@ -75,16 +75,24 @@ module.exports = {
       to: { pathNot: '^domain/' },
     },
     {
+      name: 'client-is-standalone',
+      comment:
+        'clients/ are packages integrators install: they import their own files and npm packages, never the server.',
+      severity: 'error',
+      from: { path: '^clients/' },
+      to: { pathNot: ['^clients/', 'node_modules/'] },
+    },
+    {
       name: 'known-folders-only',
       comment: 'A new top-level folder needs a place in LAYERS.',
       severity: 'error',
-      from: { path: '^[^/]+/', pathNot: [dir([...folders, 'test'])] },
+      from: { path: '^[^/]+/', pathNot: [dir([...folders, 'test', 'clients'])] },
       to: {},
     },
   ],
   options: {
     doNotFollow: { path: 'node_modules' },
-    exclude: { path: ['^test/', '^dist/', '\\.d\\.ts$', '^greenhouse/simulator/.*\\.test\\.ts$'] },
+    exclude: { path: ['^test/', '^dist/', '/dist/', '\\.d\\.ts$', '^greenhouse/simulator/.*\\.test\\.ts$'] },
     tsPreCompilationDeps: true,
     tsConfig: { fileName: 'tsconfig.json' },
     enhancedResolveOptions: {

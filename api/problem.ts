@@ -92,7 +92,7 @@ export function problemHandler(log: { error(obj: object, msg: string): void }) {
       return sendProblem(res, new Problem(status, 'bad_request', 'Bad request', (error as Error).message));
     }
     log.error({ err: error }, 'unhandled error');
-   
+
     sendProblem(res, new Problem(500, 'internal_error', 'Something went wrong on our side'));
   };
 }

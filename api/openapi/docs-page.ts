@@ -22,7 +22,8 @@ export function renderDocsPage(doc: OpenApiDocument): string {
           );
           return `<section id="${escapeHtml(String(op.operationId))}">
 <h3><code>${method.toUpperCase()} ${escapeHtml(path)}</code></h3>
-<p>${escapeHtml(String(op.summary))}</p>${op.description ? `<p>${escapeHtml(String(op.description))}</p>` : ''}
+<p>${escapeHtml(String(op.summary))}</p>
+<p>Operation <code>${escapeHtml(String(op.operationId))}</code> · needs <code>${escapeHtml(String(op['x-greenlink-permission']))}</code></p>${op.description ? `<p>${escapeHtml(String(op.description))}</p>` : ''}
 ${params.length ? `<h4>Parameters</h4><ul>${params.join('')}</ul>` : ''}
 ${body ? `<h4>Body</h4>${pretty((body['application/json'] as Json).schema)}` : ''}
 <h4>Responses</h4><ul>${responses.join('')}</ul>
@@ -32,12 +33,15 @@ ${body ? `<h4>Body</h4>${pretty((body['application/json'] as Json).schema)}` : '
     return `<h2>${escapeHtml(tag.name)}</h2>${tag.description ? `<p>${escapeHtml(tag.description)}</p>` : ''}${ops.join('\n')}`;
   });
   const webhooks = Object.entries(doc.webhooks).map(
-    ([event, { post }]) => `<li><code>${escapeHtml(event)}</code> — ${escapeHtml(post.summary)}</li>`,
+    ([event, { post }]) =>
+      `<li><code>${escapeHtml(event)}</code> — ${escapeHtml(post.summary)} (schema <code>${escapeHtml(
+        String(post.requestBody.content['application/json'].schema.$ref).split('/').pop() ?? '',
+      )}</code>)</li>`,
   );
   const webhookSection = `<h2>Webhook events</h2>
 <p>${escapeHtml(Object.values(doc.webhooks)[0]?.post.description ?? '')}</p>
 <ul>${webhooks.join('')}</ul>
-<h3>Body</h3>${pretty(doc.components.schemas.WebhookEvent)}`;
+<h3>Body of <code>link.degraded</code></h3>${pretty(doc.components.schemas.LinkDegradedEvent)}`;
   return layout(
     'API reference',
     `<h1>Greenlink API reference</h1>
