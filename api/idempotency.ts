@@ -51,6 +51,7 @@ export function idempotency(store: IdempotencyStore) {
       res.set('idempotent-replayed', 'true');
       return void res.status(claim.status).json(claim.body);
     }
+    res.locals.idempotent = true;
     const json = res.json.bind(res);
     res.json = (body: unknown) => {
       if (res.headersSent) {

@@ -25,6 +25,8 @@ declare module 'express-serve-static-core' {
     /** The declared pattern the request matched: the only name metrics, traces and logs use. */
     route?: string;
     operationId?: string;
+    /** Set by idempotency.ts: this request's answer is recorded for its retries. */
+    idempotent?: boolean;
   }
 }
 
@@ -91,7 +93,13 @@ function answer(handler: Handler<RouteSpec>): RequestHandler {
     try {
       const input = res.locals.input as Omit<Parameters<Handler<RouteSpec>>[0], 'req' | 'res'>;
       const reply = await handler({ ...input, req, res });
-      if (!reply || res.headersSent) return;
+      if (!reply) return;
+      if (res.headersSent) {
+        // The deadline's 503 went out first. The answer goes nowhere, but an idempotent request's record is
+        // kept for the client's retry (idempotency.ts wraps res.json), so it is still handed over.
+        if (res.locals.idempotent) res.status(reply.status).json(reply.body);
+        return;
+      }
       res.status(reply.status);
       if (reply.headers) res.set(reply.headers);
       if (reply.body === undefined) res.end();

@@ -70,6 +70,7 @@ export const operatorRoutes = () =>
       summary: "Temporal's codec server: the Temporal UI shows decrypted payloads to an operator",
       params: z.object({ direction: z.enum(['encode', 'decode']) }),
       body: codecPayloads,
+      bodyExample: { payloads: [{ metadata: { encoding: 'YmluYXJ5L2VuY3J5cHRlZA==' }, data: 'AAEC' }] },
       responses: { 200: { description: 'The payloads, encoded or decoded', schema: codecPayloads } },
       errors: [404, 413, 415, 422],
     }),

@@ -123,7 +123,9 @@ function operation(spec: RouteSpec, method: HttpMethod) {
   ).map(([name, schema]) => ({ name, in: 'query', required: false, schema }));
   const idempotent = 'apiKey' in spec.access && method === 'post' && spec.body !== 'raw';
   const bodySchema = typeof spec.body === 'object' ? spec.body : spec.bodyDoc;
-  const example = spec.bodyExample === undefined ? {} : { example: spec.bodyExample };
+  // A body that takes no fields shows `{}`: what to send is never left to guess.
+  const bodyExample = spec.bodyExample ?? (bodySchema?.safeParse({}).success ? {} : undefined);
+  const example = bodyExample === undefined ? {} : { example: bodyExample };
   const requestBody = bodySchema
     ? {
         required: !bodySchema.safeParse({}).success,
