@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
-import type { NextFunction, Request, Response } from 'express';
+import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { pinoHttp } from 'pino-http';
 import type { Logger } from '../logging/logger';
 import { routeOf } from '../tracing/tracing';
@@ -29,7 +29,9 @@ export function requestIds() {
  * One log line per request when its answer is out: method, declared route, status, duration, app and key,
  * request id. Never the URL (a connect token is a path, a query may hold anything), a header or a body.
  */
-export function requestLog(log: Logger) {
+export function requestLog(log: Logger): RequestHandler {
+  // pino-http makes child loggers for every request even when nothing would be written: not mounted then.
+  if (!log.isLevelEnabled('info')) return (_req, _res, next) => next();
   return pinoHttp({
     // pino-http binds the raw request to a child logger; the logger's wildcard redaction would walk it and
     // trip Express' getters. Nothing of the request is written but what the serializer below picks.
@@ -40,6 +42,8 @@ export function requestLog(log: Logger) {
     wrapSerializers: false,
     customAttributeKeys: { reqId: 'requestId', responseTime: 'durationMs' },
     serializers: {
+      // Bound once per request when it starts, before its route is known: what is logged comes from `res`.
+      req: () => undefined,
       res: (raw: ServerResponse) => {
         const res = raw as unknown as Response;
         return {
