@@ -1,6 +1,6 @@
 import { type Dispatcher, request } from 'undici';
 import { type ScopeDefinition, scopeForRequest } from '../greenhouse/catalog';
-import { header, messageOf, rateWindowOf, readJson, retryAfterMs } from '../greenhouse/http';
+import { delay, header, messageOf, rateWindowOf, readJson, retryAfterMs } from '../greenhouse/http';
 import type { LinkDoc } from '../store/links';
 import type { RateBudgetStore } from '../store/rate-budgets';
 import { AccessRefused, type LinkAccess } from './link-access';
@@ -20,6 +20,8 @@ export interface ProxyCall {
   onRateLimit: 'wait' | 'fail';
   /** Where this link's proxy lives, to rewrite Greenhouse's pagination links to. */
   proxyBase: string;
+  /** Aborted when the caller hangs up: the upstream request and any wait end with it. */
+  signal?: AbortSignal;
 }
 
 export type ProxyResult =
@@ -99,11 +101,13 @@ export class LinkProxy {
             ...(call.contentType ? { 'content-type': call.contentType } : {}),
           },
           ...(call.body ? { body: call.body } : {}),
+          ...(call.signal ? { signal: call.signal } : {}),
         });
       } catch (error) {
         await this.deps.budgets.settle(token.account, reservation);
+        if (call.signal?.aborted) throw error;
         if (retryable && attempt < this.maxAttempts) {
-          await pause(250 * 2 ** attempt);
+          await delay(250 * 2 ** attempt, call.signal);
           continue;
         }
         return {
@@ -139,12 +143,15 @@ export class LinkProxy {
         await this.deps.budgets.exhausted(token.account, new Date(Date.now() + waitMs));
         if (retryable && attempt < this.maxAttempts && Date.now() + waitMs - started <= this.maxWaitMs) {
           await response.body.dump();
-          await pause(waitMs);
+          await delay(waitMs, call.signal);
           continue;
         }
       } else if (status >= 500 && retryable && attempt < this.maxAttempts) {
         await response.body.dump();
-        await pause(Math.min(retryAfterMs(response.headers, 250 * 2 ** attempt), this.maxWaitMs));
+        await delay(
+          Math.min(retryAfterMs(response.headers, 250 * 2 ** attempt), this.maxWaitMs),
+          call.signal,
+        );
         continue;
       }
       if (status === 403) {

@@ -1,4 +1,5 @@
-import { once } from 'node:events';
+import { type Readable, Transform } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import type { Request, Response } from 'express';
 import type { LinkProxy, ProxyCall } from '../../app/link-proxy';
 import { MANAGE_SCOPES_PATH } from '../../greenhouse/catalog';
@@ -34,19 +35,25 @@ async function readBody(req: Request): Promise<Buffer | undefined> {
   return size > 0 ? Buffer.concat(chunks) : undefined;
 }
 
-/** Streams Greenhouse's answer to the caller, cutting it off past the size limit. */
-async function stream(body: AsyncIterable<Buffer>, res: Response) {
+/**
+ * Streams Greenhouse's answer to the caller. pipeline() ends both sides on every path: a caller that hangs up
+ * (or stops reading) destroys the upstream body, which frees its pooled connection; past the size limit both
+ * are cut.
+ */
+async function stream(body: Readable, res: Response) {
   let size = 0;
-  for await (const chunk of body) {
-    size += chunk.length;
-    res.locals.bytesSent = size;
-    if (size > MAX_RESPONSE_BYTES) {
-      res.destroy(new Error('the Greenhouse answer exceeds the proxy limit'));
-      return;
-    }
-    if (!res.write(chunk)) await once(res, 'drain');
-  }
-  res.end();
+  const counted = new Transform({
+    transform(chunk: Buffer, _encoding, done) {
+      size += chunk.length;
+      res.locals.bytesSent = size;
+      if (size > MAX_RESPONSE_BYTES) return done(new Error('the Greenhouse answer exceeds the proxy limit'));
+      done(null, chunk);
+    },
+  });
+  await pipeline(body, counted, res).catch(() => {
+    // The caller left, or the answer was cut: nothing more to send; both streams are destroyed already.
+    if (!res.destroyed) res.destroy();
+  });
 }
 
 /** The Harvest path and query of a proxied call, as sent: what follows `/v1/links/<id>/proxy`. */
@@ -102,6 +109,11 @@ export function proxyHandler(deps: ProxyDeps): Handler<LinkProxyRoute> {
         { field: `header.${RATE_LIMIT_HEADER}`, message: 'must be "wait" or "fail"' },
       ]);
     }
+    // A caller that hangs up ends the upstream call too (and frees its connection).
+    const gone = new AbortController();
+    res.once('close', () => {
+      if (!res.writableFinished) gone.abort(new Error('the caller hung up'));
+    });
     const body = req.method === 'GET' ? undefined : await readBody(req);
     if (body) logged.requestBytes = body.length;
     const call: ProxyCall = {
@@ -112,6 +124,7 @@ export function proxyHandler(deps: ProxyDeps): Handler<LinkProxyRoute> {
       retryWrites: Boolean(req.get('idempotency-key')),
       onRateLimit,
       proxyBase: `${deps.publicUrl}/v1/links/${encodeURIComponent(link._id)}/proxy`,
+      signal: gone.signal,
     };
     const result = await deps.proxy.forward(link, call).catch((error: unknown) => {
       throw accessProblem(error, res);
