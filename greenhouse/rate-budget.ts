@@ -81,9 +81,13 @@ export class RateBudget implements CallBudget {
     for (const resolve of this.wake.splice(0)) resolve();
   }
 
+  /**
+   * A 429 says when to try again: nothing is sent until then, and then the window is learnt anew. Not the
+   * window's end from earlier answers (a 30 s window made five 1 s Retry-Afters cost 30 s: bench:probe).
+   */
   private exhaust(forMs: number): void {
     this.remaining = 0;
-    this.resetAt = Math.max(this.resetAt ?? 0, this.now() + forMs);
+    this.resetAt = this.now() + forMs;
   }
 
   private observe(headers: Headers): void {

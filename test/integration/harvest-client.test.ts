@@ -210,6 +210,23 @@ describe('Harvest v3 client against the simulator over HTTP', () => {
       expect(withStatus(outcome, 'granted')).toHaveLength(ATS_READ.length - 2);
     });
 
+    it("a burst of five 429s with Retry-After: 1 costs about their Retry-Afters, not the window's end", async () => {
+      await client.probe(DEMO.full, ATS_READ); // the 30 s window is known
+      sim.state.faults = {
+        ...noFaults(),
+        target: 'harvest',
+        rateLimitBurst: { count: 5, retryAfterSeconds: 1 },
+      };
+      const started = Date.now();
+      const outcome = await client.probe(DEMO.full, ATS_READ);
+      const tookMs = Date.now() - started;
+      console.log(`a probe through five 429s (Retry-After: 1) took ${tookMs} ms`);
+      expect(withStatus(outcome, 'granted')).toHaveLength(ATS_READ.length);
+      expect(tookMs).toBeGreaterThanOrEqual(1_000);
+      // Waiting for the window's end instead would take up to its 30 s.
+      expect(tookMs).toBeLessThan(10_000);
+    });
+
     it('a 401 on a resource re-mints the token once and carries on', async () => {
       sim.state.faults = { ...noFaults(), revokeTokensAfter: 3 };
       const outcome = await client.probe(DEMO.full, ATS_READ);
