@@ -49,6 +49,15 @@ export interface LinkAccessDeps {
   refusalDebounceMs?: number;
 }
 
+/** What a token is minted for: the link's credentials and the scopes its last check found granted. */
+type Grant = Pick<CachedAccessToken, 'credentialRef' | 'scopeKey'>;
+const sameGrant = (a: Grant, b: Grant) => a.credentialRef === b.credentialRef && a.scopeKey === b.scopeKey;
+const grantedScopes = (link: LinkDoc) =>
+  (link.lastProbe?.results ?? [])
+    .filter((r) => r.status === 'granted')
+    .map((r) => r.scope)
+    .sort();
+
 /** How long a replica reuses its own copy of a token before reading the shared one again. */
 const LOCAL_TTL_MS = 30_000;
 const REFUSAL_MEMORY_MS = 10_000;
@@ -88,7 +97,7 @@ export class LinkAccess {
       accessToken: token.accessToken,
       tokenType: 'Bearer',
       expiresAt: token.expiresAt,
-      scopes: (link.lastProbe?.results ?? []).filter((r) => r.status === 'granted').map((r) => r.scope),
+      scopes: grantedScopes(link),
       harvestBaseUrl: this.deps.harvestUrl,
       ...(token.userId ? { userId: token.userId } : {}),
     };
@@ -96,22 +105,26 @@ export class LinkAccess {
 
   /** A usable token for the link's current credentials: the cached one, or one fresh mint shared by all. */
   async token(link: LinkDoc): Promise<CachedAccessToken> {
-    const credentialRef = await this.usableCredentialRef(link);
+    const grant = {
+      credentialRef: await this.usableCredentialRef(link),
+      scopeKey: grantedScopes(link).join(' '),
+    };
     const mine = this.local.get(link._id);
-    if (mine && mine.token.credentialRef === credentialRef && mine.until > Date.now()) return mine.token;
-    const token = await this.sharedToken(link._id, credentialRef);
+    if (mine && sameGrant(mine.token, grant) && mine.until > Date.now()) return mine.token;
+    const token = await this.sharedToken(link._id, grant);
     const until = Math.min(token.expiresAt.getTime() - this.marginMs, Date.now() + LOCAL_TTL_MS);
     this.local.set(link._id, { token, until });
     return token;
   }
 
-  private async sharedToken(linkId: string, credentialRef: string): Promise<CachedAccessToken> {
-    const cached = await this.deps.tokens.fresh(linkId, credentialRef, this.marginMs);
+  private async sharedToken(linkId: string, grant: Grant): Promise<CachedAccessToken> {
+    const cached = await this.deps.tokens.fresh(linkId, grant, this.marginMs);
     if (cached) return cached;
-    let shared = this.minting.get(linkId);
+    const key = `${linkId} ${grant.credentialRef} ${grant.scopeKey}`;
+    let shared = this.minting.get(key);
     if (!shared) {
-      shared = this.mintOnce(linkId, credentialRef).finally(() => this.minting.delete(linkId));
-      this.minting.set(linkId, shared);
+      shared = this.mintOnce(linkId, grant).finally(() => this.minting.delete(key));
+      this.minting.set(key, shared);
     }
     return shared;
   }
@@ -147,15 +160,15 @@ export class LinkAccess {
     await this.deps.tokens.forget(link._id);
   }
 
-  private async mintOnce(linkId: string, credentialRef: string): Promise<CachedAccessToken> {
+  private async mintOnce(linkId: string, grant: Grant): Promise<CachedAccessToken> {
     const deadline = Date.now() + this.mintLeaseMs + 5_000;
     while (Date.now() < deadline) {
       if (await this.deps.tokens.claimMint(linkId, this.holder, this.mintLeaseMs)) {
         try {
           // Another replica may have finished its mint between our read and our claim.
-          const cached = await this.deps.tokens.fresh(linkId, credentialRef, this.marginMs);
+          const cached = await this.deps.tokens.fresh(linkId, grant, this.marginMs);
           if (cached) return cached;
-          const token = await this.mint(linkId, credentialRef);
+          const token = await this.mint(linkId, grant);
           await this.deps.tokens.save(linkId, token);
           return token;
         } finally {
@@ -163,7 +176,7 @@ export class LinkAccess {
         }
       }
       await pause(50); // another replica is minting: its token lands in MongoDB
-      const cached = await this.deps.tokens.fresh(linkId, credentialRef, this.marginMs);
+      const cached = await this.deps.tokens.fresh(linkId, grant, this.marginMs);
       if (cached) return cached;
     }
     throw new AccessRefused({
@@ -173,7 +186,7 @@ export class LinkAccess {
     });
   }
 
-  private async mint(linkId: string, credentialRef: string): Promise<CachedAccessToken> {
+  private async mint(linkId: string, { credentialRef, scopeKey }: Grant): Promise<CachedAccessToken> {
     const refusedMint = this.refusedMints.get(credentialRef);
     if (refusedMint && refusedMint.until > Date.now()) throw new AccessRefused(refusedMint.refusal);
     const credential = await this.deps.vault.load(credentialRef, linkId);
@@ -185,6 +198,7 @@ export class LinkAccess {
         accessToken: minted.token.accessToken,
         expiresAt: new Date(minted.token.expiresAt),
         credentialRef,
+        scopeKey,
         account: credentials.clientId,
         ...(credentials.userId ? { userId: credentials.userId } : {}),
       };

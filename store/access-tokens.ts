@@ -9,6 +9,11 @@ export interface CachedAccessToken {
   expiresAt: Date;
   /** The credential record it was minted from: a token of replaced credentials is never handed out. */
   credentialRef: string;
+  /**
+   * The scopes the link's last check found granted when it was minted (sorted, space separated): a token
+   * minted before an admin ticked or unticked a scope carries the old set, so it is not handed out after.
+   */
+  scopeKey: string;
   /** The Greenhouse account the token acts in (its client id): the key of the shared rate budget. */
   account: string;
   userId?: string;
@@ -17,6 +22,7 @@ export interface CachedAccessToken {
 interface AccessTokenDoc {
   _id: string; // the link id
   credentialRef?: string;
+  scopeKey?: string;
   /** The bearer token, encrypted like credentials, bound to the link. */
   sealed?: Sealed;
   expiresAt?: Date;
@@ -44,13 +50,14 @@ export class AccessTokenStore {
     return this.db.collection<AccessTokenDoc>(COLLECTIONS.accessTokens.name);
   }
 
-  /** The cached token of these credentials when it is still good for at least `marginMs`. */
+  /** The cached token of these credentials and scopes when it is still good for at least `marginMs`. */
   async fresh(
     linkId: string,
-    credentialRef: string,
+    grant: Pick<CachedAccessToken, 'credentialRef' | 'scopeKey'>,
     marginMs: number,
   ): Promise<CachedAccessToken | undefined> {
-    const doc = await this.tokens.findOne({ _id: linkId, credentialRef });
+    const { credentialRef, scopeKey } = grant;
+    const doc = await this.tokens.findOne({ _id: linkId, credentialRef, scopeKey });
     if (!doc?.sealed || !doc.expiresAt || !doc.account || doc.expiresAt.getTime() - marginMs <= Date.now()) {
       return undefined;
     }
@@ -58,6 +65,7 @@ export class AccessTokenStore {
       accessToken: this.keyring.open(doc.sealed, linkId, `access token of ${linkId}`),
       expiresAt: doc.expiresAt,
       credentialRef,
+      scopeKey,
       account: doc.account,
       ...(doc.userId ? { userId: doc.userId } : {}),
     };
@@ -75,6 +83,7 @@ export class AccessTokenStore {
         {
           $set: {
             credentialRef: token.credentialRef,
+            scopeKey: token.scopeKey,
             sealed: this.keyring.seal(token.accessToken, linkId),
             expiresAt: token.expiresAt,
             account: token.account,
@@ -100,7 +109,7 @@ export class AccessTokenStore {
     await retryBusy(() =>
       this.tokens.updateOne(
         { _id: linkId },
-        { $unset: { sealed: '', expiresAt: '', credentialRef: '', account: '' } },
+        { $unset: { sealed: '', expiresAt: '', credentialRef: '', scopeKey: '', account: '' } },
       ),
     );
   }

@@ -85,7 +85,7 @@ export function harvestRoutes(
       active: true,
       client_id: credential.clientId,
       sub: String(token.userId),
-      scope: [...credential.scopes].join(' '),
+      scope: [...(state.behaviour.tokenScopes === 'at_mint' ? token.scopes : credential.scopes)].join(' '),
       // Where third-party clients read them; the role's values are an assumption (Greenhouse's UI names).
       ...(state.behaviour.introspectionClaims
         ? {
@@ -119,7 +119,8 @@ export function harvestRoutes(
       res.locals.rateLimited = true;
       return void res.status(429).json({ message: 'Too Many Requests' });
     }
-    if (!credential.scopes.has(scope)) {
+    const scopes = state.behaviour.tokenScopes === 'at_mint' ? token.scopes : credential.scopes;
+    if (!scopes.has(scope)) {
       return void res.status(403).json({ message: 'Forbidden', errors: [`Missing scope ${scope}`] });
     }
     return { token, credential };

@@ -37,6 +37,8 @@ export interface SimToken {
   clientId: string;
   userId: number;
   expiresAt: number;
+  /** The credential's scopes when the token was minted. */
+  scopes: ReadonlySet<string>;
 }
 
 /** An Audit Log entry, in Greenhouse's documented shape. */
@@ -70,6 +72,11 @@ export interface SimBehaviour {
   /** Token lifetime field: `expires_in` seconds or `expires_at` ISO time. */
   tokenExpiry: 'expires_in' | 'expires_at';
   introspection: boolean;
+  /**
+   * Whether a token carries the scopes ticked when it was minted (`at_mint`: an admin's change reaches only
+   * tokens minted after it) or the credential's scopes of the moment (`live`). Greenhouse's docs do not say.
+   */
+  tokenScopes: 'live' | 'at_mint';
   /** Whether introspection carries the organization/role claims (their names are unconfirmed). */
   introspectionClaims: boolean;
   /** Requests per window on Harvest v3, per credential. */
@@ -259,7 +266,8 @@ export class SimulatorState {
 
   issueToken(clientId: string, userId: number, lifetimeMs = 3_600_000): string {
     const token = randomBytes(24).toString('base64url');
-    this.tokens.set(token, { clientId, userId, expiresAt: Date.now() + lifetimeMs });
+    const scopes = new Set(this.credentials.get(clientId)?.scopes ?? []);
+    this.tokens.set(token, { clientId, userId, expiresAt: Date.now() + lifetimeMs, scopes });
     return token;
   }
 
@@ -294,6 +302,7 @@ function defaultBehaviour(): SimBehaviour {
     nonAdminList: 'forbidden',
     tokenExpiry: 'expires_in',
     introspection: true,
+    tokenScopes: 'live',
     introspectionClaims: true,
     harvestRateLimit: 75,
     harvestWindowMs: 30_000,

@@ -221,6 +221,36 @@ describe('using a linked account: access tokens and the Harvest proxy', () => {
     expect(refused.json.detail).toContain('Manage Scopes');
   });
 
+  it('tokens follow the scopes: after a degraded link is restored, the next token carries the re-ticked scope', async () => {
+    // Tokens that keep the scopes of their mint: only a token minted after the admin's fix can use it.
+    sim.state.behaviour.tokenScopes = 'at_mint';
+    try {
+      const { id, proxy, credential } = await linkedWith(ATS_READ);
+      const scopes = sim.state.credentials.get(credential.clientId)?.scopes as Set<string>;
+      const statusOf = async () => (await api('GET', `/v1/links/${id}`)).json.status;
+      scopes.delete('harvest:jobs:list');
+      await api('POST', `/v1/links/${id}/recheck`);
+      await eventually(statusOf, (s) => s === 'degraded');
+      const whileDegraded = (await api('POST', `/v1/links/${id}/access-token`)).json;
+      expect(whileDegraded.scopes).not.toContain('harvest:jobs:list');
+      expect((await api('GET', `${proxy}/v3/jobs`)).status).toBe(403);
+
+      scopes.add('harvest:jobs:list'); // the admin ticks it again
+      await api('POST', `/v1/links/${id}/recheck`);
+      await eventually(statusOf, (s) => s === 'linked');
+      const restored = (await api('POST', `/v1/links/${id}/access-token`)).json;
+      expect(restored.accessToken).not.toBe(whileDegraded.accessToken);
+      expect(restored.scopes).toContain('harvest:jobs:list');
+      const jobs = await fetch(`${sim.url}/v3/jobs?per_page=1`, {
+        headers: { authorization: `Bearer ${restored.accessToken}` },
+      });
+      expect(jobs.status).toBe(200);
+      expect((await api('GET', `${proxy}/v3/jobs`)).status).toBe(200);
+    } finally {
+      sim.state.behaviour.tokenScopes = 'live';
+    }
+  });
+
   it('refuses paths that leave Harvest v3, encoded ones included, before calling Greenhouse', async () => {
     const { proxy, credential } = await linkedWith(ATS_READ);
     const before = sim.state.calls.length;
