@@ -4,14 +4,16 @@ import type { Request, Response } from 'express';
 import type { LinkProxy, ProxyCall } from '../../app/link-proxy';
 import { MANAGE_SCOPES_PATH } from '../../greenhouse/catalog';
 import type { AccessLog } from '../../store/access-log';
+import type { IdempotencyStore } from '../../store/idempotency';
 import type { LinkStore } from '../../store/links';
 import { type AccessedCall, trackAccess } from '../access-logging';
 import { accessProblem } from '../access-problem';
-import { callingApp } from '../auth';
+import { callingApp, callingKey } from '../auth';
 import type { Handler } from '../contract/declare';
 import type { linkRoutes } from '../contract/links';
 import { Problem, problems } from '../problem';
 import { harvestPath } from '../proxy-path';
+import { ProxyReplays } from '../proxy-replays';
 
 type LinkProxyRoute = Extract<ReturnType<typeof linkRoutes>[number], { operationId: 'links.proxy' }>;
 
@@ -69,13 +71,18 @@ export interface ProxyDeps {
   proxy: LinkProxy;
   publicUrl: string;
   accessLog: AccessLog;
+  idempotency: IdempotencyStore;
 }
+
+/** A kept answer is worth replaying unless Greenhouse asked for a retry (429) or failed (5xx). */
+const keepable = (status: number) => status < 500 && status !== 429;
 
 /**
  * `/v1/links/:id/proxy/v3/<path>`: Harvest calls through a linked link. Its route has no body parser, so the
  * body reaches Greenhouse as the caller sent it.
  */
 export function proxyHandler(deps: ProxyDeps): Handler<LinkProxyRoute> {
+  const replays = new ProxyReplays(deps.idempotency);
   return async ({ params, req, res }) => {
     res.set('cache-control', 'no-store');
     if (!METHODS.has(req.method)) {
@@ -116,6 +123,19 @@ export function proxyHandler(deps: ProxyDeps): Handler<LinkProxyRoute> {
     });
     const body = req.method === 'GET' ? undefined : await readBody(req);
     if (body) logged.requestBytes = body.length;
+    const idempotencyKey = req.get('idempotency-key');
+    const claim =
+      req.method !== 'GET' && idempotencyKey !== undefined
+        ? await replays.claim(callingKey(res).id, idempotencyKey, { method: req.method, url, body })
+        : undefined;
+    if (claim?.kind === 'replay') {
+      res.status(claim.status).set({ ...claim.headers, 'idempotent-replayed': 'true' });
+      if (!claim.body) res.set('greenlink-replay-body', 'omitted');
+      res.end(claim.body);
+      return undefined;
+    }
+    const claimId = claim?.id;
+    const release = () => (claimId ? replays.release(claimId).catch(() => undefined) : undefined);
     const call: ProxyCall = {
       method: req.method,
       ...target,
@@ -126,9 +146,11 @@ export function proxyHandler(deps: ProxyDeps): Handler<LinkProxyRoute> {
       proxyBase: `${deps.publicUrl}/v1/links/${encodeURIComponent(link._id)}/proxy`,
       signal: gone.signal,
     };
-    const result = await deps.proxy.forward(link, call).catch((error: unknown) => {
+    const result = await deps.proxy.forward(link, call).catch(async (error: unknown) => {
+      await release();
       throw accessProblem(error, res);
     });
+    if (result.kind !== 'answered' || !keepable(result.status)) await release();
     switch (result.kind) {
       case 'rate_limited':
         res.set('retry-after', String(result.retryAfterSeconds));
@@ -158,9 +180,14 @@ export function proxyHandler(deps: ProxyDeps): Handler<LinkProxyRoute> {
           },
         );
       }
-      case 'answered':
+      case 'answered': {
         res.status(result.status).set(result.headers);
-        await stream(result.body, res);
+        const sent =
+          claimId && keepable(result.status)
+            ? await replays.keep(claimId, result.status, result.headers, result.body)
+            : result.body;
+        await stream(sent, res);
+      }
     }
     return undefined;
   };

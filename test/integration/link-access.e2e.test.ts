@@ -187,6 +187,29 @@ describe('using a linked account: access tokens and the Harvest proxy', () => {
     expect(callsSince(mark2, 'POST', '/v3/notes')).toHaveLength(1);
   });
 
+  it('a write sent again with the same Idempotency-Key gets the first answer and reaches Greenhouse once', async () => {
+    const { proxy } = await linkedWith(WRITING, 'candidate_source_writing');
+    const mark = sim.state.calls.length;
+    const write = (key: string, body: unknown) =>
+      api('POST', `${proxy}/v3/candidates`, { body, headers: { 'idempotency-key': key } });
+    const first = await write('grace-1', { first_name: 'Grace', last_name: 'Hopper' });
+    expect(first.status).toBe(201);
+    const again = await write('grace-1', { first_name: 'Grace', last_name: 'Hopper' }); // a retry after a timeout
+    expect(again.status).toBe(201);
+    expect(again.headers.get('idempotent-replayed')).toBe('true');
+    expect(again.json).toEqual(first.json);
+    expect(again.headers.get('content-type')).toBe(first.headers.get('content-type'));
+    expect(callsSince(mark, 'POST', '/v3/candidates')).toHaveLength(1);
+    // The same key for another write is refused; another key is another write.
+    const other = await write('grace-1', { first_name: 'Other', last_name: 'Person' });
+    expect(other.status).toBe(422);
+    expect(other.json.type).toMatch(/idempotency_key_reused$/);
+    expect((await write('grace-2', { first_name: 'Grace', last_name: 'Hopper' })).status).toBe(201);
+    expect(callsSince(mark, 'POST', '/v3/candidates')).toHaveLength(2);
+    const listed = await api('GET', `${proxy}/v3/candidates?per_page=500`);
+    expect(listed.json.filter((c: { first_name?: string }) => c.first_name === 'Grace')).toHaveLength(2);
+  });
+
   it('re-mints once on a 401 and waits out a 429 burst within the budget', async () => {
     const { proxy, credential } = await linkedWith(ATS_READ);
     expect((await api('GET', `${proxy}/v3/jobs`)).status).toBe(200);
