@@ -46,6 +46,7 @@ export interface ApiDeps extends OperatorConsoleDeps {
   allowPrivateWebhooks: boolean;
   idempotency: IdempotencyStore;
   permissionSets: Record<string, string[]>;
+  proxyAnySets: readonly string[];
   /** The least gap between two reminders a link's schedule may ask for. */
   minReminderGapMs?: number;
   legacyV1Enabled: boolean;

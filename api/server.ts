@@ -133,6 +133,7 @@ export async function startApi(
     accessLog,
     idempotency,
     permissionSets: config.permissionSets,
+    proxyAnySets: config.proxyAnySets,
     minReminderGapMs: config.MIN_REMINDER_GAP,
     legacyV1Enabled: config.GREENHOUSE_LEGACY_V1,
     log,

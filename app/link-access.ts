@@ -49,6 +49,13 @@ export interface LinkAccessDeps {
   refusalDebounceMs?: number;
 }
 
+/** Why a link cannot be used at all now, from its record alone (deleted, or not linked nor degraded). */
+export function refusalOf(link: LinkDoc): AccessRefusal | undefined {
+  if (link.deletedAt) return { kind: 'deleted' };
+  if (!isUsableStatus(link.status)) return { kind: 'not_usable', status: link.status };
+  return undefined;
+}
+
 /** What a token is minted for: the link's credentials and the scopes its last check found granted. */
 type Grant = Pick<CachedAccessToken, 'credentialRef' | 'scopeKey'>;
 const sameGrant = (a: Grant, b: Grant) => a.credentialRef === b.credentialRef && a.scopeKey === b.scopeKey;
@@ -136,7 +143,8 @@ export class LinkAccess {
 
   /** The credentials a usable link checks now (the newest record for links persisted before refs were). */
   private async usableCredentialRef(link: LinkDoc): Promise<string> {
-    if (link.deletedAt) throw new AccessRefused({ kind: 'deleted' });
+    const refusal = refusalOf(link);
+    if (refusal) throw new AccessRefused(refusal);
     const credentialRef = isUsableStatus(link.status)
       ? (link.credentialRef ?? (await this.deps.vault.latestRef(link._id)))
       : undefined;

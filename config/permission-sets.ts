@@ -4,7 +4,10 @@ import { BUILT_IN_PERMISSION_SETS, SCOPES } from '../greenhouse/catalog';
 
 const SCOPE_IDS = SCOPES.map((s) => s.id);
 
-/** `{ "<set name>": { "extends"?: "<set>", "scopes": ["harvest:…", …], "description"?: "…" } }` */
+/**
+ * `{ "<set name>": { "extends"?: "<set>", "scopes": ["harvest:…", …], "description"?: "…", "proxy"?: "any" } }`
+ * `proxy: "any"` lets the proxy forward calls beyond the set's scopes (by default it forwards only those).
+ */
 const fileSchema = z.record(
   z.string().regex(/^[a-z][a-z0-9_]{0,39}$/, 'set names are lower_snake_case, up to 40 characters'),
   z
@@ -12,6 +15,7 @@ const fileSchema = z.record(
       description: z.string().max(200).optional(),
       extends: z.string().optional(),
       scopes: z.array(z.string()).default([]),
+      proxy: z.enum(['set', 'any']).default('set'),
     })
     .strict(),
 );
@@ -27,23 +31,27 @@ function closest(id: string): string | undefined {
  */
 export function loadPermissionSets(file: string | undefined): {
   sets: Record<string, string[]>;
+  /** Sets whose links the proxy may use beyond their scopes (`proxy: "any"`). */
+  proxyAny: string[];
   problems: string[];
 } {
   const sets: Record<string, string[]> = Object.fromEntries(
     Object.entries(BUILT_IN_PERMISSION_SETS).map(([name, scopes]) => [name, [...scopes]]),
   );
-  if (!file) return { sets, problems: [] };
+  const proxyAny: string[] = [];
+  if (!file) return { sets, proxyAny, problems: [] };
   const where = `PERMISSION_SETS_FILE (${file})`;
   let raw: unknown;
   try {
     raw = JSON.parse(readFileSync(file, 'utf8'));
   } catch (error) {
-    return { sets, problems: [`${where} cannot be read as JSON: ${(error as Error).message}`] };
+    return { sets, proxyAny, problems: [`${where} cannot be read as JSON: ${(error as Error).message}`] };
   }
   const parsed = fileSchema.safeParse(raw);
   if (!parsed.success) {
     return {
       sets,
+      proxyAny,
       problems: parsed.error.issues.map((i) => `${where} at ${i.path.join('.') || '(top)'}: ${i.message}`),
     };
   }
@@ -65,6 +73,7 @@ export function loadPermissionSets(file: string | undefined): {
     const scopes = [...new Set([...base, ...definition.scopes])];
     if (scopes.length === 0) problems.push(`${where} at ${name}: a set needs at least one scope`);
     sets[name] = scopes;
+    if (definition.proxy === 'any') proxyAny.push(name);
   }
-  return { sets, problems };
+  return { sets, proxyAny, problems };
 }

@@ -169,4 +169,6 @@ export type Config = z.output<typeof envSchema> & {
   PUBLIC_URL: string;
   /** Built-in and deployment permission sets: name → required scope ids. */
   permissionSets: Record<string, string[]>;
+  /** Permission sets whose links the proxy forwards any Harvest call for, not only their scopes' ones. */
+  proxyAnySets: string[];
 };

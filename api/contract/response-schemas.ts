@@ -214,6 +214,8 @@ export const problemSchema = z
     label: z.string().optional(),
     fix: z.string().optional(),
     greenhouseMessage: z.string().optional(),
+    /** scope_not_in_permission_set (proxy): the link's permission set. */
+    permissionSet: z.string().optional(),
     requestId: z.string().optional().describe('The Request-Id of the answer: quote it to support'),
   })
   .meta({ id: 'Problem' });

@@ -1,8 +1,9 @@
 import { type Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { Request, Response } from 'express';
+import { AccessRefused, refusalOf } from '../../app/link-access';
 import type { LinkProxy, ProxyCall } from '../../app/link-proxy';
-import { MANAGE_SCOPES_PATH } from '../../greenhouse/catalog';
+import { MANAGE_SCOPES_PATH, scopeForRequest } from '../../greenhouse/catalog';
 import type { AccessLog } from '../../store/access-log';
 import type { IdempotencyStore } from '../../store/idempotency';
 import type { LinkStore } from '../../store/links';
@@ -72,6 +73,8 @@ export interface ProxyDeps {
   publicUrl: string;
   accessLog: AccessLog;
   idempotency: IdempotencyStore;
+  /** Permission sets whose links may call any Harvest path (`proxy: "any"`); others only their scopes'. */
+  proxyAnySets: readonly string[];
 }
 
 /** A kept answer is worth replaying unless Greenhouse asked for a retry (429) or failed (5xx). */
@@ -110,6 +113,25 @@ export function proxyHandler(deps: ProxyDeps): Handler<LinkProxyRoute> {
       );
     }
     logged.path = target.path;
+    // Before a byte of the body is read: the link must be usable, and the call one its permission set covers.
+    const refusal = refusalOf(link);
+    if (refusal) throw accessProblem(new AccessRefused(refusal), res);
+    const scope = scopeForRequest(req.method, target.path);
+    if (
+      !deps.proxyAnySets.includes(link.permissionSet) &&
+      !(scope && link.requiredScopes.includes(scope.id))
+    ) {
+      throw new Problem(
+        403,
+        'scope_not_in_permission_set',
+        "The call is outside the link's permission set",
+        scope
+          ? `${req.method} ${target.path} needs ${scope.id} ("${scope.label}"), which the permission set ${link.permissionSet} does not ask for`
+          : `${req.method} ${target.path} is not a Harvest call the permission set ${link.permissionSet} covers`,
+        undefined,
+        { permissionSet: link.permissionSet, ...(scope ? { scope: scope.id, label: scope.label } : {}) },
+      );
+    }
     const onRateLimit = req.get(RATE_LIMIT_HEADER) ?? 'wait';
     if (onRateLimit !== 'wait' && onRateLimit !== 'fail') {
       throw problems.validation([

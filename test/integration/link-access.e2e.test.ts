@@ -1,4 +1,7 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { request as rawHttp } from 'node:http';
+import os from 'node:os';
+import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import type { Db } from 'mongodb';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -51,8 +54,16 @@ describe('using a linked account: access tokens and the Harvest proxy', () => {
   beforeAll(async () => {
     // Its own simulator: these tests change rate limits and inject faults other files must not see.
     sim = await startSimulator(0);
+    // A deployment set whose links may call beyond their scopes through the proxy.
+    const sets = path.join(mkdtempSync(path.join(os.tmpdir(), 'greenlink-sets-')), 'sets.json');
+    writeFileSync(sets, JSON.stringify({ open_read: { extends: 'ats_read', proxy: 'any' } }));
     stack = await startTestStack({
-      env: { GREENHOUSE_AUTH_URL: sim.url, GREENHOUSE_HARVEST_URL: sim.url, OPERATOR_TOKENS: OPERATOR },
+      env: {
+        GREENHOUSE_AUTH_URL: sim.url,
+        GREENHOUSE_HARVEST_URL: sim.url,
+        OPERATOR_TOKENS: OPERATOR,
+        PERMISSION_SETS_FILE: sets,
+      },
     });
     replica = await startApiProcess(stack.config);
     mongo = await connectMongo(stack.config.MONGODB_URI, stack.config.MONGODB_DB);
@@ -208,6 +219,59 @@ describe('using a linked account: access tokens and the Harvest proxy', () => {
     expect(callsSince(mark, 'POST', '/v3/candidates')).toHaveLength(2);
     const listed = await api('GET', `${proxy}/v3/candidates?per_page=500`);
     expect(listed.json.filter((c: { first_name?: string }) => c.first_name === 'Grace')).toHaveLength(2);
+  });
+
+  it('forwards only calls its permission set covers, refused before a byte of the body is read', async () => {
+    const { proxy, credential } = await linkedWith(ATS_READ); // ats_read: reads only
+    const before = callsBy(credential.clientId).length;
+    const write = await api('POST', `${proxy}/v3/candidates`, {
+      body: { first_name: 'Not', last_name: 'Asked' },
+    });
+    expect(write.status).toBe(403);
+    expect(write.json).toMatchObject({
+      type: expect.stringMatching(/scope_not_in_permission_set$/),
+      scope: 'harvest:candidates:create',
+      permissionSet: 'ats_read',
+    });
+    expect((await api('GET', `${proxy}/v3/tags`)).json.type).toMatch(/scope_not_in_permission_set$/);
+    expect(callsBy(credential.clientId).length).toBe(before);
+    // A caller announcing 9 MB and sending none of it hears the refusal at once: nothing waited for the body.
+    const { hostname, port } = new URL(stack.api.url);
+    const answer = await new Promise<{ status: number; body: string }>((resolve, reject) => {
+      const req = rawHttp({
+        hostname,
+        port,
+        method: 'POST',
+        path: `${proxy}/v3/candidates`,
+        headers: {
+          authorization: `Bearer ${stack.apiKey}`,
+          'content-type': 'application/json',
+          'content-length': String(9 * 1024 * 1024),
+        },
+      });
+      req.on('response', (res) => {
+        let body = '';
+        res.on('data', (c) => {
+          body += c;
+        });
+        res.on('end', () => {
+          resolve({ status: res.statusCode ?? 0, body });
+          req.destroy();
+        });
+      });
+      req.on('error', reject);
+      req.flushHeaders();
+    });
+    expect(answer.status).toBe(403);
+    expect(JSON.parse(answer.body).type).toMatch(/scope_not_in_permission_set$/);
+  });
+
+  it('a permission set with proxy: "any" forwards calls beyond its scopes', async () => {
+    const { proxy } = await linkedWith([...ATS_READ, 'harvest:candidates:create'], 'open_read');
+    const created = await api('POST', `${proxy}/v3/candidates`, {
+      body: { first_name: 'Open', last_name: 'Set' },
+    });
+    expect(created.status).toBe(201);
   });
 
   it('re-mints once on a 401 and waits out a 429 burst within the budget', async () => {

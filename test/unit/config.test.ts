@@ -104,6 +104,22 @@ describe('deployment permission sets (PERMISSION_SETS_FILE)', () => {
     ]);
   });
 
+  it('names the sets whose links the proxy may use beyond their scopes (proxy: "any"), and refuses other values', () => {
+    const file = write(
+      JSON.stringify({
+        open_read: { extends: 'ats_read', proxy: 'any' },
+        strict_read: { extends: 'ats_read' },
+      }),
+    );
+    expect(loadConfig({ CREDENTIALS_KEYS: `k1:${KEY}`, PERMISSION_SETS_FILE: file }).proxyAnySets).toEqual([
+      'open_read',
+    ]);
+    const bad = write(JSON.stringify({ loose: { extends: 'ats_read', proxy: 'all' } }));
+    expect(problemsOf({ CREDENTIALS_KEYS: `k1:${KEY}`, PERMISSION_SETS_FILE: bad })[0]).toContain(
+      'loose.proxy',
+    );
+  });
+
   it('says so when the file is not JSON', () => {
     const problems = problemsOf({ CREDENTIALS_KEYS: `k1:${KEY}`, PERMISSION_SETS_FILE: write('{nope') });
     expect(problems[0]).toMatch(/PERMISSION_SETS_FILE .* cannot be read as JSON/);
