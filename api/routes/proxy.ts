@@ -13,30 +13,16 @@ import { callingApp, callingKey } from '../auth';
 import type { Handler } from '../contract/declare';
 import type { linkRoutes } from '../contract/links';
 import { Problem, problems } from '../problem';
+import { BodyBytesInFlight, readProxyBody } from '../proxy-body';
 import { harvestPath } from '../proxy-path';
 import { ProxyReplays } from '../proxy-replays';
 
 type LinkProxyRoute = Extract<ReturnType<typeof linkRoutes>[number], { operationId: 'links.proxy' }>;
 
 const METHODS = new Set(['GET', 'POST', 'PUT', 'PATCH', 'DELETE']);
-/** Request bodies to Harvest are JSON records; an attachment's base64 content is the largest. */
-const MAX_REQUEST_BYTES = 10 * 1024 * 1024;
 /** One answer's ceiling (a 500-record page is far below it): beyond it the proxy cuts the stream. */
 const MAX_RESPONSE_BYTES = 50 * 1024 * 1024;
 const RATE_LIMIT_HEADER = 'greenlink-on-rate-limit';
-
-async function readBody(req: Request): Promise<Buffer | undefined> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > MAX_REQUEST_BYTES) {
-      throw new Problem(413, 'body_too_large', 'The body is too large', `at most ${MAX_REQUEST_BYTES} bytes`);
-    }
-    chunks.push(chunk as Buffer);
-  }
-  return size > 0 ? Buffer.concat(chunks) : undefined;
-}
 
 /**
  * Streams Greenhouse's answer to the caller. pipeline() ends both sides on every path: a caller that hangs up
@@ -86,6 +72,7 @@ const keepable = (status: number) => status < 500 && status !== 429;
  */
 export function proxyHandler(deps: ProxyDeps): Handler<LinkProxyRoute> {
   const replays = new ProxyReplays(deps.idempotency);
+  const bodies = new BodyBytesInFlight();
   return async ({ params, req, res }) => {
     res.set('cache-control', 'no-store');
     if (!METHODS.has(req.method)) {
@@ -143,7 +130,7 @@ export function proxyHandler(deps: ProxyDeps): Handler<LinkProxyRoute> {
     res.once('close', () => {
       if (!res.writableFinished) gone.abort(new Error('the caller hung up'));
     });
-    const body = req.method === 'GET' ? undefined : await readBody(req);
+    const body = req.method === 'GET' ? undefined : await readProxyBody(req, res, bodies);
     if (body) logged.requestBytes = body.length;
     const idempotencyKey = req.get('idempotency-key');
     const claim =
