@@ -30,6 +30,7 @@ import { authenticateOperators, requireActRole } from './operator-auth';
 import { requirePermission } from './permissions';
 import { Problem, problemHandler, problems } from './problem';
 import { ipKey, type RateLimit, rateLimiter } from './rate-limit';
+import { RecentLinks } from './recent-links';
 import { requestDeadline } from './request-deadline';
 import { requestIds, requestLog } from './request-log';
 import { apiKeyHandlers } from './routes/api-keys';
@@ -135,7 +136,7 @@ export function createApiApp(deps: ApiDeps) {
   const openApi = buildOpenApiDocument(contract, deps.publicUrl);
   const docsPage = renderDocsPage(openApi);
   const handlers: Handlers<ApiRoutes> = {
-    ...linkHandlers(deps),
+    ...linkHandlers({ ...deps, recentLinks: new RecentLinks(deps.links) }),
     ...webhookEndpointHandlers(deps),
     ...apiKeyHandlers(deps),
     ...connectHandlers(deps),

@@ -15,6 +15,7 @@ import { TokenMinter } from '../greenhouse/token-minter';
 import { createLogger, type Logger } from '../logging/logger';
 import { registerDomainMetrics } from '../metrics/domain-metrics';
 import { startMetricsServer } from '../metrics/metrics-server';
+import { countMongoCommands } from '../metrics/mongodb-commands';
 import { ACCESS_LOG_RETENTION_MS, AccessLog } from '../store/access-log';
 import { AccessTokenStore } from '../store/access-tokens';
 import { sharedKey } from '../store/app-secrets';
@@ -58,7 +59,7 @@ export async function startApi(
   options: { port?: number; log?: Logger } = {},
 ): Promise<RunningApi> {
   const log = options.log ?? createLogger('api', config.LOG_LEVEL);
-  const mongo = await connectMongo(config.MONGODB_URI, config.MONGODB_DB);
+  const mongo = await connectMongo(config.MONGODB_URI, config.MONGODB_DB, { monitorCommands: true });
   await ensureIndexes(mongo.db);
   const connection = await Connection.connect(temporalConnectionOptions(config));
   const temporal = new Client({
@@ -121,6 +122,7 @@ export async function startApi(
   const metrics = new Registry();
   collectDefaultMetrics({ register: metrics }); // CPU, memory, heap, event-loop lag, GC
   registerDomainMetrics(metrics, metricsSources, config.METRICS_CACHE);
+  countMongoCommands(mongo.client, metrics);
   const app = createApiApp({
     apps: new AppStore(mongo.db, { authCacheMs: 1_000 }),
     links,

@@ -6,8 +6,14 @@ export interface Mongo {
   close(): Promise<void>;
 }
 
-export async function connectMongo(uri: string, dbName: string): Promise<Mongo> {
+export async function connectMongo(
+  uri: string,
+  dbName: string,
+  options: { monitorCommands?: boolean } = {},
+): Promise<Mongo> {
   const client = new MongoClient(uri, {
+    // Command events, for the commands counter (metrics/mongodb-commands.ts).
+    monitorCommands: options.monitorCommands ?? false,
     serverSelectionTimeoutMS: 10_000,
     // Majority write concern: an acknowledged write survives a primary failover on a replica set.
     writeConcern: { w: 'majority' },

@@ -87,6 +87,7 @@ export function linkHandlers(
     'links.delete': async ({ params, res }) => {
       const link = await load(callingApp(res)._id, params.id);
       await deps.service.delete(link);
+      deps.recentLinks.forget(link.appId, link._id);
       return { status: 202, body: { id: link._id, deleted: true } };
     },
 

@@ -6,7 +6,6 @@ import type { LinkProxy, ProxyCall } from '../../app/link-proxy';
 import { MANAGE_SCOPES_PATH, scopeForRequest } from '../../greenhouse/catalog';
 import type { AccessLog } from '../../store/access-log';
 import type { IdempotencyStore } from '../../store/idempotency';
-import type { LinkStore } from '../../store/links';
 import { type AccessedCall, trackAccess } from '../access-logging';
 import { accessProblem } from '../access-problem';
 import { callingApp, callingKey } from '../auth';
@@ -16,6 +15,7 @@ import { Problem, problems } from '../problem';
 import { BodyBytesInFlight, readProxyBody } from '../proxy-body';
 import { harvestPath } from '../proxy-path';
 import { ProxyReplays } from '../proxy-replays';
+import type { RecentLinks } from '../recent-links';
 
 type LinkProxyRoute = Extract<ReturnType<typeof linkRoutes>[number], { operationId: 'links.proxy' }>;
 
@@ -54,7 +54,7 @@ function harvestUrlOf(req: Request): string {
 }
 
 export interface ProxyDeps {
-  links: LinkStore;
+  recentLinks: RecentLinks;
   proxy: LinkProxy;
   publicUrl: string;
   accessLog: AccessLog;
@@ -83,7 +83,7 @@ export function proxyHandler(deps: ProxyDeps): Handler<LinkProxyRoute> {
         `the proxy forwards ${[...METHODS].join(', ')}`,
       );
     }
-    const link = await deps.links.findForApp(callingApp(res)._id, params.id);
+    const link = await deps.recentLinks.findForApp(callingApp(res)._id, params.id);
     if (!link) throw problems.notFound(`Link ${params.id}`);
     const url = harvestUrlOf(req);
     // Logged from here on, refused paths included; the entry is written when the answer is out.
