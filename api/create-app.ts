@@ -128,11 +128,7 @@ export function createApiApp(deps: ApiDeps) {
     failures: operatorFailures,
     audit: deps.audit,
   });
-  const contract = {
-    permissionSets: deps.permissionSets,
-    minReminderGapMs: deps.minReminderGapMs,
-    legacyV1Enabled: deps.legacyV1Enabled,
-  };
+  const contract = { permissionSets: deps.permissionSets, minReminderGapMs: deps.minReminderGapMs };
   const openApi = buildOpenApiDocument(contract, deps.publicUrl);
   const docsPage = renderDocsPage(openApi);
   const handlers: Handlers<ApiRoutes> = {

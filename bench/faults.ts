@@ -826,8 +826,12 @@ async function main() {
             .join(', ')}`,
         );
       for (const e of missingEmailDocs) say(`  email ${e._id} ${e.status} ${e.messageId} sent ${e.sentAt}`);
-      for (const r of results.filter((x) => x.final !== EXPECTED[x.kind]))
-        say(`  link ${r.id} (${r.kind}) ended ${r.final}, expected ${EXPECTED[r.kind]}`);
+      for (const r of results.filter((x) => x.final !== EXPECTED[x.kind])) {
+        say(`  link ${r.id} (${r.kind}) ended ${r.final}, expected ${EXPECTED[r.kind]}; its timeline:`);
+        const timeline = await call('GET', `${apiUrl}/v1/links/${r.id}/timeline`, { key: apiKey });
+        for (const e of (timeline.json.data ?? []) as { at: string; type: string; detail: unknown }[])
+          say(`    ${e.at} ${e.type} ${JSON.stringify(e.detail).slice(0, 160)}`);
+      }
     }
   } catch (error) {
     failed = true;

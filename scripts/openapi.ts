@@ -17,7 +17,7 @@ export const COMMITTED_SERVER_URL = 'http://localhost:3000';
 /** The document of a deployment with the built-in permission sets, as committed. */
 export function committedDocument() {
   const doc = buildOpenApiDocument(
-    { permissionSets: loadPermissionSets(undefined).sets, legacyV1Enabled: false },
+    { permissionSets: loadPermissionSets(undefined).sets },
     COMMITTED_SERVER_URL,
   );
   return `${JSON.stringify(doc, null, 2)}\n`;

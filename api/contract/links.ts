@@ -12,7 +12,6 @@ export interface ContractOptions {
   /** The deployment's permission sets (built-in plus configured): the values `permissionSet` may take. */
   permissionSets: Record<string, string[]>;
   minReminderGapMs?: number;
-  legacyV1Enabled: boolean;
 }
 
 /** A link's life through the integrator API. */

@@ -10,6 +10,17 @@ const person = z.object({ email: z.string(), name: z.string().optional() });
 const list = <T extends z.ZodType>(item: T) =>
   z.object({ object: z.literal('list'), data: z.array(item), nextCursor: z.string().nullable().optional() });
 
+/** What a health check found wrong with a linked link (on the link and in its webhook events). */
+const healthProblemSchema = z.union([
+  z.object({
+    kind: z.literal('missing_scopes'),
+    scopes: z.array(z.string()),
+    needsSiteAdmin: z.array(z.string()).optional(),
+  }),
+  z.object({ kind: z.literal('needs_site_admin'), scopes: z.array(z.string()) }),
+  z.object({ kind: z.literal('credentials_rejected'), problem: z.string(), message: z.string() }),
+]);
+
 export const linkSchema = z
   .object({
     object: z.literal('link'),
@@ -43,17 +54,7 @@ export const linkSchema = z
       .object({
         checkedAt: isoTime,
         lastHealthyAt: isoTime.nullable(),
-        problem: z
-          .union([
-            z.object({
-              kind: z.literal('missing_scopes'),
-              scopes: z.array(z.string()),
-              needsSiteAdmin: z.array(z.string()).optional(),
-            }),
-            z.object({ kind: z.literal('needs_site_admin'), scopes: z.array(z.string()) }),
-            z.object({ kind: z.literal('credentials_rejected'), problem: z.string(), message: z.string() }),
-          ])
-          .optional(),
+        problem: healthProblemSchema.optional(),
       })
       .nullable()
       .describe('The latest health check of a linked link (null until linked)'),
@@ -239,18 +240,7 @@ const webhookData = z.object({
     .array(z.string())
     .optional()
     .describe('The scopes granted at the last check (degraded, restored)'),
-  problem: z
-    .union([
-      z.object({
-        kind: z.literal('missing_scopes'),
-        scopes: z.array(z.string()),
-        needsSiteAdmin: z.array(z.string()).optional(),
-      }),
-      z.object({ kind: z.literal('needs_site_admin'), scopes: z.array(z.string()) }),
-      z.object({ kind: z.literal('credentials_rejected'), problem: z.string(), message: z.string() }),
-    ])
-    .optional()
-    .describe('What the health check found (degraded, disconnected)'),
+  problem: healthProblemSchema.optional().describe('What the health check found (degraded, disconnected)'),
 });
 
 const eventName = (type: string) =>

@@ -143,6 +143,15 @@ describe('operator console: sign-in, search, actions, audit', () => {
     const ids: string[] = [];
     for (let i = 0; i < 3; i++)
       ids.push((await startLink(`${tag} ${i}`, `s${i}-${tag}@acme.example`)).json.id);
+    // Pages go by last activity, so wait for each run's first write ('started') before paging.
+    for (const id of ids)
+      await eventually(
+        () => http(stack.api.url, 'GET', `/v1/links/${id}/timeline`, { apiKey: stack.apiKey }),
+        (r) =>
+          r.json.data?.some(
+            (e: { source: string; type: string }) => e.source === 'link' && e.type === 'started',
+          ),
+      );
     const { cookie } = await signIn(READ);
     const get = (query: string) =>
       http(stack.api.url, 'GET', `/ops/console?${query}`, { headers: { cookie } });

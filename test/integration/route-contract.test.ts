@@ -19,10 +19,7 @@ import { startTestStack, type TestStack, testConfig } from '../support/stack';
 
 const OPERATOR_READ = 'ops-reader-0123456789abcdefghijklmnopqrstuvwxyz';
 const ATS_READ = BUILT_IN_PERMISSION_SETS.ats_read as string[];
-const ROUTES = apiRoutes({
-  permissionSets: { ats_read: ATS_READ },
-  legacyV1Enabled: false,
-}) as readonly RouteSpec[];
+const ROUTES = apiRoutes({ permissionSets: { ats_read: ATS_READ } }) as readonly RouteSpec[];
 
 /** A request whose path reaches the server byte for byte (fetch would tidy it first). */
 function raw(
