@@ -15,11 +15,15 @@ const BENCHES: { name: string; flags?: string[]; prints: RegExp[] }[] = [
   {
     name: 'proxy',
     prints: [
-      new RegExp(`direct GET \\(simulator\\)\\s+${NUMBER} req/s.*errors 0`),
-      new RegExp(`proxied GET\\s+${NUMBER} req/s.*errors 0`),
-      new RegExp(`POST access-token \\(cached\\)\\s+${NUMBER} req/s.*errors 0`),
-      new RegExp(`proxied/direct throughput: ${NUMBER}x`),
-      new RegExp(`added latency: p50 [+-]${NUMBER} ms, p99 [+-]${NUMBER} ms`),
+      new RegExp(`direct GET \\(simulator\\) @1\\s+${NUMBER} req/s.*errors 0`),
+      new RegExp(`bare forward @1\\s+${NUMBER} req/s.*errors 0`),
+      new RegExp(`proxied GET @1\\s+${NUMBER} req/s.*errors 0`),
+      new RegExp(`MongoDB per proxied call @1: ${NUMBER} reads, ${NUMBER} writes`),
+      new RegExp(
+        `@1: proxied/bare ${NUMBER}x, proxied/direct ${NUMBER}x; added p50 over bare [+-]${NUMBER} ms`,
+      ),
+      new RegExp(`POST access-token \\(cached\\) @\\d+\\s+${NUMBER} req/s.*errors 0`),
+      /proxied ≥ 0.8x the bare forward at \d+: /,
     ],
   },
   {
