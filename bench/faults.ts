@@ -349,11 +349,14 @@ async function main() {
         try {
           const search = await fetch(
             `${mail.apiUrl}/api/v1/search?query=${encodeURIComponent(`to:"${admin}"`)}`,
+            { signal: AbortSignal.timeout(10_000) },
           );
           const { messages } = (await search.json()) as { messages: { ID: string }[] };
           for (const { ID } of messages) {
             const text = (
-              (await (await fetch(`${mail.apiUrl}/api/v1/message/${ID}`)).json()) as { Text: string }
+              (await (
+                await fetch(`${mail.apiUrl}/api/v1/message/${ID}`, { signal: AbortSignal.timeout(10_000) })
+              ).json()) as { Text: string }
             ).Text;
             const url = /(http:\/\/\S+\/connect\/[A-Za-z0-9_-]{43})/.exec(text)?.[1];
             if (url) return new URL(url).pathname;
@@ -433,13 +436,19 @@ async function main() {
     // The faults, one after another at random points while the links run.
     const faultLog: { fault: string; atS: number; outageS: number; recoveredS: number }[] = [];
     const began = Date.now();
+    /** Until /readyz answers 200; each ask is bounded (a paused part must not hang the suite), and so is the wait. */
     const ready = async () => {
-      for (;;) {
+      let last = 'no answer yet';
+      for (const until = Date.now() + SETTLE_MS; Date.now() < until; await sleep(250)) {
         try {
-          if ((await fetch(`${apiUrl}/readyz`)).status === 200) return;
-        } catch {}
-        await sleep(250);
+          const res = await fetch(`${apiUrl}/readyz`, { signal: AbortSignal.timeout(5_000) });
+          if (res.status === 200) return;
+          last = `${res.status} ${(await res.text()).slice(0, 300)}`;
+        } catch (error) {
+          last = (error as Error).message;
+        }
       }
+      throw new Error(`the API was not ready ${SETTLE_MS / 1000} s after the fault; last /readyz: ${last}`);
     };
     const fault = async (
       name: string,

@@ -1,15 +1,12 @@
-import { execFile } from 'node:child_process';
-import path from 'node:path';
-import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
+import { runBenchSmoke } from '../support/bench-run';
 
-const run = promisify(execFile);
-const ROOT = path.join(__dirname, '..', '..');
 const NUMBER = String.raw`\d+(\.\d+)?`;
 
 /**
  * Benchmarks never rot: each one runs in its tiny `--smoke` mode and must print its figures. Only the shape of
- * the output is checked, never a speed (that is what the full runs in the README are for).
+ * the output is checked, never a speed (that is what the full runs in the README are for). The fault suite's
+ * smoke run has a file of its own (`fault-suite-smoke.test.ts`), which `npm test` runs after everything else.
  */
 const BENCHES: { name: string; flags?: string[]; prints: RegExp[] }[] = [
   {
@@ -51,18 +48,6 @@ const BENCHES: { name: string; flags?: string[]; prints: RegExp[] }[] = [
     ],
   },
   {
-    // The fault suite's short run: the bench exits 1 (and this fails) when any invariant breaks.
-    name: 'faults',
-    prints: [
-      /met\s+links in the expected final state\s+5\/5\s+5\/5/,
-      /met\s+emails delivered twice/,
-      /met\s+webhook events delivered again after a 2xx/,
-      /met\s+timeline events lost/,
-      /met\s+secrets in Temporal history/,
-      /met\s+processes left behind/,
-    ],
-  },
-  {
     name: 'workflow',
     flags: ['--expose-gc'],
     prints: [
@@ -77,14 +62,7 @@ describe('benchmarks in smoke mode', () => {
     'npm run bench:$name -- --smoke prints its figures',
     { timeout: 420_000 },
     async (bench) => {
-      const { stdout } = await run(
-        process.execPath,
-        [...(bench.flags ?? []), '--import', 'tsx', path.join(ROOT, 'bench', `${bench.name}.ts`), '--smoke'],
-        { cwd: ROOT, env: { ...process.env, LOG_LEVEL: 'silent' }, maxBuffer: 16 * 1024 * 1024 },
-      ).catch((error: Error & { stdout?: string }) => {
-        // The bench's own table says which figure broke: show it, not only the exit code.
-        throw new Error(`${error.message}\n${error.stdout ?? ''}`);
-      });
+      const stdout = await runBenchSmoke(bench.name, bench.flags);
       for (const line of bench.prints) expect(stdout).toMatch(line);
     },
   );
