@@ -50,6 +50,30 @@ module.exports = {
   forbidden: [
     ...rules,
     {
+      name: 'greenhouse-is-behind-domain',
+      comment:
+        'app/ and activities/ see the provider through domain/provider.ts: of greenhouse/ only its credential shape, never its transport.',
+      severity: 'error',
+      from: { path: '^(app|activities)/' },
+      to: { path: '^greenhouse/', pathNot: '^greenhouse/credentials\\.ts$' },
+    },
+    {
+      name: 'one-owner-of-the-rate-slots',
+      comment:
+        "Greenhouse's rate windows are taken through a BudgetSource (store/shared-budgets.ts), never from the slot store directly.",
+      severity: 'error',
+      from: { path: '^(?!store/shared-budgets\\.ts$)(?!test/)' },
+      to: { path: '^store/rate-budgets\\.ts$' },
+    },
+    {
+      name: 'one-way-to-greenhouse',
+      comment:
+        'Only greenhouse/request-engine.ts sends requests to Greenhouse; the rest of greenhouse/ goes through it.',
+      severity: 'error',
+      from: { path: '^greenhouse/(?!request-engine\\.ts$|simulator/)' },
+      to: { path: 'node_modules/undici/', dependencyTypesNot: ['type-only'] },
+    },
+    {
       name: 'no-cycles',
       comment: 'Modules import each other in a circle: split the shared part out, one layer down.',
       severity: 'error',

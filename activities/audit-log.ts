@@ -1,13 +1,13 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import { isWatchedStatus } from '../domain/link';
-import type { AuditLogClient } from '../greenhouse/audit-log';
+import type { KeyActivityLog } from '../domain/provider';
 import type { CredentialVault } from '../store/credential-vault';
 import type { LinkStore } from '../store/links';
 
 export interface AuditLogDeps {
   links: LinkStore;
   vault: CredentialVault;
-  auditLog: AuditLogClient;
+  auditLog: KeyActivityLog;
 }
 
 export interface AuditLogPollInput {

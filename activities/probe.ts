@@ -1,15 +1,14 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import { linkIdOf } from '../domain/link';
 import type { ProbeOutcome } from '../domain/probe';
-import type { HarvestClient } from '../greenhouse/harvest-client';
-import type { LegacyV1Client } from '../greenhouse/legacy-v1-client';
+import type { ApiKeyProber, ScopeProber } from '../domain/provider';
 import type { CounterStore } from '../store/counters';
 import { CredentialOwnerError, type CredentialVault } from '../store/credential-vault';
 
 export interface ProbeDeps {
   vault: CredentialVault;
-  harvest: HarvestClient;
-  legacyV1: LegacyV1Client;
+  harvest: ScopeProber;
+  legacyV1: ApiKeyProber;
   counters: CounterStore;
 }
 

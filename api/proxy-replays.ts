@@ -80,10 +80,10 @@ export class ProxyReplays {
     id: string,
     status: number,
     headers: Record<string, string>,
-    body: AsyncIterable<Buffer>,
+    body: AsyncIterable<Uint8Array>,
   ): Promise<Readable> {
     const iterator = body[Symbol.asyncIterator]();
-    const chunks: Buffer[] = [];
+    const chunks: Uint8Array[] = [];
     let size = 0;
     let ended = false;
     while (size <= REPLAY_BODY_BYTES) {

@@ -10,7 +10,8 @@ import { LinkService } from '../app/link-service';
 import { WebhookReplays } from '../app/webhook-replays';
 import type { Config } from '../config/schema';
 import { temporalConnectionOptions } from '../config/temporal';
-import { createHarvestAgent } from '../greenhouse/harvest-client';
+import { HarvestLinkCaller } from '../greenhouse/link-caller';
+import { createHarvestAgent, GreenhouseEngine } from '../greenhouse/request-engine';
 import { TokenMinter } from '../greenhouse/token-minter';
 import { createLogger, type Logger } from '../logging/logger';
 import { registerDomainMetrics } from '../metrics/domain-metrics';
@@ -33,7 +34,6 @@ import { connectMongo } from '../store/mongo';
 import { OPERATOR_AUDIT_RETENTION_MS, OperatorAudit } from '../store/operator-audit';
 import { OperatorSessions } from '../store/operator-sessions';
 import { encryptedDataConverter, KeyringPayloadCodec } from '../store/payload-codec';
-import { RateBudgetStore } from '../store/rate-budgets';
 import { RetentionSweeper } from '../store/retention';
 import { sharedBudgets } from '../store/shared-budgets';
 import { SharedLimits } from '../store/shared-limits';
@@ -73,7 +73,6 @@ export async function startApi(
   const idempotency = new IdempotencyStore(mongo.db, config.CREDENTIALS_KEYS);
   const tokens = new ConnectTokenStore(mongo.db);
   const vault = new CredentialVault(mongo.db, config.CREDENTIALS_KEYS);
-  const harvestAgent = createHarvestAgent();
   const accessTokens = new AccessTokenStore(mongo.db, config.CREDENTIALS_KEYS);
   const emailLog = new EmailLog(mongo.db);
   const limits = new SharedLimits(mongo.db);
@@ -84,20 +83,21 @@ export async function startApi(
   const accessLog = new AccessLog(mongo.db, (error) =>
     log.warn({ err: String(error) }, 'access log entries were not written'),
   );
-  const budgets = new RateBudgetStore(mongo.db, (error) =>
-    log.warn({ err: String(error) }, 'closed rate slots were not recorded'),
-  );
-  // The proxy's token mints take their turn in the token endpoint's window with the worker's.
-  const mintBudgets = sharedBudgets(budgets, 1, (error: unknown) =>
-    log.warn(
-      { err: String(error) },
-      'Greenhouse rate budget not shared (MongoDB): this process counts alone',
+  // The one way to Greenhouse: the proxy's calls and token mints take their turn in the account's windows
+  // with the worker's probes.
+  const greenhouse = new GreenhouseEngine({
+    dispatcher: createHarvestAgent(),
+    budgets: sharedBudgets(mongo.db, 64, (error: unknown) =>
+      log.warn(
+        { err: String(error) },
+        'Greenhouse rate budget not shared (MongoDB): this process counts alone',
+      ),
     ),
-  );
+  });
   const access = new LinkAccess({
     vault,
     tokens: accessTokens,
-    minter: new TokenMinter(config.GREENHOUSE_AUTH_URL, harvestAgent, 30_000, mintBudgets),
+    minter: new TokenMinter(config.GREENHOUSE_AUTH_URL, greenhouse, 30_000),
     harvestUrl: config.GREENHOUSE_HARVEST_URL,
     // Refused by Greenhouse: the link's health is checked now rather than at its next daily check.
     onRefused: (linkId) =>
@@ -109,9 +109,7 @@ export async function startApi(
   });
   const proxy = new LinkProxy({
     access,
-    budgets,
-    harvestUrl: config.GREENHOUSE_HARVEST_URL,
-    dispatcher: harvestAgent,
+    caller: new HarvestLinkCaller({ engine: greenhouse, harvestUrl: config.GREENHOUSE_HARVEST_URL }),
   });
   const metricsSources = {
     links,
@@ -207,7 +205,7 @@ export async function startApi(
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await accessLog.flush();
       await connection.close();
-      await harvestAgent.close();
+      await greenhouse.dispatcher.close();
       await mongo.close();
     },
   };

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { isUsableStatus, type LinkStatus } from '../domain/link';
 import type { CredentialProblem } from '../domain/probe';
+import type { TokenIssuer } from '../domain/provider';
 import type { GreenhouseCredential } from '../greenhouse/credentials';
-import type { TokenMinter } from '../greenhouse/token-minter';
 import type { AccessTokenStore, CachedAccessToken } from '../store/access-tokens';
 import type { CredentialVault } from '../store/credential-vault';
 import type { LinkDoc } from '../store/links';
@@ -35,7 +35,7 @@ export interface IssuedAccessToken {
 export interface LinkAccessDeps {
   vault: CredentialVault;
   tokens: AccessTokenStore;
-  minter: TokenMinter;
+  minter: TokenIssuer;
   harvestUrl: string;
   /** A cached token is handed out only while it has at least this long to live. */
   marginMs?: number;

@@ -1,7 +1,8 @@
-import { type Dispatcher, request } from 'undici';
-import { createHarvestAgent } from './harvest-client';
-import { asObject, classifyNetworkError, messageOf, readJson, retryAfterMs } from './http';
-import type { BudgetSource } from './rate-budget';
+import type { Dispatcher } from 'undici';
+import type { AuditLogPoll, KeyActivityLog, KeyEvent } from '../domain/provider';
+import { asObject, retryAfterMs } from './http';
+import { type BudgetSource, localBudgets } from './rate-budget';
+import { createHarvestAgent, GreenhouseEngine } from './request-engine';
 import { type AccessToken, type HarvestCredentials, TokenMinter } from './token-minter';
 
 /**
@@ -22,27 +23,11 @@ export const AUDIT_LOG_API = {
   maxPagesPerPoll: 3,
 } as const;
 
-/** One Audit Log entry about an API key, reduced to what a health check needs. */
-export interface KeyEvent {
-  name: string;
-  /**
-   * Whose key: `this_key` when the entry names this client id; `other_key` when its target is another
-   * client-id-like string (client ids are strings, Greenhouse's internal ids numbers: an assumption);
-   * otherwise `unknown`, which may be this key under an internal id.
-   */
-  about: 'this_key' | 'other_key' | 'unknown';
-}
-
-export type AuditLogPoll =
-  /** `truncated`: more entries than a poll may read; the unread ones may be about this key. */
-  | { kind: 'ok'; events: KeyEvent[]; newest?: string; truncated: boolean }
-  /** The credentials cannot read the Audit Log (tier, add-on or permission), or they were refused. */
-  | { kind: 'unavailable'; status: number; message: string }
-  | { kind: 'rate_limited'; retryAfterMs: number };
-
 export interface AuditLogClientOptions {
   authUrl: string;
   auditLogUrl: string;
+  /** The process's one way to Greenhouse; without it, one of the client's own (over `dispatcher`, `budgets`). */
+  engine?: GreenhouseEngine;
   dispatcher?: Dispatcher;
   /** Greenhouse's windows, for its token mints (default: this process's own). */
   budgets?: BudgetSource;
@@ -89,19 +74,28 @@ function newestOf(results: unknown, current: string | undefined): string | undef
 }
 
 /** Reads the API-key actions of a Greenhouse organization's Audit Log since a point in time. */
-export class AuditLogClient {
-  private readonly dispatcher: Dispatcher;
+export class AuditLogClient implements KeyActivityLog {
+  private readonly engine: GreenhouseEngine;
   private readonly minter: TokenMinter;
   /** Polls come every minute or so: a token lives an hour, so one mint serves many polls. */
   private readonly tokens = new Map<string, AccessToken>();
 
   constructor(private readonly options: AuditLogClientOptions) {
-    this.dispatcher = options.dispatcher ?? createHarvestAgent();
-    this.minter = new TokenMinter(options.authUrl, this.dispatcher, 5_000, options.budgets);
+    this.engine =
+      options.engine ??
+      new GreenhouseEngine({
+        dispatcher: options.dispatcher ?? createHarvestAgent(),
+        budgets: options.budgets ?? localBudgets(1),
+      });
+    this.minter = new TokenMinter(options.authUrl, this.engine, 5_000);
   }
 
-  async keyEventsSince(credentials: HarvestCredentials, after: string, signal?: AbortSignal) {
-    const token = await this.token(credentials, signal);
+  async keyEventsSince(
+    credentials: HarvestCredentials,
+    after: string,
+    signal?: AbortSignal,
+  ): Promise<AuditLogPoll> {
+    let token = await this.token(credentials, signal);
     if ('kind' in token) return token;
     const query = new URLSearchParams({
       after_time: after,
@@ -109,37 +103,47 @@ export class AuditLogClient {
       paging: 'true',
       size: String(AUDIT_LOG_API.pageSize),
     });
-    const url = `${this.options.auditLogUrl.replace(/\/$/, '')}${AUDIT_LOG_API.eventsPath}?${query}`;
+    const url = new URL(`${this.options.auditLogUrl.replace(/\/$/, '')}${AUDIT_LOG_API.eventsPath}?${query}`);
+    // A 401 drops the cached token and mints once more (an early expiry); a second 401 is an answer.
+    const refresh = async () => {
+      this.tokens.delete(credentials.clientId);
+      const again = await this.token(credentials, signal);
+      if ('kind' in again) return false;
+      token = again;
+      return true;
+    };
     const events: KeyEvent[] = [];
     let newest: string | undefined;
     let pageHeaders: Record<string, string> = {};
     let truncated = false;
     for (let page = 0; page < AUDIT_LOG_API.maxPagesPerPoll; page++) {
-      let response: Dispatcher.ResponseData;
-      try {
-        response = await request(url, {
-          dispatcher: this.dispatcher,
-          headers: {
-            authorization: `Bearer ${token.accessToken}`,
-            accept: 'application/json',
-            ...pageHeaders,
-          },
-          ...(signal ? { signal } : {}),
-        });
-      } catch (error) {
-        throw new Error(classifyNetworkError(error).message);
+      const answer = await this.engine.read({
+        method: 'GET',
+        url,
+        headers: pageHeaders,
+        auth: { header: () => `Bearer ${(token as AccessToken).accessToken}`, refresh },
+        budget: this.engine.budget(`audit:${credentials.clientId}`),
+        idempotent: true,
+        maxAttempts: 3,
+        // The watcher waits out a 429 or a full window in its workflow timer, not here.
+        maxRateLimitWaitMs: 0,
+        maxWindowWaitMs: 0,
+        ...(signal ? { signal } : {}),
+      });
+      if (answer.kind === 'unreachable') throw new Error(answer.message);
+      if (answer.kind === 'rate_limited')
+        return { kind: 'rate_limited', retryAfterMs: answer.retryAfterMs } as const;
+      const { status, body } = answer;
+      if (status === 429) {
+        return { kind: 'rate_limited', retryAfterMs: retryAfterMs(answer.headers, 30_000) } as const;
       }
-      const body = await readJson(response.body);
-      if (response.statusCode === 429) {
-        return { kind: 'rate_limited', retryAfterMs: retryAfterMs(response.headers, 30_000) } as const;
-      }
-      if (response.statusCode === 401) this.tokens.delete(credentials.clientId);
-      if (response.statusCode >= 500) throw new Error(`the Audit Log answered ${response.statusCode}`);
-      if (response.statusCode !== 200) {
+      if (status === 401) this.tokens.delete(credentials.clientId);
+      if (status >= 500) throw new Error(`the Audit Log answered ${status}`);
+      if (status !== 200) {
         return {
           kind: 'unavailable',
-          status: response.statusCode,
-          message: messageOf(body) ?? `the Audit Log answered ${response.statusCode}`,
+          status,
+          message: answer.message ?? `the Audit Log answered ${status}`,
         } as const;
       }
       const { results, paging } = asObject(body);

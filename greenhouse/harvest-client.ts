@@ -1,10 +1,12 @@
 import { setMaxListeners } from 'node:events';
-import { Agent, type Dispatcher, request } from 'undici';
+import type { Dispatcher } from 'undici';
 import type { ProbeOutcome, ScopeResult } from '../domain/probe';
-import { budgetedGet } from './budgeted-get';
+import type { ScopeProber } from '../domain/provider';
 import { getScope, type ScopeDefinition } from './catalog';
-import { asObject, readJson } from './http';
+import { asObject } from './http';
 import { type BudgetSource, localBudgets, MeteredBudget, type RateBudgetStats } from './rate-budget';
+import { createHarvestAgent, GreenhouseEngine, type ReadAnswer } from './request-engine';
+
 import { classifySiteAdmin, type Introspection, type ListProbe } from './site-admin';
 import { type AccessToken, basicAuth, type HarvestCredentials, TokenMinter } from './token-minter';
 
@@ -14,6 +16,8 @@ export { scrubClientId } from './token-minter';
 export interface HarvestClientOptions {
   authUrl: string;
   harvestUrl: string;
+  /** The process's one way to Greenhouse; without it, one of the client's own (over `dispatcher`, `budgets`). */
+  engine?: GreenhouseEngine;
   dispatcher?: Dispatcher;
   /** Upper bound on parallel probe requests; the rate-limit budget can lower it further. */
   maxParallel?: number;
@@ -28,19 +32,9 @@ export interface HarvestClientOptions {
   budgets?: BudgetSource;
 }
 
-export function createHarvestAgent(): Agent {
-  return new Agent({
-    connectTimeout: 5_000,
-    headersTimeout: 15_000,
-    bodyTimeout: 15_000,
-    connections: 16,
-    keepAliveTimeout: 10_000,
-  });
-}
-
 /** Talks to Greenhouse Harvest v3: mints tokens and probes scopes without side effects. */
-export class HarvestClient {
-  private readonly dispatcher: Dispatcher;
+export class HarvestClient implements ScopeProber {
+  private readonly engine: GreenhouseEngine;
   private readonly minter: TokenMinter;
   private readonly maxParallel: number;
   private readonly maxRetryAfterMs: number;
@@ -51,16 +45,18 @@ export class HarvestClient {
    * links on one key: a budget per probe drew 3,880 429s in 13,502 calls), and a probe that starts in a
    * window others emptied must wait for its reset (a budget per run of probes still drew 62).
    */
-  private readonly budgets: BudgetSource;
-
   constructor(private readonly options: HarvestClientOptions) {
-    this.dispatcher = options.dispatcher ?? createHarvestAgent();
     // Every list read of a probe in one round (ats_read has 15), within the window's budget.
     this.maxParallel = options.maxParallel ?? 16;
     this.maxRetryAfterMs = options.maxRetryAfterMs ?? 30_000;
     this.maxAttempts = options.maxAttempts ?? 4;
-    this.budgets = options.budgets ?? localBudgets(this.maxParallel);
-    this.minter = new TokenMinter(options.authUrl, this.dispatcher, this.maxRetryAfterMs, this.budgets);
+    this.engine =
+      options.engine ??
+      new GreenhouseEngine({
+        dispatcher: options.dispatcher ?? createHarvestAgent(),
+        budgets: options.budgets ?? localBudgets(this.maxParallel),
+      });
+    this.minter = new TokenMinter(options.authUrl, this.engine, this.maxRetryAfterMs);
   }
 
   async probe(credentials: HarvestCredentials, scopeIds: readonly string[], signal?: AbortSignal) {
@@ -73,7 +69,7 @@ export class HarvestClient {
     signal?: AbortSignal,
   ): Promise<{ outcome: ProbeOutcome; stats: RateBudgetStats }> {
     return this.probeWithin(
-      new MeteredBudget(this.budgets(credentials.clientId)),
+      new MeteredBudget(this.engine.budget(credentials.clientId)),
       credentials,
       scopeIds,
       signal,
@@ -142,21 +138,22 @@ export class HarvestClient {
   ): Promise<ListProbe> {
     const url = new URL((scope.probe as { path: string }).path, this.options.harvestUrl);
     url.searchParams.set('per_page', '1');
-    const { body, ...answer } = await budgetedGet({
+    const answer = await this.engine.read({
+      method: 'GET',
       url,
-      dispatcher: this.dispatcher,
+      auth: { header: () => `Bearer ${token().accessToken}`, refresh },
       budget,
-      authorization: () => `Bearer ${token().accessToken}`,
+      idempotent: true,
       maxAttempts: this.maxAttempts,
-      maxRetryAfterMs: this.maxRetryAfterMs,
-      onUnauthorized: refresh,
-      signal,
+      maxRateLimitWaitMs: this.maxRetryAfterMs,
+      ...(signal ? { signal } : {}),
     });
-    const ok = answer.httpStatus !== undefined && answer.httpStatus >= 200 && answer.httpStatus < 300;
-    const items = ok && Array.isArray(body) ? body : undefined;
+    const seen = listProbeOf(answer);
+    const ok = seen.httpStatus !== undefined && seen.httpStatus >= 200 && seen.httpStatus < 300;
+    const items = ok && answer.kind === 'answered' && Array.isArray(answer.body) ? answer.body : undefined;
     return {
       scope: scope.id,
-      ...answer,
+      ...seen,
       ...(items ? { count: items.length } : {}),
       ...(items && scope.id === 'harvest:users:list' ? { users: items } : {}),
     };
@@ -168,31 +165,37 @@ export class HarvestClient {
     token: AccessToken,
     signal?: AbortSignal,
   ): Promise<Introspection | undefined> {
-    try {
-      const response = await request(new URL('/introspect', this.options.authUrl), {
-        method: 'POST',
-        dispatcher: this.dispatcher,
-        headers: {
-          authorization: basicAuth(credentials.clientId, credentials.clientSecret),
-          'content-type': 'application/x-www-form-urlencoded',
-        },
-        body: new URLSearchParams({ token: token.accessToken }).toString(),
-        signal,
-      });
-      const body = asObject(await readJson(response.body));
-      if (response.statusCode !== 200 || body.active !== true || typeof body.scope !== 'string')
-        return undefined;
-      const siteAdmin = siteAdminClaim(body);
-      return {
-        scopes: new Set(body.scope.split(/\s+/).filter(Boolean)),
-        ...(typeof body.sub === 'string' ? { sub: body.sub } : {}),
-        ...(siteAdmin !== undefined ? { siteAdmin } : {}),
-      };
-    } catch (error) {
-      if (signal?.aborted) throw error;
-      return undefined;
-    }
+    const answer = await this.engine.read({
+      method: 'POST',
+      url: new URL('/introspect', this.options.authUrl),
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      auth: { header: () => basicAuth(credentials.clientId, credentials.clientSecret) },
+      body: new URLSearchParams({ token: token.accessToken }).toString(),
+      idempotent: true,
+      maxAttempts: 2,
+      maxRateLimitWaitMs: 0, // evidence on the side: not worth holding up the probe for
+      ...(signal ? { signal } : {}),
+    });
+    if (answer.kind !== 'answered') return undefined;
+    const body = asObject(answer.body);
+    if (answer.status !== 200 || body.active !== true || typeof body.scope !== 'string') return undefined;
+    const siteAdmin = siteAdminClaim(body);
+    return {
+      scopes: new Set(body.scope.split(/\s+/).filter(Boolean)),
+      ...(typeof body.sub === 'string' ? { sub: body.sub } : {}),
+      ...(siteAdmin !== undefined ? { siteAdmin } : {}),
+    };
   }
+}
+
+/** What one list read tells a probe: Greenhouse's status and message, or why it could not be asked. */
+export function listProbeOf(answer: ReadAnswer): Omit<ListProbe, 'scope'> {
+  const { checkedAt } = answer;
+  if (answer.kind === 'answered')
+    return { checkedAt, httpStatus: answer.status, ...(answer.message ? { message: answer.message } : {}) };
+  if (answer.kind === 'rate_limited')
+    return { checkedAt, message: "Greenhouse's rate limit left no room for this check" };
+  return { checkedAt, message: answer.message };
 }
 
 function judgeByIntrospection(

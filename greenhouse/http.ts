@@ -3,7 +3,7 @@ import type { UnavailableReason } from '../domain/probe';
 
 export type Headers = Dispatcher.ResponseData['headers'];
 
-export async function readJson(body: Dispatcher.ResponseData['body']): Promise<unknown> {
+export async function readJson(body: { text(): Promise<string> }): Promise<unknown> {
   const text = await body.text();
   try {
     return JSON.parse(text) as unknown;

@@ -1,13 +1,16 @@
 import type { Dispatcher } from 'undici';
 import type { ProbeOutcome, ScopeResult } from '../domain/probe';
-import { budgetedGet } from './budgeted-get';
-import { createHarvestAgent } from './harvest-client';
+import type { ApiKeyProber } from '../domain/provider';
+import { listProbeOf } from './harvest-client';
 import { LEGACY_V1_PERMISSIONS } from './legacy-v1-catalog';
 import { RateBudget } from './rate-budget';
+import { createHarvestAgent, GreenhouseEngine } from './request-engine';
 import { basicAuth } from './token-minter';
 
 export interface LegacyV1ClientOptions {
   harvestUrl: string;
+  /** The process's one way to Greenhouse; without it, one of the client's own over `dispatcher`. */
+  engine?: GreenhouseEngine;
   dispatcher?: Dispatcher;
   maxParallel?: number;
   maxRetryAfterMs?: number;
@@ -20,14 +23,16 @@ const INVALID_KEY = /Invalid Basic Auth credentials/i;
  * `GET /v1/<endpoint>?per_page=1` per read permission. Write endpoints cannot be tried without side effects
  * and v1 has no introspection, so they are reported `unknown` with the permission to tick.
  */
-export class LegacyV1Client {
-  private readonly dispatcher: Dispatcher;
+export class LegacyV1Client implements ApiKeyProber {
+  private readonly engine: GreenhouseEngine;
 
   constructor(private readonly options: LegacyV1ClientOptions) {
-    this.dispatcher = options.dispatcher ?? createHarvestAgent();
+    this.engine =
+      options.engine ?? new GreenhouseEngine({ dispatcher: options.dispatcher ?? createHarvestAgent() });
   }
 
   async probe(apiKey: string, scopeIds: readonly string[], signal?: AbortSignal): Promise<ProbeOutcome> {
+    // A v1 key has its own window, learnt per probe (v1 is retired: no sharing across processes).
     const budget = new RateBudget(this.options.maxParallel ?? 4);
     const probeOne = async (scope: string): Promise<ScopeResult> => {
       const permission = LEGACY_V1_PERMISSIONS[scope];
@@ -41,15 +46,18 @@ export class LegacyV1Client {
       }
       const url = new URL(permission.path, this.options.harvestUrl);
       url.searchParams.set('per_page', '1');
-      const { body: _body, ...answer } = await budgetedGet({
-        url,
-        dispatcher: this.dispatcher,
-        budget,
-        authorization: () => basicAuth(apiKey, ''),
-        maxAttempts: 4,
-        maxRetryAfterMs: this.options.maxRetryAfterMs ?? 30_000,
-        signal,
-      });
+      const answer = listProbeOf(
+        await this.engine.read({
+          method: 'GET',
+          url,
+          auth: { header: () => basicAuth(apiKey, '') },
+          budget,
+          idempotent: true,
+          maxAttempts: 4,
+          maxRateLimitWaitMs: this.options.maxRetryAfterMs ?? 30_000,
+          ...(signal ? { signal } : {}),
+        }),
+      );
       const evidence = { ...answer, message: answer.message ?? permission.label };
       const status = answer.httpStatus;
       if (status !== undefined && status >= 200 && status < 300)

@@ -20,9 +20,24 @@ export interface Turn {
   done(answer?: CallAnswer): void;
 }
 
+/**
+ * The window has no room before the caller's deadline: the call is not sent. `retryAt` is when it will
+ * have room (as far as is known).
+ */
+export class BudgetExhausted extends Error {
+  constructor(readonly retryAt: number) {
+    super(`Greenhouse's rate window has no room until ${new Date(retryAt).toISOString()}`);
+    this.name = 'BudgetExhausted';
+  }
+}
+
 /** A rate-limit window calls wait their turn in (its X-RateLimit-* answers and 429s teach it). */
 export interface CallBudget {
-  take(signal?: AbortSignal): Promise<Turn>;
+  /**
+   * Waits for room in the window; throws BudgetExhausted, without waiting, when that room comes only after
+   * `deadline` (ms since the epoch; by default it waits as long as it takes).
+   */
+  take(signal?: AbortSignal, deadline?: number): Promise<Turn>;
 }
 
 /** A budget per Greenhouse key (probes per client id, mints per `token:<client id>`). */
@@ -41,6 +56,11 @@ export class RateBudget implements CallBudget {
   private remaining: number | undefined;
   private resetAt: number | undefined;
   private knownLimit: number | undefined;
+  /**
+   * A 429's Retry-After: nothing is sent before it. Kept apart from the window, because answers to calls
+   * sent before the 429 still arrive and report the window as they saw it (that must not lift the block).
+   */
+  private blockedUntil: number | undefined;
   private inFlight = 0;
   private wake: (() => void)[] = [];
 
@@ -49,8 +69,19 @@ export class RateBudget implements CallBudget {
     private readonly now: () => number = Date.now,
   ) {}
 
-  async take(signal?: AbortSignal): Promise<Turn> {
+  async take(signal?: AbortSignal, deadline = Number.POSITIVE_INFINITY): Promise<Turn> {
     for (;;) {
+      if (this.blockedUntil !== undefined) {
+        if (this.now() < this.blockedUntil) {
+          if (this.blockedUntil > deadline) throw new BudgetExhausted(this.blockedUntil);
+          await delay(this.blockedUntil - this.now() + 5, signal);
+          continue;
+        }
+        // The block is over: the window is learnt anew from the next answer.
+        this.blockedUntil = undefined;
+        this.remaining = undefined;
+        this.resetAt = undefined;
+      }
       if (this.resetAt !== undefined && this.now() >= this.resetAt) {
         // A new window: its budget is unknown until the next response (others may share it).
         this.remaining = undefined;
@@ -60,6 +91,7 @@ export class RateBudget implements CallBudget {
       const allowance = Math.min(this.maxParallel, this.remaining ?? unknownWindow);
       if (this.inFlight < allowance) break;
       if (this.remaining === 0 && this.resetAt !== undefined) {
+        if (this.resetAt > deadline) throw new BudgetExhausted(this.resetAt);
         await delay(this.resetAt - this.now() + 25, signal);
       } else {
         await new Promise<void>((resolve) => this.wake.push(resolve));
@@ -86,8 +118,7 @@ export class RateBudget implements CallBudget {
    * window's end from earlier answers (a 30 s window made five 1 s Retry-Afters cost 30 s: bench:probe).
    */
   private exhaust(forMs: number): void {
-    this.remaining = 0;
-    this.resetAt = this.now() + forMs;
+    this.blockedUntil = Math.max(this.blockedUntil ?? 0, this.now() + forMs);
   }
 
   private observe(headers: Headers): void {
@@ -143,9 +174,9 @@ export class MeteredBudget implements CallBudget {
     private readonly now: () => number = Date.now,
   ) {}
 
-  async take(signal?: AbortSignal): Promise<Turn> {
+  async take(signal?: AbortSignal, deadline?: number): Promise<Turn> {
     const started = this.now();
-    const turn = await this.shared.take(signal);
+    const turn = await this.shared.take(signal, deadline);
     this.inFlight++;
     this.stats.requests++;
     this.stats.peakInFlight = Math.max(this.stats.peakInFlight, this.inFlight);

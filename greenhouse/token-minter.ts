@@ -1,21 +1,12 @@
-import { type Dispatcher, request } from 'undici';
-import type { CredentialProblem, ProbeOutcome } from '../domain/probe';
-import { asObject, classifyNetworkError, delay, messageOf, readJson, retryAfterMs } from './http';
-import { type BudgetSource, localBudgets } from './rate-budget';
+import type { CredentialProblem } from '../domain/probe';
+import type { MintResult, ProviderCredentials, ProviderToken, TokenIssuer } from '../domain/provider';
+import { asObject } from './http';
+import type { GreenhouseEngine } from './request-engine';
 
-export interface HarvestCredentials {
-  clientId: string;
-  clientSecret: string;
-  /** Greenhouse user id to act as (`sub`); without it the credential's service user acts. */
-  userId?: string;
-}
-
-export interface AccessToken {
-  accessToken: string;
-  expiresAt: number;
-}
-
-export type MintResult = { ok: true; token: AccessToken } | { ok: false; outcome: ProbeOutcome };
+/** Harvest v3 client credentials: the provider-neutral shape (domain/provider.ts) is Harvest's. */
+export type HarvestCredentials = ProviderCredentials;
+export type AccessToken = ProviderToken;
+export type { MintResult };
 
 export const basicAuth = (user: string, password: string) =>
   `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
@@ -46,19 +37,18 @@ function credentialProblem(
 }
 
 /**
- * Mints client-credentials tokens. Minting is serialized per client id and takes its turn in the token
- * endpoint's window (`budgets`, under `token:<client id>`: by default this process's; the worker and API share
- * them through MongoDB, so a restarted process does not mint into a window its predecessor used up); a 429 there is waited out once
- * within `maxRetryAfterMs`.
+ * Mints client-credentials tokens through the engine. Minting is serialized per client id and takes its turn
+ * in the token endpoint's window (`token:<client id>`: the worker and API share it through MongoDB, so a
+ * restarted process does not mint into a window its predecessor used up); a 429 there is waited out within
+ * `maxRetryAfterMs`, and a mint may be sent again (it changes nothing at Greenhouse).
  */
-export class TokenMinter {
+export class TokenMinter implements TokenIssuer {
   private queues = new Map<string, Promise<unknown>>();
 
   constructor(
     private readonly authUrl: string,
-    private readonly dispatcher: Dispatcher,
+    private readonly engine: GreenhouseEngine,
     private readonly maxRetryAfterMs: number,
-    private readonly budgets: BudgetSource = localBudgets(1),
   ) {}
 
   mint(credentials: HarvestCredentials, signal?: AbortSignal): Promise<MintResult> {
@@ -72,59 +62,40 @@ export class TokenMinter {
     return next;
   }
 
-  private async mintNow(
-    credentials: HarvestCredentials,
-    signal?: AbortSignal,
-    attempt = 0,
-  ): Promise<MintResult> {
-    const checkedAt = new Date().toISOString();
+  private async mintNow(credentials: HarvestCredentials, signal?: AbortSignal): Promise<MintResult> {
     const form = new URLSearchParams({ grant_type: 'client_credentials' });
     if (credentials.userId) form.set('sub', credentials.userId);
-    const turn = await this.budgets(`token:${credentials.clientId}`).take(signal);
-    let response: Dispatcher.ResponseData;
-    try {
-      response = await request(new URL('/token', this.authUrl), {
-        method: 'POST',
-        dispatcher: this.dispatcher,
-        headers: {
-          authorization: basicAuth(credentials.clientId, credentials.clientSecret),
-          'content-type': 'application/x-www-form-urlencoded',
-        },
-        body: form.toString(),
-        signal,
-      });
-    } catch (error) {
-      turn.done();
-      if (signal?.aborted) throw error;
-      return { ok: false, outcome: { kind: 'unavailable', checkedAt, ...classifyNetworkError(error) } };
+    const answer = await this.engine.read({
+      method: 'POST',
+      url: new URL('/token', this.authUrl),
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      auth: { header: () => basicAuth(credentials.clientId, credentials.clientSecret) },
+      body: form.toString(),
+      budget: this.engine.budget(`token:${credentials.clientId}`),
+      idempotent: true,
+      maxAttempts: 2,
+      maxRateLimitWaitMs: this.maxRetryAfterMs,
+      ...(signal ? { signal } : {}),
+    });
+    const { checkedAt } = answer;
+    if (answer.kind === 'unreachable') {
+      const { reason, message } = answer;
+      return { ok: false, outcome: { kind: 'unavailable', checkedAt, reason, message } };
     }
-    turn.done({ status: response.statusCode, headers: response.headers });
-    let raw: unknown;
-    try {
-      raw = await readJson(response.body);
-    } catch (error) {
-      if (signal?.aborted) throw error;
-      return { ok: false, outcome: { kind: 'unavailable', checkedAt, ...classifyNetworkError(error) } };
-    }
-    const body = asObject(raw);
-    const status = response.statusCode;
-    if (status === 200 && typeof body.access_token === 'string') {
-      return { ok: true, token: { accessToken: body.access_token, expiresAt: expiryOf(body, Date.now()) } };
-    }
-    if (status === 429) {
-      const waitMs = retryAfterMs(response.headers);
-      if (attempt === 0 && waitMs <= this.maxRetryAfterMs) {
-        await delay(waitMs, signal);
-        return this.mintNow(credentials, signal, attempt + 1);
-      }
+    if (answer.kind === 'rate_limited' || answer.status === 429) {
       const message = 'Greenhouse is rate-limiting token requests for this credential';
       return { ok: false, outcome: { kind: 'unavailable', checkedAt, reason: 'rate_limited', message } };
+    }
+    const { status } = answer;
+    const body = asObject(answer.body);
+    if (status === 200 && typeof body.access_token === 'string') {
+      return { ok: true, token: { accessToken: body.access_token, expiresAt: expiryOf(body, Date.now()) } };
     }
     if (status >= 500) {
       const message = `Greenhouse's token endpoint answered ${status}`;
       return { ok: false, outcome: { kind: 'unavailable', checkedAt, reason: 'server_error', message } };
     }
-    const message = scrubClientId(messageOf(body) ?? `HTTP ${status}`, credentials.clientId);
+    const message = scrubClientId(answer.message ?? `HTTP ${status}`, credentials.clientId);
     return {
       ok: false,
       outcome: {

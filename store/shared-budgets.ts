@@ -1,6 +1,7 @@
+import type { Db } from 'mongodb';
 import { delay, rateWindowOf, retryAfterMs } from '../greenhouse/http';
-import { type BudgetSource, localBudgets, type Turn } from '../greenhouse/rate-budget';
-import type { RateBudgetStore } from './rate-budgets';
+import { BudgetExhausted, type BudgetSource, localBudgets, type Turn } from '../greenhouse/rate-budget';
+import { RateBudgetStore } from './rate-budgets';
 
 /**
  * Greenhouse's windows shared by every process through MongoDB (the proxy's rate slots): the worker's probes
@@ -10,27 +11,27 @@ import type { RateBudgetStore } from './rate-budgets';
  * are in flight and learns from every answer; while MongoDB cannot answer it is the only one (a probe must not
  * fail on the database it does not otherwise need), and `onError` says so.
  */
-export function sharedBudgets(
-  store: RateBudgetStore,
-  maxParallel: number,
-  onError: (error: unknown) => void,
-): BudgetSource {
+export function sharedBudgets(db: Db, maxParallel: number, onError: (error: unknown) => void): BudgetSource {
+  // The only owner of the slots: everything else takes its turn through the BudgetSource.
+  const store = new RateBudgetStore(db, onError);
   const local = localBudgets(maxParallel);
-  const reserve = async (key: string, signal?: AbortSignal) => {
+  const reserve = async (key: string, signal: AbortSignal | undefined, deadline: number) => {
     for (;;) {
       const reservation = await store.reserve(key);
       if (reservation.reserved) return reservation;
-      await delay(Math.max(0, reservation.retryAt.getTime() - Date.now()), signal);
+      const retryAt = reservation.retryAt.getTime();
+      if (retryAt > deadline) throw new BudgetExhausted(retryAt);
+      await delay(Math.max(0, retryAt - Date.now()), signal);
     }
   };
   return (key) => ({
-    async take(signal): Promise<Turn> {
-      const own = await local(key).take(signal);
+    async take(signal, deadline = Number.POSITIVE_INFINITY): Promise<Turn> {
+      const own = await local(key).take(signal, deadline);
       let held: Awaited<ReturnType<typeof reserve>>;
       try {
-        held = await reserve(key, signal);
+        held = await reserve(key, signal, deadline);
       } catch (error) {
-        if (signal?.aborted) {
+        if (signal?.aborted || error instanceof BudgetExhausted) {
           own.done();
           throw error;
         }

@@ -16,6 +16,7 @@ import { temporalConnectionOptions } from '../config/temporal';
 import { AuditLogClient } from '../greenhouse/audit-log';
 import { HarvestClient } from '../greenhouse/harvest-client';
 import { LegacyV1Client } from '../greenhouse/legacy-v1-client';
+import { createHarvestAgent, GreenhouseEngine } from '../greenhouse/request-engine';
 import { createLogger } from '../logging/logger';
 import { createSmtpMailer } from '../mail/mailer';
 import { AppStore } from '../store/apps';
@@ -28,7 +29,6 @@ import { EmailLog } from '../store/email-log';
 import { LinkStore } from '../store/links';
 import { connectMongo } from '../store/mongo';
 import { encryptedDataConverter } from '../store/payload-codec';
-import { RateBudgetStore } from '../store/rate-budgets';
 import { sharedBudgets } from '../store/shared-budgets';
 import { WebhookStore } from '../store/webhooks';
 import { createWebhookAgent } from '../webhooks/public-endpoint';
@@ -84,7 +84,10 @@ export async function createWorker(
       { err: String(error) },
       'Greenhouse rate budget not shared (MongoDB): this process counts alone',
     );
-  const budgets = sharedBudgets(new RateBudgetStore(mongo.db, unshared), 16, unshared);
+  const greenhouse = new GreenhouseEngine({
+    dispatcher: createHarvestAgent(),
+    budgets: sharedBudgets(mongo.db, 16, unshared),
+  });
   const activities = createActivities({
     links: new LinkStore(mongo.db),
     counters: new CounterStore(mongo.db),
@@ -92,14 +95,14 @@ export async function createWorker(
     harvest: new HarvestClient({
       authUrl: config.GREENHOUSE_AUTH_URL,
       harvestUrl: config.GREENHOUSE_HARVEST_URL,
-      budgets,
+      engine: greenhouse,
     }),
     auditLog: new AuditLogClient({
       authUrl: config.GREENHOUSE_AUTH_URL,
       auditLogUrl: config.GREENHOUSE_AUDIT_LOG_URL,
-      budgets,
+      engine: greenhouse,
     }),
-    legacyV1: new LegacyV1Client({ harvestUrl: config.GREENHOUSE_HARVEST_URL }),
+    legacyV1: new LegacyV1Client({ harvestUrl: config.GREENHOUSE_HARVEST_URL, engine: greenhouse }),
     mailer,
     emailLog: new EmailLog(mongo.db),
     webhooks: new WebhookStore(mongo.db, config.CREDENTIALS_KEYS),

@@ -1,9 +1,10 @@
-import { type Readable, Transform } from 'node:stream';
+import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { Request, Response } from 'express';
 import { AccessRefused, refusalOf } from '../../app/link-access';
-import type { LinkProxy, ProxyCall } from '../../app/link-proxy';
-import { MANAGE_SCOPES_PATH, scopeForRequest } from '../../greenhouse/catalog';
+import type { LinkProxy } from '../../app/link-proxy';
+import type { LinkCall } from '../../domain/provider';
+import { getScope, MANAGE_SCOPES_PATH, scopeForRequest } from '../../greenhouse/catalog';
 import type { AccessLog } from '../../store/access-log';
 import type { IdempotencyStore } from '../../store/idempotency';
 import { type AccessedCall, trackAccess } from '../access-logging';
@@ -29,7 +30,7 @@ const RATE_LIMIT_HEADER = 'greenlink-on-rate-limit';
  * (or stops reading) destroys the upstream body, which frees its pooled connection; past the size limit both
  * are cut.
  */
-async function stream(body: Readable, res: Response) {
+async function stream(body: AsyncIterable<Uint8Array>, res: Response) {
   let size = 0;
   const counted = new Transform({
     transform(chunk: Buffer, _encoding, done) {
@@ -145,12 +146,12 @@ export function proxyHandler(deps: ProxyDeps): Handler<LinkProxyRoute> {
     }
     const claimId = claim?.id;
     const release = () => (claimId ? replays.release(claimId).catch(() => undefined) : undefined);
-    const call: ProxyCall = {
+    const call: LinkCall = {
       method: req.method,
       ...target,
-      contentType: req.get('content-type'),
-      body,
-      retryWrites: Boolean(req.get('idempotency-key')),
+      ...(req.get('content-type') ? { contentType: req.get('content-type') } : {}),
+      ...(body ? { body } : {}),
+      idempotent: Boolean(idempotencyKey),
       onRateLimit,
       proxyBase: `${deps.publicUrl}/v1/links/${encodeURIComponent(link._id)}/proxy`,
       signal: gone.signal,
@@ -172,7 +173,7 @@ export function proxyHandler(deps: ProxyDeps): Handler<LinkProxyRoute> {
       case 'unreachable':
         throw new Problem(502, 'greenhouse_unreachable', 'Greenhouse did not answer', result.message);
       case 'forbidden': {
-        const { scope } = result;
+        const scope = result.scope ? getScope(result.scope) : undefined;
         throw new Problem(
           403,
           'missing_scope',

@@ -143,12 +143,17 @@ describe('Harvest v3 client against the simulator over HTTP', () => {
       });
     });
 
-    it('token endpoint 5xx → unavailable (server_error)', async () => {
-      sim.state.faults = { ...noFaults(), target: 'token', serverErrors: { count: 1, status: 502 } };
+    it('token endpoint 5xx that persists → unavailable (server_error)', async () => {
+      sim.state.faults = { ...noFaults(), target: 'token', serverErrors: { count: 2, status: 502 } };
       expect(await client.probe(DEMO.full, ATS_READ)).toMatchObject({
         kind: 'unavailable',
         reason: 'server_error',
       });
+    });
+
+    it('one token endpoint 5xx is retried: the probe goes on', async () => {
+      sim.state.faults = { ...noFaults(), target: 'token', serverErrors: { count: 1, status: 502 } };
+      expect(withStatus(await client.probe(DEMO.full, ATS_READ), 'granted')).toHaveLength(ATS_READ.length);
     });
 
     it('token endpoint 429 → waits Retry-After once, then mints', async () => {

@@ -294,9 +294,10 @@ describe('link lifecycle on the time-skipping test server', () => {
     const { id } = await h.createLink();
     const submit = (clientSecret: string) =>
       h.service.submitCredentials(id, { type: 'harvest_v3', clientId: credential.clientId, clientSecret });
-    // The first probe's token call takes 8 s: the corrected secret surely arrives while it is under way, even
-    // on a loaded machine. Later calls are fast again (the second probe queues behind the first).
-    h.sim.state.faults = { ...noFaults(), target: 'token', latencyMs: 8_000 };
+    // The first probe's token call takes 15 s: the corrected secret surely arrives while it is under way, even
+    // on a loaded machine (8 s was not always enough in CI). Later calls are fast again (the second probe
+    // queues behind the first).
+    h.sim.state.faults = { ...noFaults(), target: 'token', latencyMs: 15_000 };
     try {
       const wrong = submit('a-mistyped-secret');
       // Wait for the submission to be recorded, not for a status a slow poll could miss.

@@ -6,7 +6,6 @@ import { HarvestClient } from '../../greenhouse/harvest-client';
 import { type RunningSimulator, startSimulator } from '../../greenhouse/simulator/server';
 import { DEMO } from '../../greenhouse/simulator/state';
 import { connectMongo, type Mongo } from '../../store/mongo';
-import { RateBudgetStore } from '../../store/rate-budgets';
 import { sharedBudgets } from '../../store/shared-budgets';
 
 const ATS_READ = BUILT_IN_PERMISSION_SETS.ats_read as string[];
@@ -29,7 +28,7 @@ describe("Greenhouse's windows shared through MongoDB", () => {
     const client = new HarvestClient({
       authUrl: sim.url,
       harvestUrl: sim.url,
-      budgets: sharedBudgets(new RateBudgetStore(mongo.db), 16, (error) => errors.push(error)),
+      budgets: sharedBudgets(mongo.db, 16, (error) => errors.push(error)),
     });
     return { client, errors };
   };
@@ -75,7 +74,7 @@ describe("Greenhouse's windows shared through MongoDB", () => {
     const harvest = new HarvestClient({
       authUrl: sim.url,
       harvestUrl: sim.url,
-      budgets: sharedBudgets(new RateBudgetStore(unreachable.db('none')), 16, (error) => errors.push(error)),
+      budgets: sharedBudgets(unreachable.db('none'), 16, (error) => errors.push(error)),
     });
     const outcome = await harvest.probe(DEMO.full, ['harvest:jobs:list']);
     expect(outcome).toMatchObject({ kind: 'probed', results: [{ status: 'granted' }] });
