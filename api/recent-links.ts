@@ -1,4 +1,5 @@
 import { LRUCache } from 'lru-cache';
+import { SingleFlight } from '../lib/single-flight';
 import type { LinkDoc, LinkStore } from '../store/links';
 
 /** How long a replica serves a link it read from its memory: a deletion or a new status reaches it within this. */
@@ -11,6 +12,8 @@ export const RECENT_LINK_MS = 1_000;
  */
 export class RecentLinks {
   private readonly cache = new LRUCache<string, LinkDoc>({ max: 10_000, ttl: RECENT_LINK_MS });
+  /** Reads under way: the calls that find a link expired together share one read (bench:proxy @50). */
+  private readonly reading = new SingleFlight<string, LinkDoc | null>();
 
   constructor(private readonly links: LinkStore) {}
 
@@ -18,12 +21,16 @@ export class RecentLinks {
     const key = `${appId}\u0000${id}`;
     const known = this.cache.get(key);
     if (known) return known;
-    const link = await this.links.findForApp(appId, id);
-    if (link) this.cache.set(key, link);
-    return link;
+    return this.reading.run(
+      key,
+      () => this.links.findForApp(appId, id),
+      (link) => link && this.cache.set(key, link),
+    );
   }
 
   forget(appId: string, id: string): void {
-    this.cache.delete(`${appId}\u0000${id}`);
+    const key = `${appId}\u0000${id}`;
+    this.cache.delete(key);
+    this.reading.forget(key);
   }
 }

@@ -1,6 +1,7 @@
 import { LRUCache } from 'lru-cache';
 import type { Db } from 'mongodb';
 import { type ApiPermission, DEFAULT_PERMISSIONS } from '../domain/api-permissions';
+import { SingleFlight } from '../lib/single-flight';
 import { COLLECTIONS } from './collections';
 import { hashSecret, newId, newSecret } from './ids';
 
@@ -37,6 +38,8 @@ export class AppStore {
    * this store stops at once; through another replica, within that time.
    */
   private readonly authenticated?: LRUCache<string, Caller>;
+  /** Lookups under way, per key hash: the requests that find a key expired together share one read. */
+  private readonly looking = new SingleFlight<string, Caller | null>();
 
   constructor(
     private readonly db: Db,
@@ -98,6 +101,7 @@ export class AppStore {
     if (!key) return null;
     for (const [hash, caller] of this.authenticated?.entries() ?? [])
       if (caller.key.id === key._id) this.authenticated?.delete(hash);
+    this.looking.forget();
     if (!key.revokedAt) {
       key.revokedAt = new Date();
       await this.keys.updateOne({ _id: key._id, revokedAt: null }, { $set: { revokedAt: key.revokedAt } });
@@ -113,6 +117,15 @@ export class AppStore {
     const hash = hashSecret(apiKey);
     const remembered = this.authenticated?.get(hash);
     if (remembered) return remembered;
+    if (!this.authenticated) return this.lookUp(hash);
+    return this.looking.run(
+      hash,
+      () => this.lookUp(hash),
+      (caller) => caller && this.authenticated?.set(hash, caller),
+    );
+  }
+
+  private async lookUp(hash: string): Promise<Caller | null> {
     const key = await this.keys.findOne(
       { hash, revokedAt: null },
       { projection: { appId: 1, permissions: 1, lastUsedAt: 1 } },
@@ -122,12 +135,10 @@ export class AppStore {
     if (!key.lastUsedAt || now.getTime() - key.lastUsedAt.getTime() > 60_000) {
       void this.keys.updateOne({ _id: key._id }, { $set: { lastUsedAt: now } }).catch(() => undefined);
     }
-    const caller = {
+    return {
       app: { _id: key.appId },
       key: { id: key._id, permissions: key.permissions ?? DEFAULT_PERMISSIONS },
     };
-    this.authenticated?.set(hash, caller);
-    return caller;
   }
 
   async findApp(appId: string): Promise<AppDoc | null> {

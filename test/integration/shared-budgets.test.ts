@@ -3,8 +3,10 @@ import { MongoClient } from 'mongodb';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { BUILT_IN_PERMISSION_SETS } from '../../greenhouse/catalog';
 import { HarvestClient } from '../../greenhouse/harvest-client';
+import { createHarvestAgent, GreenhouseEngine } from '../../greenhouse/request-engine';
 import { type RunningSimulator, startSimulator } from '../../greenhouse/simulator/server';
 import { DEMO } from '../../greenhouse/simulator/state';
+import { TokenMinter } from '../../greenhouse/token-minter';
 import { connectMongo, type Mongo } from '../../store/mongo';
 import { sharedBudgets } from '../../store/shared-budgets';
 
@@ -81,4 +83,50 @@ describe("Greenhouse's windows shared through MongoDB", () => {
     expect(errors.length).toBeGreaterThan(0);
     await unreachable.close();
   });
+
+  it('two replicas calling one account through window resets: no 429, no window over its limit', async () => {
+    sim.state.reset();
+    sim.state.behaviour.harvestRateLimit = 20;
+    sim.state.behaviour.harvestWindowMs = 2_000;
+    // An account no other test has used: its windows start unknown in MongoDB too.
+    const account = sim.state.addCredential({ scopes: ['harvest:jobs:list'] });
+    const minted = await new TokenMinter(
+      sim.url,
+      new GreenhouseEngine({ dispatcher: createHarvestAgent() }),
+      5_000,
+    ).mint(account);
+    if (!minted.ok) throw new Error('the simulator refused the demo credentials');
+    const replica = () => {
+      const errors: unknown[] = [];
+      const engine = new GreenhouseEngine({
+        dispatcher: createHarvestAgent(),
+        budgets: sharedBudgets(mongo.db, 64, (error) => errors.push(error)),
+      });
+      // 30 callers at once, 50 calls in all: each replica spans three windows, learning each anew.
+      const calls = Array.from({ length: 50 }, () =>
+        engine.read({
+          method: 'GET',
+          url: new URL('/v3/jobs?per_page=1', sim.url),
+          auth: { header: () => `Bearer ${minted.token.accessToken}` },
+          budget: engine.budget(account.clientId),
+          idempotent: true,
+        }),
+      );
+      return { calls: Promise.all(calls), errors };
+    };
+    const [a, b] = [replica(), replica()];
+    const answers = [...(await a.calls), ...(await b.calls)];
+    expect(answers.map((answer) => (answer.kind === 'answered' ? answer.status : answer.kind))).toEqual(
+      Array(100).fill(200),
+    );
+    const reads = sim.state.calls.filter((c) => c.path.startsWith('/v3/jobs'));
+    expect(reads.filter((c) => c.rateLimited)).toEqual([]);
+    const perWindow = new Map<number, number>();
+    for (const c of reads) {
+      const window = Math.floor(Date.parse(c.at ?? '') / 2_000);
+      perWindow.set(window, (perWindow.get(window) ?? 0) + 1);
+    }
+    expect(Math.max(...perWindow.values())).toBeLessThanOrEqual(20);
+    expect([...a.errors, ...b.errors]).toEqual([]);
+  }, 60_000);
 });
