@@ -107,6 +107,18 @@ function transientBackoff(
   };
 }
 
+/**
+ * One policy for every call (it keeps no state per call; one per send allocated a policy, its backoff and
+ * its event emitters on the proxy's hot path). Each attempt says whether to go again; `send`'s closures bound each kind of retry.
+ */
+const RETRIES = retry(
+  handleWhenResult((r) => (r as Attempt).again !== undefined),
+  {
+    maxAttempts: Number.MAX_SAFE_INTEGER,
+    backoff: transientBackoff(new ExponentialBackoff({ initialDelay: 100, maxDelay: MAX_BACKOFF_MS })),
+  },
+);
+
 export interface GreenhouseEngineOptions {
   dispatcher: Dispatcher;
   /** Greenhouse's windows per key (client id for Harvest, `token:<client id>` for mints). */
@@ -143,13 +155,6 @@ export class GreenhouseEngine {
     const budget = req.budget ?? new RateBudget(1);
     let failures = 0;
     let refreshed = false;
-    const policy = retry(
-      handleWhenResult((r) => (r as Attempt).again !== undefined),
-      {
-        maxAttempts: maxAttempts + 1_000, // the closures below bound each kind of retry
-        backoff: transientBackoff(new ExponentialBackoff({ initialDelay: 100, maxDelay: MAX_BACKOFF_MS })),
-      },
-    );
     const once = async (): Promise<Attempt> => {
       req.signal?.throwIfAborted();
       const checkedAt = () => new Date().toISOString();
@@ -213,7 +218,7 @@ export class GreenhouseEngine {
       if (again) await response.body.dump();
       return again ? { answer, again } : { answer };
     };
-    const last = await policy.execute(once, req.signal);
+    const last = await RETRIES.execute(once, req.signal);
     return last.answer;
   }
 

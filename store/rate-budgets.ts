@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
 import type { Db } from 'mongodb';
-import { SingleFlight } from '../lib/single-flight';
 import { WriteBatcher } from '../lib/write-batcher';
 import { retryBusy } from './busy-retry';
 import { COLLECTIONS } from './collections';
@@ -44,9 +43,9 @@ export type Reservation =
 
 /**
  * Calls per block: 1 for small limits (no replica may sit on a share of a 75-call window), up to 100 for large
- * ones, where one insert per call made MongoDB the proxy's bottleneck (bench:proxy; 25 was still 0.04 writes
- * per call). A block's unused calls are
- * wasted when the window ends: at most 1/40 of the limit per replica.
+ * ones, where one insert per call made MongoDB the proxy's bottleneck (bench:proxy; at 25, block inserts were
+ * still 0.04 writes per call). A block's unused calls are wasted when the window ends: at most 1/40 of the
+ * limit per replica.
  */
 const blockSize = (limit: number) => Math.max(1, Math.min(100, Math.floor(limit / 40)));
 export interface SeenWindow {
@@ -85,13 +84,6 @@ export class RateBudgetStore {
   private readonly held = new Map<string, HeldBlock[]>();
   /** Answered calls lower their block's open count in batches, off the answer's path. */
   private readonly closing: WriteBatcher<{ id: string; open: number }>;
-  /** Window reads under way: the calls that find the cached window over share one read. */
-  private readonly reading = new SingleFlight<string, RateWindowDoc | null>();
-  /**
-   * Accounts this process is learning the window of (it holds the lease), until when: its other callers wait
-   * here rather than each trying the lease in MongoDB every 50 ms (bench:proxy: 80 writes per window reset).
-   */
-  private readonly learningHere = new Map<string, number>();
 
   constructor(
     private readonly db: Db,
@@ -108,19 +100,16 @@ export class RateBudgetStore {
           ),
         );
       },
-      // A count written late only makes a publisher count a straddling call too many, never one too few.
-      { maxItems: 100, maxDelayMs: 250, onError: onWriteError },
+      { maxItems: 100, maxDelayMs: 50, onError: onWriteError },
     );
   }
 
   private async window(account: string, now: Date): Promise<RateWindowDoc | null> {
     const cached = this.windowCache.get(account);
     if (cached && cached.resetAt > now) return cached;
-    return this.reading.run(
-      account,
-      () => this.windows.findOne({ _id: account }),
-      (stored) => stored && this.windowCache.set(account, stored),
-    );
+    const stored = await this.windows.findOne({ _id: account });
+    if (stored) this.windowCache.set(account, stored);
+    return stored;
   }
 
   private get windows() {
@@ -139,14 +128,11 @@ export class RateBudgetStore {
     }
     const learnAt = (window?.resetAt.getTime() ?? 0) + RESET_GRACE_MS;
     if (learnAt > now.getTime()) return { reserved: false, retryAt: new Date(learnAt) };
-    if ((this.learningHere.get(account) ?? 0) > now.getTime())
-      return { reserved: false, retryAt: new Date(now.getTime() + 50) };
     if (await this.leases.claim(this.lease(account), this.holder, LEARNING_LEASE_MS)) {
-      this.learningHere.set(account, now.getTime() + LEARNING_LEASE_MS);
       // Another answer may have published the window while we claimed: then take a slot like everyone.
       const current = await this.windows.findOne({ _id: account });
       if (current && current.resetAt > now) {
-        await this.releaseLearning(account);
+        await this.leases.release(this.lease(account), this.holder);
         return { reserved: false, retryAt: now };
       }
       for (const map of [this.known, this.held])
@@ -198,12 +184,7 @@ export class RateBudgetStore {
       block.answered++;
       this.closing.add({ id: block.id, open: block.size - block.answered });
     }
-    if (reservation.learning) await this.releaseLearning(account);
-  }
-
-  private async releaseLearning(account: string) {
-    this.learningHere.delete(account);
-    await this.leases.release(this.lease(account), this.holder);
+    if (reservation.learning) await this.leases.release(this.lease(account), this.holder);
   }
 
   private heldBlock(id: string): HeldBlock | undefined {
@@ -259,7 +240,6 @@ export class RateBudgetStore {
         if (!isDuplicateKey(error)) throw error; // a newer window is stored already
       }
       this.windowCache.delete(account); // read back what won
-      this.reading.forget(account);
     } finally {
       if (!holdsLease) await this.leases.release(this.lease(account), this.holder);
     }
