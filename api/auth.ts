@@ -14,18 +14,20 @@ declare module 'express-serve-static-core' {
   }
 }
 
-/** `Authorization: Bearer <app api key>`; the app found is the scope of every query in the request. */
+/**
+ * `Authorization: Bearer <app api key>`; the app found is the scope of every query in the request. The key is
+ * checked before any failure count: others' failures never refuse a valid key.
+ */
 export function requireAppKey(apps: AppStore, failures?: FailedAuthLimit) {
   return async (req: Request, res: Response, next: NextFunction) => {
     const header = req.headers.authorization ?? '';
     const match = /^Bearer\s+(\S+)$/i.exec(header);
     if (!match) return next(problems.unauthorized('Send your API key as "Authorization: Bearer <key>"'));
-    const locked = await failures?.lockedOut(req, res);
-    if (locked) return next(locked);
-    const caller = await apps.authenticate(match[1] as string);
+    const sent = match[1] as string;
+    const caller = await apps.authenticate(sent);
     if (!caller) {
-      await failures?.recordFailure(req);
-      return next(problems.unauthorized('The API key is not valid or has been revoked'));
+      const limited = await failures?.failure(req, res, sent);
+      return next(limited ?? problems.unauthorized('The API key is not valid or has been revoked'));
     }
     res.locals.app = caller.app;
     res.locals.key = caller.key;

@@ -1,15 +1,29 @@
+import { createHash } from 'node:crypto';
 import type { Request, Response } from 'express';
+import { ipKeyGenerator } from 'express-rate-limit';
 import type { SharedLimits } from '../store/shared-limits';
 import { Problem } from './problem';
 import type { RateLimit } from './rate-limit';
 
+/** How much of a sent credential names what it was aimed at: an API key's listed prefix (`gl_key_` + 5). */
+export const CREDENTIAL_PREFIX_LENGTH = 12;
+
+/** Where one failure is counted, and how a refusal names it. */
+interface Bucket {
+  key: string;
+  counted: string;
+}
+
 /**
- * Guessing keys or tokens: each client IP may fail `limit.max` times per window, counted across every API
- * replica (MongoDB). Past that, its attempts are refused unchecked until the window ends, so a right guess
- * cannot get through either. Not an express-rate-limit store, for two measured reasons: its MongoDB store
- * counts with `$inc`, which FerretDB loses under concurrent writes, and its skip-successful mode writes twice
- * per request (count, then give back) where this writes once per failure only; FerretDB manages ~100–150
- * writes/s, below the API's ~550 reads/s (bench:api).
+ * Guessing keys or tokens. A credential is checked first: a valid one always gets in, whatever others
+ * failed from its address (behind a NAT or a misconfigured proxy everyone shares one). Each failure is then
+ * counted, before it is answered, in two shared windows (MongoDB, every API replica): its client address
+ * (IPv6 by its /56, as the rate limiter groups them) and the prefix of what was sent (one key attacked from
+ * many addresses). Past `limit.max` in either, failures answer 429 with Retry-After instead of 401.
+ * Keys and tokens carry ≥ 32 random bytes, so the count is not what stops a guess from succeeding: it bounds
+ * the flood and says so. Counting is a unique slot insert (store/shared-limits.ts), so parallel failures
+ * cannot all pass. Not an express-rate-limit store: its MongoDB store counts with `$inc`, which FerretDB
+ * loses under concurrent writes.
  */
 export class FailedAuthLimit {
   constructor(
@@ -19,44 +33,44 @@ export class FailedAuthLimit {
     private readonly kind: string,
   ) {}
 
-  /**
-   * Addresses this replica saw fail lately, until when. Only they are checked against the shared count, so a
-   * client that authenticates fine costs no database read (each replica learns of an address on its first
-   * failure: at most one extra guess per replica and window).
-   */
-  private readonly suspects = new Map<string, number>();
+  /** Windows this replica has seen full, until they end: a flood past the limit costs no more writes. */
+  private readonly full = new Map<string, number>();
 
-  private key(req: Request) {
-    return `failedAuth:${this.kind}:${req.ip}`;
+  private buckets(req: Request, sent: string): Bucket[] {
+    const prefix = createHash('sha256').update(sent.slice(0, CREDENTIAL_PREFIX_LENGTH)).digest('base64url');
+    return [
+      { key: `failedAuth:${this.kind}:ip:${ipKeyGenerator(req.ip ?? '')}`, counted: 'from one address' },
+      { key: `failedAuth:${this.kind}:prefix:${prefix.slice(0, 22)}`, counted: 'for one credential prefix' },
+    ];
   }
 
-  /** A 429 problem when this client has used up its failures (Retry-After set), else undefined. */
-  async lockedOut(req: Request, res: Response): Promise<Problem | undefined> {
-    const until = this.suspects.get(req.ip ?? '');
-    if (until === undefined) return undefined;
-    if (until <= Date.now()) {
-      this.suspects.delete(req.ip ?? '');
-      return undefined;
+  /**
+   * Counts one failed credential. Answers the 429 problem (Retry-After set) when this failure went past a
+   * limit, else undefined: the caller answers its own 401.
+   */
+  async failure(req: Request, res: Response, sent: string): Promise<Problem | undefined> {
+    const now = Date.now();
+    if (this.full.size > 10_000)
+      for (const [key, until] of this.full) if (until <= now) this.full.delete(key);
+    let refused: { bucket: Bucket; waitMs: number } | undefined;
+    for (const bucket of this.buckets(req, sent)) {
+      const until = this.full.get(bucket.key) ?? 0;
+      const answer =
+        until > now
+          ? { allowed: false as const, retryAfterMs: until - now }
+          : await this.limits.take(bucket.key, this.limit.max, this.limit.windowMs, now);
+      if (answer.allowed) continue;
+      this.full.set(bucket.key, now + answer.retryAfterMs);
+      if (!refused || answer.retryAfterMs > refused.waitMs) refused = { bucket, waitMs: answer.retryAfterMs };
     }
-    const waitMs = await this.limits.exhausted(this.key(req), this.limit.max, this.limit.windowMs);
-    if (waitMs === undefined) return undefined;
-    const seconds = Math.max(1, Math.ceil(waitMs / 1000));
+    if (!refused) return undefined;
+    const seconds = Math.max(1, Math.ceil(refused.waitMs / 1000));
     res.set('retry-after', String(seconds));
     return new Problem(
       429,
       'too_many_failed_authentications',
       'Too many failed authentications',
-      `at most ${this.limit.max} failed attempts per ${this.limit.windowMs / 1000} s from one address; try again in ${seconds} s`,
+      `at most ${this.limit.max} failed attempts per ${this.limit.windowMs / 1000} s ${refused.bucket.counted}; try again in ${seconds} s (a valid credential is always accepted)`,
     );
-  }
-
-  async recordFailure(req: Request): Promise<void> {
-    if (this.suspects.size > 10_000) {
-      const now = Date.now();
-      for (const [ip, until] of this.suspects) if (until <= now) this.suspects.delete(ip);
-    }
-    // Its failures count until the end of the next window at the latest.
-    this.suspects.set(req.ip ?? '', Date.now() + 2 * this.limit.windowMs);
-    await this.limits.take(this.key(req), this.limit.max, this.limit.windowMs);
   }
 }

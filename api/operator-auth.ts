@@ -61,13 +61,14 @@ export function authenticateOperators(deps: {
 }) {
   const match = tokenMatcher(deps.tokens);
   return async (req: Request, res: Response, next: NextFunction) => {
-    const locked = await deps.failures.lockedOut(req, res);
-    if (locked) return next(locked);
     const bearer = /^Bearer\s+(\S+)$/i.exec(req.get('authorization') ?? '')?.[1];
     let operator: Operator | undefined;
     if (bearer) {
       operator = match(bearer);
-      if (!operator) await deps.failures.recordFailure(req);
+      if (!operator) {
+        const limited = await deps.failures.failure(req, res, bearer);
+        if (limited) return next(limited);
+      }
     } else {
       const id = cookieOf(req, SESSION_COOKIE);
       const session = id ? await deps.sessions.find(id) : undefined;

@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { z } from 'zod';
 import { DEFAULT_HEALTH_CHECK_MS, DEFAULT_MIN_REMINDER_GAP_MS } from '../domain/link';
 import { durationListSchema, durationSchema, parseDuration } from './duration';
@@ -14,6 +15,28 @@ const url = (protocols: string[], example: string) =>
     },
     { message: `must be a ${protocols.join(' or ')} URL, e.g. ${example}` },
   );
+
+/** Express "trust proxy" names; anything else in the list must be an address or a CIDR. */
+const TRUST_NAMES = ['loopback', 'linklocal', 'uniquelocal'];
+
+/** A hop count, or a comma-separated list of the names above, addresses and CIDRs (as Express reads it). */
+const trustProxy = z
+  .string()
+  .min(1)
+  .superRefine((text, ctx) => {
+    if (/^\d+$/.test(text.trim())) return;
+    for (const entry of text.split(',').map((e) => e.trim())) {
+      const [address, bits, ...rest] = entry.split('/');
+      const family = isIP(address ?? '');
+      const maxBits = family === 6 ? 128 : 32;
+      const cidrOk = bits === undefined || (/^\d+$/.test(bits) && Number(bits) <= maxBits);
+      if (TRUST_NAMES.includes(entry) || (family !== 0 && cidrOk && rest.length === 0)) continue;
+      ctx.addIssue({
+        code: 'custom',
+        message: `"${entry}" is not ${TRUST_NAMES.join(', ')}, an IP address, a CIDR (10.0.0.0/8) or a hop count`,
+      });
+    }
+  });
 
 /** "kid:base64key,kid2:base64key" — the first key encrypts, every key decrypts. */
 const keyring = z.string().transform((text, ctx) => {
@@ -137,10 +160,12 @@ export const envSchema = z.object({
   /** Per app, on the integrator API. */
   API_RATE_LIMIT: rateLimit.default({ max: 600, windowMs: 60_000 }),
   /**
-   * Which proxies may name the client IP in X-Forwarded-For (Express "trust proxy": addresses, CIDRs, or a hop
-   * count). The per-IP limit is only as good as this.
+   * Which proxies may name the client IP in X-Forwarded-For (Express "trust proxy": loopback, linklocal,
+   * uniquelocal, addresses, CIDRs, or a hop count). Every per-client limit (connect pages, failed
+   * authentications) counts by the address this yields: behind a proxy it does not name, every client has the
+   * proxy's address. Trust nothing a client can connect from directly.
    */
-  TRUST_PROXY: z.string().min(1).default('loopback'),
+  TRUST_PROXY: trustProxy.default('loopback'),
   /** Per client IP, on the public connect pages and their form posts. */
   CONNECT_RATE_LIMIT: rateLimit.default({ max: 120, windowMs: 60_000 }),
   /** "Check again" by people and apps, per link (Greenlink's own checks are not counted). */

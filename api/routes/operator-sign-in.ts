@@ -77,8 +77,6 @@ export function operatorSignInHandlers(deps: {
 
   const signIn: OperatorHandlers['operator.signIn'] = async ({ req, res }) => {
     const form = signInFormBody.parse(req.body ?? {});
-    const locked = await deps.failures.lockedOut(req, res);
-    if (locked) return showForm(res, 429, form.next, locked.detail);
     const expected = cookieOf(req, SIGN_IN_COOKIE) ?? '';
     if (req.get('sec-fetch-site') === 'cross-site' || !expected || !equalSecrets(form._csrf, expected)) {
       return showForm(
@@ -90,8 +88,9 @@ export function operatorSignInHandlers(deps: {
     }
     const operator = form.token ? match(form.token) : undefined;
     if (!operator) {
-      await deps.failures.recordFailure(req);
+      const limited = await deps.failures.failure(req, res, form.token);
       await audit(req, 'sign-in refused', '(unknown)', `from ${req.ip}`);
+      if (limited) return showForm(res, 429, form.next, limited.detail);
       return showForm(
         res,
         401,

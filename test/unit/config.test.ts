@@ -54,6 +54,14 @@ describe('configuration', () => {
     expect(config.CREDENTIALS_KEYS.map((k) => k.id)).toEqual(['new', 'old']);
   });
 
+  it('reads TRUST_PROXY as Express does, and names an entry Express would not understand', () => {
+    const trust = (value: string) => problemsOf({ CREDENTIALS_KEYS: `k1:${KEY}`, TRUST_PROXY: value });
+    for (const good of ['loopback', '2', 'loopback, 172.30.0.0/24', '10.0.0.1, ::1/128, uniquelocal'])
+      expect(trust(good)).toEqual([]);
+    expect(trust('lopback')).toEqual([expect.stringContaining('"lopback" is not loopback')]);
+    expect(trust('10.0.0.0/33')).toEqual([expect.stringContaining('"10.0.0.0/33"')]);
+  });
+
   it('parses durations', () => {
     expect(parseDuration('500ms')).toBe(500);
     expect(parseDuration('90s')).toBe(90_000);

@@ -1,5 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
+import express from 'express';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { loadConfig } from '../../config/load';
@@ -21,6 +22,7 @@ interface ComposeService {
 const composeText = readFileSync(path.join(ROOT, 'docker-compose.yml'), 'utf8');
 const compose = parse(composeText) as {
   services: Record<string, ComposeService>;
+  networks?: { default?: { ipam?: { config?: { subnet?: string }[] } } };
 };
 const services = compose.services;
 
@@ -114,6 +116,27 @@ describe('docker-compose.yml (the production topology; no Docker engine here, so
       const depends = Object.keys(services[name]?.depends_on ?? {});
       expect(depends.filter((d) => services[d]?.profiles)).toEqual([]); // they start without any profile
     }
+  });
+
+  it('trusts its own network and this host as the proxy that names clients, and no other address', () => {
+    const subnet = compose.networks?.default?.ipam?.config?.[0]?.subnet as string;
+    expect(subnet).toMatch(/^\d+\.\d+\.\d+\.\d+\/\d+$/);
+    const raw = String(services.api?.environment?.TRUST_PROXY);
+    const { TRUST_PROXY } = loadConfig({ ...REQUIRED, TRUST_PROXY: substitute(raw, REQUIRED) });
+    expect(TRUST_PROXY).toContain(subnet);
+    // Express' own reading of it (proxy-addr), as the API sets it.
+    const trusts = express().set('trust proxy', TRUST_PROXY).get('trust proxy fn') as (
+      a: string,
+      i: number,
+    ) => boolean;
+    const gateway = subnet.replace(/\.\d+\/\d+$/, '.1');
+    expect([gateway, '127.0.0.1', '203.0.113.9', '10.1.2.3'].map((a) => trusts(a, 0))).toEqual([
+      true,
+      true,
+      false,
+      false,
+    ]);
+    expect(substitute(String(services.api?.ports?.[0]), {})).toBe('127.0.0.1:3000:3000');
   });
 
   it('runs MongoDB with authentication: a required password, also in the URI the services use', () => {
