@@ -26,7 +26,7 @@ import { idempotency } from './idempotency';
 import { limitProblems } from './limit-problem';
 import { renderDocsPage } from './openapi/docs-page';
 import { buildOpenApiDocument } from './openapi/document';
-import { authenticateOperators, requireActRole } from './operator-auth';
+import { authenticateOperators, configuredOperators, requireActRole } from './operator-auth';
 import { requirePermission } from './permissions';
 import { Problem, problemHandler, problems } from './problem';
 import { ipKey, type RateLimit, rateLimiter } from './rate-limit';
@@ -122,8 +122,9 @@ export function createApiApp(deps: ApiDeps) {
   const apiLimit = rateLimiter(deps.limits.api, (_req, res) => callingApp(res)._id);
   // Per client IP: token guessing and form floods stop here, before any lookup.
   const connectLimit = rateLimiter(deps.limits.connect, ipKey);
+  const configured = configuredOperators(deps.operatorTokens);
   const operators = authenticateOperators({
-    tokens: deps.operatorTokens,
+    operators: configured,
     sessions: deps.operatorSessions,
     failures: operatorFailures,
     audit: deps.audit,
@@ -136,7 +137,7 @@ export function createApiApp(deps: ApiDeps) {
     ...webhookEndpointHandlers(deps),
     ...apiKeyHandlers(deps),
     ...connectHandlers(deps),
-    ...operatorHandlers({ ...deps, failures: operatorFailures }),
+    ...operatorHandlers({ ...deps, operators: configured, failures: operatorFailures }),
     'health.live': () => ({ status: 200, body: { status: 'ok' } }),
     'health.ready': async () => {
       // Names only: how a dependency failed is in the log.

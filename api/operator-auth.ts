@@ -13,14 +13,35 @@ export const SESSION_COOKIE = 'gl_ops_session';
 /** Digests have one length whatever was sent: the comparison takes the same time and cannot throw. */
 const digest = (token: string) => createHash('sha256').update(token, 'utf8').digest();
 
-/** Compares against every configured token, so the time taken does not say which one matched. */
-export function tokenMatcher(tokens: OperatorToken[]): (given: string) => Operator | undefined {
-  const digests = tokens.map((t) => ({ digest: digest(t.token), operator: { name: t.name, role: t.role } }));
-  return (given) => {
-    const d = digest(given);
-    let found: Operator | undefined;
-    for (const entry of digests) if (timingSafeEqual(entry.digest, d)) found = entry.operator;
-    return found;
+/** A configured token's id: a hash, so a session can name its token without holding it. */
+export const operatorTokenId = (token: string) =>
+  createHash('sha256').update(`greenlink operator token\0${token}`, 'utf8').digest('base64url').slice(0, 22);
+
+export interface ConfiguredOperators {
+  /** The operator a sent token belongs to, and that token's id; compared against every configured token. */
+  match(given: string): { operator: Operator; tokenId: string } | undefined;
+  /** The operator a token id names in OPERATOR_TOKENS now: undefined once that token is removed or changed. */
+  byTokenId(tokenId: string | undefined): Operator | undefined;
+  tokenIds: string[];
+}
+
+/** OPERATOR_TOKENS as the API reads it; matching takes the same time whichever token (if any) matches. */
+export function configuredOperators(tokens: OperatorToken[]): ConfiguredOperators {
+  const entries = tokens.map((t) => ({
+    digest: digest(t.token),
+    tokenId: operatorTokenId(t.token),
+    operator: { name: t.name, role: t.role },
+  }));
+  const byId = new Map(entries.map((e) => [e.tokenId, e.operator]));
+  return {
+    match(given) {
+      const d = digest(given);
+      let found: (typeof entries)[number] | undefined;
+      for (const entry of entries) if (timingSafeEqual(entry.digest, d)) found = entry;
+      return found && { operator: found.operator, tokenId: found.tokenId };
+    },
+    byTokenId: (tokenId) => (tokenId === undefined ? undefined : byId.get(tokenId)),
+    tokenIds: entries.map((e) => e.tokenId),
   };
 }
 
@@ -42,7 +63,8 @@ export function sessionOf(res: Response): OperatorSession | undefined {
   return res.locals.operatorSession as OperatorSession | undefined;
 }
 
-const ACTION_PATH = /^\/ops\/console\/links\/[^/]+\/actions\/[^/]+$/;
+/** Console actions, which record themselves with their outcome. */
+const ACTION_PATH = /^\/ops\/console\/(links\/[^/]+\/actions\/[^/]+|sessions\/end)$/;
 
 /** Console pages a browser asks for: sent to the sign-in form rather than given a 401 document. */
 const isConsolePage = (req: Request) => req.method === 'GET' && req.path.startsWith('/ops/console');
@@ -54,24 +76,27 @@ const isConsolePage = (req: Request) => req.method === 'GET' && req.path.startsW
  * session's CSRF token and must not come from another site.
  */
 export function authenticateOperators(deps: {
-  tokens: OperatorToken[];
+  operators: ConfiguredOperators;
   sessions: OperatorSessions;
   failures: FailedAuthLimit;
   audit: OperatorAudit;
 }) {
-  const match = tokenMatcher(deps.tokens);
   return async (req: Request, res: Response, next: NextFunction) => {
     const bearer = /^Bearer\s+(\S+)$/i.exec(req.get('authorization') ?? '')?.[1];
     let operator: Operator | undefined;
     if (bearer) {
-      operator = match(bearer);
+      operator = deps.operators.match(bearer)?.operator;
       if (!operator) {
         const limited = await deps.failures.failure(req, res, bearer);
         if (limited) return next(limited);
       }
     } else {
       const id = cookieOf(req, SESSION_COOKIE);
-      const session = id ? await deps.sessions.find(id) : undefined;
+      const found = id ? await deps.sessions.find(id) : undefined;
+      // Who the session's token names now: a removed or changed token ends it, a new role applies at once.
+      const current = deps.operators.byTokenId(found?.tokenId);
+      if (found && id && !current) await deps.sessions.close(id);
+      const session = found && current ? { ...found, operator: current } : undefined;
       if (session) {
         if (req.method !== 'GET' && req.method !== 'HEAD' && !formIsOurs(req, session.csrf)) {
           return next(
@@ -83,7 +108,7 @@ export function authenticateOperators(deps: {
             ),
           );
         }
-        operator = session.operator;
+        operator = current;
         res.locals.operatorSession = session;
       }
     }

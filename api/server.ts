@@ -41,6 +41,7 @@ import { WebhookStore } from '../store/webhooks';
 import { createApiApp } from './create-app';
 import { CsrfGuard } from './csrf';
 import { dependencyHealth } from './dependency-health';
+import { configuredOperators } from './operator-auth';
 
 export interface RunningApi {
   url: string;
@@ -121,6 +122,11 @@ export async function startApi(
   collectDefaultMetrics({ register: metrics }); // CPU, memory, heap, event-loop lag, GC
   registerDomainMetrics(metrics, metricsSources, config.METRICS_CACHE);
   countMongoCommands(mongo.client, metrics);
+  const operatorSessions = new OperatorSessions(mongo.db);
+  // Sessions of tokens no longer in OPERATOR_TOKENS (removed or changed) end when the API starts with it;
+  // until then every replica refuses them anyway (api/operator-auth.ts resolves each request's operator).
+  const ended = await operatorSessions.closeAllBut(configuredOperators(config.OPERATOR_TOKENS).tokenIds);
+  if (ended > 0) log.info({ ended }, 'console sessions of tokens no longer configured ended');
   const app = createApiApp({
     apps: new AppStore(mongo.db, { authCacheMs: 1_000 }),
     links,
@@ -139,7 +145,7 @@ export async function startApi(
     log,
     publicUrl: config.PUBLIC_URL,
     operatorTokens: config.OPERATOR_TOKENS,
-    operatorSessions: new OperatorSessions(mongo.db),
+    operatorSessions,
     operatorSessionTtlMs: config.OPERATOR_SESSION_TTL,
     linkSearch: new LinkSearchQueries(mongo.db, config.ATTENTION_ADMIN_WAIT),
     emailLog,

@@ -24,6 +24,8 @@ interface OperatorAction<F extends z.ZodType> {
   label: string;
   /** What it does, shown on the confirmation page. */
   explain: string;
+  /** The console's banner once it is done: fixed text (the audit log has the details). */
+  done: string;
   form: F;
   /** Why it cannot be done to this link now; undefined when it can. */
   unavailable(link: LinkDoc): string | undefined;
@@ -54,6 +56,7 @@ const nothing = z.object({});
 export const OPERATOR_ACTIONS = {
   recheck: action({
     label: 'Check again',
+    done: 'Check requested: its result shows in the timeline within seconds.',
     explain: "Probes the link's Greenhouse permissions now, as the connect page's button does.",
     form: nothing,
     unavailable: ended,
@@ -64,6 +67,7 @@ export const OPERATOR_ACTIONS = {
   }),
   'connect-url': action({
     label: 'New connect URL',
+    done: 'A new requester connect URL was made; earlier requester URLs no longer work.',
     explain:
       "Makes a fresh connect URL for the requester and shows it once; the requester's earlier URLs stop working.",
     form: nothing,
@@ -79,6 +83,7 @@ export const OPERATOR_ACTIONS = {
   }),
   reassign: action({
     label: 'Reassign',
+    done: 'Reassigned: the timeline says to whom.',
     explain:
       "Moves the setup to the requester or back to the admin it was handed to; reminders follow. Back to the requester, the admin's links stop working.",
     form: z.object({ to: z.enum(ROLES, { message: 'must be requester or admin' }) }),
@@ -94,6 +99,7 @@ export const OPERATOR_ACTIONS = {
   }),
   remind: action({
     label: 'Resend reminder now',
+    done: 'Reminder requested: it goes out within seconds.',
     explain:
       'Emails the person the link waits on the reminder its state calls for, now; the schedule stays as it is. At most once per link per hour.',
     form: nothing,
@@ -109,6 +115,7 @@ export const OPERATOR_ACTIONS = {
   }),
   cancel: action({
     label: 'Cancel link',
+    done: 'Cancel requested: the link ends within seconds.',
     explain:
       'Ends the link as cancelled: reminders stop, its connect links stop working, the app gets link.cancelled.',
     form: z.object({
@@ -126,6 +133,7 @@ export const OPERATOR_ACTIONS = {
   }),
   replay: action({
     label: 'Replay webhook delivery',
+    done: 'Webhook replay queued: the deliveries list shows it.',
     explain:
       'Sends a recorded webhook delivery once more with the same webhook-id (receivers deduplicate on it).',
     form: z.object({ deliveryId: z.string({ message: 'is required' }).min(1, 'is required').max(200) }),

@@ -17,6 +17,8 @@ import { ensureIndexes } from '../store/collections';
 import { CredentialVault } from '../store/credential-vault';
 import { type LinkDoc, LinkStore } from '../store/links';
 import { connectMongo, type Mongo } from '../store/mongo';
+import { OperatorAudit } from '../store/operator-audit';
+import { OperatorSessions } from '../store/operator-sessions';
 import { encryptedDataConverter } from '../store/payload-codec';
 import { WebhookStore } from '../store/webhooks';
 
@@ -135,6 +137,26 @@ const COMMANDS: Command[] = [
       const secrets = await new WebhookStore(mongo.db, config.CREDENTIALS_KEYS).reencrypt();
       console.log(`Webhook signing secrets: ${secrets.updated} of ${secrets.total} endpoints re-encrypted.`);
       console.log('Older keys can now be removed from CREDENTIALS_KEYS.');
+    },
+  },
+  {
+    name: 'operators sign-out-all',
+    args: '[--name <operator>]',
+    summary: "end every console session now, or one operator's (a lost laptop, someone leaving)",
+    async run({ mongo, values }) {
+      const operator = values.name?.trim();
+      const ended = await new OperatorSessions(mongo.db).closeAll(operator ? { operator } : {});
+      console.log(
+        `Ended ${ended} console session(s) of ${operator ? `operator "${operator}"` : 'every operator'}; they sign in again with a configured token.`,
+      );
+      await new OperatorAudit(mongo.db).record({
+        operator: 'cli',
+        kind: 'action',
+        method: 'CLI',
+        path: 'operators sign-out-all',
+        detail: `ended ${ended} console session(s) of ${operator ? `operator "${operator}"` : 'every operator'}`,
+        at: new Date(),
+      });
     },
   },
   {

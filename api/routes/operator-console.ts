@@ -18,6 +18,7 @@ import type { EmailLog } from '../../store/email-log';
 import type { LinkSearchQueries } from '../../store/link-search';
 import type { LinkStore } from '../../store/links';
 import type { OperatorAudit } from '../../store/operator-audit';
+import type { OperatorSessions } from '../../store/operator-sessions';
 import type { WebhookStore } from '../../store/webhooks';
 import type { Handlers } from '../contract/declare';
 import type { operatorRoutes } from '../contract/operator';
@@ -46,6 +47,8 @@ export interface OperatorConsoleDeps {
   webhooks: WebhookStore;
   replays: WebhookReplays;
   emailLog: EmailLog;
+  /** Console sign-ins: listed on the activity page, ended by the `act` role. */
+  operatorSessions: OperatorSessions;
   /** Where the Temporal UI shows a workflow: `<TEMPORAL_UI_URL>/namespaces/<ns>/workflows/<id>`. */
   temporalUi?: { url: string; namespace: string };
   /** Links created since a time, with their milestones (the overview). */
@@ -77,6 +80,12 @@ const listQuery = z.object({
   ),
 });
 
+const endSessionsForm = z.object({
+  _csrf: z.string().optional(),
+  /** Blank: every operator's sessions. */
+  operator: z.preprocess(blankToUndefined, z.string().trim().max(100).optional()),
+});
+
 const overviewQuery = z.object({
   days: z.preprocess(
     blankToUndefined,
@@ -99,9 +108,19 @@ function pageQuery<T extends z.ZodType>(schema: T, query: unknown, title: string
   throw new Problem(400, 'invalid_filter', title, `${issue?.path.join('.')}: ${issue?.message}`);
 }
 
+/**
+ * The banners a redirect may ask for by name (`?done=recheck`): a fixed list, so a crafted link cannot make
+ * the console say anything else. What an action did in detail is in the audit log.
+ */
+const DONE_NOTICES: Record<string, string> = {
+  ...Object.fromEntries(Object.entries(OPERATOR_ACTIONS).map(([name, a]) => [name, a.done])),
+  'sessions-ended': 'Console sessions ended. Whoever held them signs in again with a configured token.',
+};
+
 const contextOf = (req: Request, res: Response): ConsoleContext => {
   const session = sessionOf(res);
-  const notice = typeof req.query.done === 'string' ? req.query.done.slice(0, 300) : undefined;
+  const done = typeof req.query.done === 'string' ? req.query.done : '';
+  const notice = Object.hasOwn(DONE_NOTICES, done) ? DONE_NOTICES[done] : undefined;
   return {
     operator: operatorOf(res),
     ...(session ? { csrf: session.csrf } : {}),
@@ -114,6 +133,7 @@ type ConsoleHandlers = Pick<
   | 'console.links'
   | 'console.overview'
   | 'console.audit'
+  | 'console.endSessions'
   | 'console.link'
   | 'console.confirmAction'
   | 'console.runAction'
@@ -159,9 +179,29 @@ export function operatorConsoleHandlers(deps: OperatorConsoleDeps): ConsoleHandl
   };
 
   const audit: ConsoleHandlers['console.audit'] = async ({ req, res }) => {
-    res
-      .type('html')
-      .send(consoleAuditPage(contextOf(req, res), await deps.audit.latest(CONSOLE_AUDIT_ENTRIES)));
+    const [entries, sessions] = await Promise.all([
+      deps.audit.latest(CONSOLE_AUDIT_ENTRIES),
+      deps.operatorSessions.openCounts(),
+    ]);
+    res.type('html').send(consoleAuditPage(contextOf(req, res), entries, sessions));
+  };
+
+  /** Ends every console session, or one operator's (a lost laptop, someone leaving): recorded like an action. */
+  const endSessions: ConsoleHandlers['console.endSessions'] = async ({ req, res }) => {
+    const form = endSessionsForm.safeParse(req.body ?? {});
+    if (!form.success)
+      throw new Problem(422, 'invalid_form', 'Invalid form', 'operator: at most 100 characters');
+    const who = form.data.operator;
+    const ended = await deps.operatorSessions.closeAll(who ? { operator: who } : {});
+    await deps.audit.record({
+      operator: operatorOf(res).name,
+      kind: 'action',
+      method: 'POST',
+      path: '/ops/console/sessions/end',
+      detail: `ended ${ended} console session(s) of ${who ? `operator "${who}"` : 'every operator'}`,
+      at: new Date(),
+    });
+    res.redirect(303, '/ops/console/audit?done=sessions-ended');
   };
 
   const linkStory: ConsoleHandlers['console.link'] = async ({ req, res }) => {
@@ -253,7 +293,7 @@ export function operatorConsoleHandlers(deps: OperatorConsoleDeps): ConsoleHandl
       if (result.showOnce) return void res.type('html').send(actionDonePage(ctx, { link, result }));
       res.redirect(
         303,
-        `/ops/console/links/${encodeURIComponent(link._id)}?done=${encodeURIComponent(result.summary)}`,
+        `/ops/console/links/${encodeURIComponent(link._id)}?done=${encodeURIComponent(name)}`,
       );
     } catch (caught) {
       // The run ended between the page and the click: the same refusal as an action that is not available.
@@ -288,6 +328,7 @@ export function operatorConsoleHandlers(deps: OperatorConsoleDeps): ConsoleHandl
     'console.links': links,
     'console.overview': overview,
     'console.audit': audit,
+    'console.endSessions': endSessions,
     'console.link': linkStory,
     'console.confirmAction': confirmAction,
     'console.runAction': runAction,

@@ -1,13 +1,18 @@
 import type { Request, Response } from 'express';
 import { z } from 'zod';
-import type { OperatorToken } from '../../domain/operator';
 import { newSecret } from '../../store/ids';
 import type { OperatorAudit } from '../../store/operator-audit';
 import type { OperatorSessions } from '../../store/operator-sessions';
 import type { Handlers } from '../contract/declare';
 import type { operatorRoutes } from '../contract/operator';
 import type { FailedAuthLimit } from '../failed-auth';
-import { cookieOf, equalSecrets, formIsOurs, SESSION_COOKIE, tokenMatcher } from '../operator-auth';
+import {
+  type ConfiguredOperators,
+  cookieOf,
+  equalSecrets,
+  formIsOurs,
+  SESSION_COOKIE,
+} from '../operator-auth';
 import { signInPage } from '../pages/console/sign-in';
 import { Problem } from '../problem';
 
@@ -38,14 +43,13 @@ const isLocal = (publicUrl: string) =>
  * API keys, and every sign-in, refusal and sign-out in the operator audit log.
  */
 export function operatorSignInHandlers(deps: {
-  tokens: OperatorToken[];
+  operators: ConfiguredOperators;
   sessions: OperatorSessions;
   failures: FailedAuthLimit;
   audit: OperatorAudit;
   publicUrl: string;
   sessionTtlMs: number;
 }): Pick<OperatorHandlers, 'operator.signInForm' | 'operator.signIn' | 'operator.signOut'> {
-  const match = tokenMatcher(deps.tokens);
   const secure = !isLocal(deps.publicUrl);
   const cookie = (path: string, maxAge: number) =>
     ({ httpOnly: true, sameSite: 'strict', secure, path, maxAge }) as const;
@@ -86,8 +90,8 @@ export function operatorSignInHandlers(deps: {
         'The sign-in form had expired or came from another site. Try again.',
       );
     }
-    const operator = form.token ? match(form.token) : undefined;
-    if (!operator) {
+    const matched = form.token ? deps.operators.match(form.token) : undefined;
+    if (!matched) {
       const limited = await deps.failures.failure(req, res, form.token);
       await audit(req, 'sign-in refused', '(unknown)', `from ${req.ip}`);
       if (limited) return showForm(res, 429, form.next, limited.detail);
@@ -98,7 +102,8 @@ export function operatorSignInHandlers(deps: {
         'That is not an operator token. Check OPERATOR_TOKENS and try again.',
       );
     }
-    const session = await deps.sessions.open(operator, deps.sessionTtlMs);
+    const { operator, tokenId } = matched;
+    const session = await deps.sessions.open(operator, tokenId, deps.sessionTtlMs);
     await audit(req, 'sign-in', operator.name, `role ${operator.role}, from ${req.ip}`);
     res.clearCookie(SIGN_IN_COOKIE, { path: '/ops/login' });
     res.cookie(SESSION_COOKIE, session.id, cookie('/ops', deps.sessionTtlMs));

@@ -1,7 +1,6 @@
 import type { Payload, PayloadCodec } from '@temporalio/common';
 import type { NextFunction, Request, Response } from 'express';
 import type { z } from 'zod';
-import type { OperatorToken } from '../../domain/operator';
 import type { OperatorAudit } from '../../store/operator-audit';
 import type { OperatorSessions } from '../../store/operator-sessions';
 import { accessLogPage } from '../access-logging';
@@ -9,6 +8,7 @@ import type { Handlers } from '../contract/declare';
 import type { codecPayloads, operatorRoutes } from '../contract/operator';
 import type { FailedAuthLimit } from '../failed-auth';
 import { linkResource } from '../link-resource';
+import type { ConfiguredOperators } from '../operator-auth';
 import { problems } from '../problem';
 import { type OperatorConsoleDeps, operatorConsoleHandlers } from './operator-console';
 import { operatorSignInHandlers } from './operator-sign-in';
@@ -51,7 +51,7 @@ export function codecCors(temporalUiOrigin: string) {
  */
 export function operatorHandlers(
   deps: Omit<OperatorConsoleDeps, 'audit'> & {
-    operatorTokens: OperatorToken[];
+    operators: ConfiguredOperators;
     operatorSessions: OperatorSessions;
     operatorSessionTtlMs: number;
     publicUrl: string;
@@ -79,14 +79,16 @@ export function operatorHandlers(
       return { status: 200, body: await accessLogPage(deps.accessLog, link._id, query) };
     },
     /** Temporal's codec server protocol: the UI shows decrypted payloads to an authenticated operator. */
-    'operator.codec': async ({ params, body }) => {
-      const payloads = body.payloads.map(fromJson);
-      const result =
-        params.direction === 'decode' ? await deps.codec.decode(payloads) : await deps.codec.encode(payloads);
-      return { status: 200, body: { payloads: result.map(toJson) } };
-    },
+    'operator.codecDecode': async ({ body }) => ({
+      status: 200,
+      body: { payloads: (await deps.codec.decode(body.payloads.map(fromJson))).map(toJson) },
+    }),
+    'operator.codecEncode': async ({ body }) => ({
+      status: 200,
+      body: { payloads: (await deps.codec.encode(body.payloads.map(fromJson))).map(toJson) },
+    }),
     ...operatorSignInHandlers({
-      tokens: deps.operatorTokens,
+      operators: deps.operators,
       sessions: deps.operatorSessions,
       failures: deps.failures,
       audit: deps.audit,

@@ -74,6 +74,13 @@ describe('operator and API-key authentication', () => {
     expect(decoded.status).toBe(200);
     expect(decoded.headers.get('access-control-allow-origin')).toBe(ui);
     expect(Buffer.from(decoded.json.payloads[0].data, 'base64').toString('utf8')).toContain(requester);
+    // Encoding seals with the production key: this read-only token may not (operator-sessions: act may).
+    const encode = await http(stack.api.url, 'POST', '/ops/codec/encode', {
+      body: decoded.json,
+      headers: { origin: ui, authorization: `Bearer ${TOKEN}`, 'x-forwarded-for': '198.51.100.9' },
+    });
+    expect(encode.status).toBe(403);
+    expect(encode.json.detail).toContain('act');
     // Preflights: the UI's origin is allowed, any other is not.
     const preflight = (origin: string) =>
       fetch(`${stack.api.url}/ops/codec/decode`, {

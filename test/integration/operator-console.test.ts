@@ -260,7 +260,23 @@ describe('operator console: sign-in, search, actions, audit', () => {
     expect(noCsrf.status).toBe(403);
     const recheck = await postForm(stack.api.url, actionPath('recheck'), { _csrf: csrf }, { cookie });
     expect(recheck.status).toBe(303);
-    expect(recheck.headers.get('location')).toContain('done=Check%20requested');
+    expect(recheck.headers.get('location')).toMatch(/\?done=recheck$/);
+    const banner = await http(stack.api.url, 'GET', recheck.headers.get('location') as string, {
+      headers: { cookie },
+    });
+    expect(banner.text).toContain('Check requested');
+    // Any other text is no banner at all: a crafted link cannot make the console say it.
+    const crafted = await http(
+      stack.api.url,
+      'GET',
+      `/ops/console/links/${id}?done=Your%20account%20is%20locked`,
+      {
+        headers: { cookie },
+      },
+    );
+    expect(crafted.status).toBe(200);
+    expect(crafted.text).not.toContain('Your account is locked');
+    expect(crafted.text).not.toContain('class="notice"');
 
     const url = await postForm(stack.api.url, actionPath('connect-url'), { _csrf: csrf }, { cookie });
     expect(url.status).toBe(200);

@@ -474,7 +474,7 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/ops/codec/{direction}": {
+    "/ops/codec/decode": {
         parameters: {
             query?: never;
             header?: never;
@@ -484,7 +484,24 @@ export interface paths {
         get?: never;
         put?: never;
         /** Temporal's codec server: the Temporal UI shows decrypted payloads to an operator */
-        post: operations["operator.codec"];
+        post: operations["operator.codecDecode"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/ops/codec/encode": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Temporal's codec server: payloads the Temporal UI sends, encrypted with the current key */
+        post: operations["operator.codecEncode"];
         delete?: never;
         options?: never;
         head?: never;
@@ -5173,13 +5190,11 @@ export interface operations {
             };
         };
     };
-    "operator.codec": {
+    "operator.codecDecode": {
         parameters: {
             query?: never;
             header?: never;
-            path: {
-                direction: "encode" | "decode";
-            };
+            path?: never;
             cookie?: never;
         };
         requestBody: {
@@ -5209,7 +5224,7 @@ export interface operations {
             };
         };
         responses: {
-            /** @description The payloads, encoded or decoded */
+            /** @description The payloads, decoded */
             200: {
                 headers: {
                     "Request-Id": components["headers"]["Request-Id"];
@@ -5258,8 +5273,133 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description No such resource for this caller */
-            404: {
+            /** @description Body too large */
+            413: {
+                headers: {
+                    "Request-Id": components["headers"]["Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body is not JSON */
+            415: {
+                headers: {
+                    "Request-Id": components["headers"]["Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation failed (each field named), or an Idempotency-Key reused with another body */
+            422: {
+                headers: {
+                    "Request-Id": components["headers"]["Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit exceeded; see Retry-After */
+            429: {
+                headers: {
+                    "Request-Id": components["headers"]["Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A dependency (Temporal, MongoDB, Greenhouse) did not answer in time; see Retry-After */
+            503: {
+                headers: {
+                    "Request-Id": components["headers"]["Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "operator.codecEncode": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "payloads": [
+                 *         {
+                 *           "metadata": {
+                 *             "encoding": "anNvbi9wbGFpbg=="
+                 *           },
+                 *           "data": "e30="
+                 *         }
+                 *       ]
+                 *     }
+                 */
+                "application/json": {
+                    payloads: {
+                        /** @default {} */
+                        metadata?: {
+                            [key: string]: string;
+                        };
+                        /** @default  */
+                        data?: string;
+                    }[];
+                };
+            };
+        };
+        responses: {
+            /** @description The payloads, encoded */
+            200: {
+                headers: {
+                    "Request-Id": components["headers"]["Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        payloads: {
+                            /** @default {} */
+                            metadata: {
+                                [key: string]: string;
+                            };
+                            /** @default  */
+                            data: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Malformed request (bad JSON, bad Idempotency-Key, a path the proxy refuses) */
+            400: {
+                headers: {
+                    "Request-Id": components["headers"]["Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, invalid or revoked credentials */
+            401: {
+                headers: {
+                    "Request-Id": components["headers"]["Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The API key lacks the permission this call needs (named in the problem); on the proxy, Greenhouse refused the call (the problem names the missing scope and its fix) */
+            403: {
                 headers: {
                     "Request-Id": components["headers"]["Request-Id"];
                     [name: string]: unknown;
