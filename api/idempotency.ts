@@ -1,11 +1,11 @@
 import { createHash } from 'node:crypto';
 import type { NextFunction, Request, Response } from 'express';
 import type { IdempotencyStore } from '../store/idempotency';
-import { callingApp } from './auth';
+import { callingApp, callingKey } from './auth';
 import { Problem } from './problem';
 
 /**
- * `Idempotency-Key` on POST: the same key and body get the first response again (with
+ * `Idempotency-Key` on POST, per API key: the same key and body get the first response again (with
  * `Idempotent-Replayed: true`); the same key with another body is a 422; a key still being processed is a 409.
  */
 export function idempotency(store: IdempotencyStore) {
@@ -22,7 +22,9 @@ export function idempotency(store: IdempotencyStore) {
         ),
       );
     }
-    const id = `${callingApp(res)._id}:${key}`;
+    // Per API key, as Stripe scopes them: another key of the app (perhaps a narrower one) cannot replay this
+    // key's answers, which may carry secrets (a new API key, a webhook secret).
+    const id = `${callingApp(res)._id}:${callingKey(res).id}:${key}`;
     const requestHash = createHash('sha256')
       .update(`${req.method} ${req.originalUrl}\n${JSON.stringify(req.body ?? null)}`)
       .digest('hex');

@@ -95,6 +95,10 @@ export class AppStore {
   }
 
   /** Revoked keys stop authenticating at once; the record stays for the audit trail. */
+  async findKey(keyId: string, appId: string): Promise<ApiKeyDoc | null> {
+    return this.keys.findOne({ _id: keyId, appId });
+  }
+
   async revokeKey(keyId: string, appId?: string): Promise<ApiKeyDoc | null> {
     const filter = appId ? { _id: keyId, appId } : { _id: keyId };
     const key = await this.keys.findOne(filter);

@@ -70,6 +70,11 @@ export interface RouteSpec {
   page?: boolean;
   /** How long the request may wait on its dependencies (the proxy waits on Greenhouse), in ms. */
   deadlineMs?: number;
+  /**
+   * A POST whose answers are never remembered for `Idempotency-Key` replays, and why (a token: a replay would
+   * hand it out after the link is gone). Such a POST must be safe to repeat.
+   */
+  notRemembered?: string;
 }
 
 type Out<T, Fallback> = T extends z.ZodType ? z.output<T> : Fallback;
@@ -96,6 +101,10 @@ export const route = <const S extends RouteSpec>(spec: S): S => spec;
 export type Handlers<Routes extends readonly RouteSpec[]> = {
   [S in Routes[number] as S['operationId']]: Handler<S>;
 };
+
+/** Whether `Idempotency-Key` applies: an API-key POST with a JSON body whose answers may be remembered. */
+export const takesIdempotencyKey = (spec: RouteSpec, method: HttpMethod = spec.method) =>
+  'apiKey' in spec.access && method === 'post' && spec.body !== 'raw' && !spec.notRemembered;
 
 export const allMethods = (spec: RouteSpec): HttpMethod[] => [spec.method, ...(spec.alsoMethods ?? [])];
 

@@ -138,6 +138,8 @@ export const linkRoutes = (options: ContractOptions) =>
         'Minted from the stored credentials and cached (encrypted, shared by every replica) until 5 minutes before it expires, so many callers cause one mint. Call Greenhouse at `harvestBaseUrl` with it, or use the proxy. 409 when the link is not `linked` or `degraded` (the problem names its status). A refused mint has the link checked at once.',
       params: idParams,
       body: emptyBody,
+      notRemembered:
+        'a token is a secret that must follow the link: a remembered answer would hand it out after the link is deleted or its scopes change; asking again is safe (the cached token comes back)',
       responses: {
         200: { description: 'The token (Cache-Control: no-store)', schema: responses.accessTokenSchema },
       },

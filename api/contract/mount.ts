@@ -2,7 +2,7 @@ import express, { type NextFunction, type Request, type RequestHandler, type Res
 import type { ApiPermission } from '../../domain/api-permissions';
 import type { OperatorRole } from '../../domain/operator';
 import { fromZod, Problem } from '../problem';
-import { type Access, allMethods, type Handler, type RouteSpec } from './declare';
+import { type Access, allMethods, type Handler, type RouteSpec, takesIdempotencyKey } from './declare';
 
 /** What stands before a route's handler for each kind of access. */
 export interface Guards {
@@ -136,9 +136,7 @@ export function mountRoutes(
       options.deadline(spec.deadlineMs),
       ...bodyParsers(spec),
       ...guardsOf(spec.access, options.guards, where),
-      ...('apiKey' in spec.access && spec.method === 'post' && spec.body !== 'raw'
-        ? [options.idempotency]
-        : []),
+      ...(takesIdempotencyKey(spec) ? [options.idempotency] : []),
       validated(spec),
       answer(handler),
     ];

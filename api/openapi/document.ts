@@ -6,7 +6,7 @@
 import { z } from 'zod';
 import { API_PERMISSIONS } from '../../domain/api-permissions';
 import { WEBHOOK_EVENTS } from '../../domain/link';
-import { allMethods, type HttpMethod, openApiPath, permissionOf, type RouteSpec } from '../contract/declare';
+import { allMethods, type HttpMethod, openApiPath, permissionOf, type RouteSpec, takesIdempotencyKey } from '../contract/declare';
 import { webhookEventSchemas } from '../contract/response-schemas';
 import { apiRoutes, type ContractOptions } from '../contract/routes';
 
@@ -90,7 +90,7 @@ function errorStatuses(spec: RouteSpec, method: HttpMethod): number[] {
           ? [429]
           : [];
   const parsesBody = typeof spec.body === 'object' || spec.body === 'form';
-  const idempotent = 'apiKey' in access && method === 'post' && spec.body !== 'raw';
+  const idempotent = takesIdempotencyKey(spec, method);
   return [
     ...new Set([
       ...byAccess,
@@ -121,7 +121,7 @@ function operation(spec: RouteSpec, method: HttpMethod) {
   const query = Object.entries(
     ((spec.query ? jsonSchema(spec.query, 'input').properties : undefined) ?? {}) as Record<string, object>,
   ).map(([name, schema]) => ({ name, in: 'query', required: false, schema }));
-  const idempotent = 'apiKey' in spec.access && method === 'post' && spec.body !== 'raw';
+  const idempotent = takesIdempotencyKey(spec, method);
   const bodySchema = typeof spec.body === 'object' ? spec.body : spec.bodyDoc;
   // A body that takes no fields shows `{}`: what to send is never left to guess.
   const bodyExample = spec.bodyExample ?? (bodySchema?.safeParse({}).success ? {} : undefined);

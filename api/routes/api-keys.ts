@@ -5,7 +5,7 @@ import { callingApp, callingKey } from '../auth';
 import type { apiKeyRoutes } from '../contract/api-keys';
 import type { Handlers } from '../contract/declare';
 import { missingPermission } from '../permissions';
-import { problems } from '../problem';
+import { Problem, problems } from '../problem';
 
 export const apiKeyResource = (k: ApiKeyDoc) => ({
   object: 'api_key',
@@ -38,8 +38,24 @@ export function apiKeyHandlers(deps: { apps: AppStore }): Handlers<ReturnType<ty
       return { status: 201, body: { ...apiKeyResource(record), key: apiKey } };
     },
 
+    /** Only a key whose permissions the caller has too: a narrow key cannot take down a wider one. */
     'apiKeys.revoke': async ({ params, res }) => {
-      const key = await deps.apps.revokeKey(params.id, callingApp(res)._id);
+      const appId = callingApp(res)._id;
+      const target = await deps.apps.findKey(params.id, appId);
+      if (!target) throw problems.notFound(`API key ${params.id}`);
+      const own = callingKey(res).permissions;
+      const beyond = apiKeyResource(target).permissions.find((p) => !own.includes(p));
+      if (beyond) {
+        throw new Problem(
+          403,
+          'missing_permission',
+          'The API key lacks a permission',
+          `key ${target._id} has the permission ${beyond}, which this key lacks: revoke it with a key that has every permission it has`,
+          undefined,
+          { permission: beyond },
+        );
+      }
+      const key = await deps.apps.revokeKey(target._id, appId);
       if (!key) throw problems.notFound(`API key ${params.id}`);
       return { status: 200, body: apiKeyResource(key) };
     },

@@ -35,6 +35,44 @@ describe('API keys: several per app, revocable', () => {
     expect((await http(stack.api.url, 'GET', '/v1/links', { apiKey: stack.apiKey })).status).toBe(200);
   });
 
+  it('a narrower key can neither replay a wider key’s remembered answer nor revoke a wider key', async () => {
+    const made = await http(stack.api.url, 'POST', '/v1/api-keys', {
+      apiKey: stack.apiKey,
+      body: { permissions: ['keys:read', 'keys:write'] },
+    });
+    const narrow = made.json.key as string;
+    // The wide key makes a key (its own permissions) under an Idempotency-Key; the narrow key sends the
+    // same request with the same Idempotency-Key.
+    const headers = { 'idempotency-key': 'rotate-2026-12' };
+    const wide = await http(stack.api.url, 'POST', '/v1/api-keys', {
+      apiKey: stack.apiKey,
+      body: {},
+      headers,
+    });
+    expect(wide.status).toBe(201);
+    const replayedForWide = await http(stack.api.url, 'POST', '/v1/api-keys', {
+      apiKey: stack.apiKey,
+      body: {},
+      headers,
+    });
+    expect(replayedForWide.headers.get('idempotent-replayed')).toBe('true');
+    const mine = await http(stack.api.url, 'POST', '/v1/api-keys', { apiKey: narrow, body: {}, headers });
+    expect(mine.status).toBe(201);
+    expect(mine.headers.get('idempotent-replayed')).toBeNull();
+    expect(mine.json.id).not.toBe(wide.json.id);
+    expect(mine.json.permissions).toEqual(['keys:read', 'keys:write']);
+
+    const refused = await http(stack.api.url, 'DELETE', `/v1/api-keys/${wide.json.id}`, { apiKey: narrow });
+    expect(refused.status).toBe(403);
+    expect(refused.json.detail).toContain(wide.json.id);
+    expect((await http(stack.api.url, 'GET', '/v1/links', { apiKey: wide.json.key })).status).toBe(200);
+    // A key within its own permissions it may revoke.
+    const own = await http(stack.api.url, 'DELETE', `/v1/api-keys/${mine.json.id}`, { apiKey: narrow });
+    expect(own.status).toBe(200);
+    await http(stack.api.url, 'DELETE', `/v1/api-keys/${wide.json.id}`, { apiKey: stack.apiKey });
+    await http(stack.api.url, 'DELETE', `/v1/api-keys/${made.json.id}`, { apiKey: stack.apiKey });
+  });
+
   it("cannot revoke another app's key (404), and rejects missing and malformed keys", async () => {
     const other = await startTestStack({ worker: false });
     try {

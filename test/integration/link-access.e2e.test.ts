@@ -581,9 +581,17 @@ describe('using a linked account: access tokens and the Harvest proxy', () => {
 
     it('a linked link: credentials and tokens deleted, connect URL dead, run cancelled (deleted), link.cancelled sent', async () => {
       const link = await linkedWith(ATS_READ);
-      expect((await api('POST', `/v1/links/${link.id}/access-token`)).status).toBe(200);
+      // With an Idempotency-Key, as a client's retrying HTTP layer sends one: a token is never remembered.
+      const again = { headers: { 'idempotency-key': `token-${link.id}` } };
+      const first = await api('POST', `/v1/links/${link.id}/access-token`, again);
+      expect(first.status).toBe(200);
+      expect(first.headers.get('idempotent-replayed')).toBeNull();
       expect(await runStatus(link.id)).toBe('RUNNING'); // a linked link's run stays open
       await deleteAndCheck(link);
+      // The same request, the same key, after the link is gone: refused, not the remembered token.
+      const replay = await api('POST', `/v1/links/${link.id}/access-token`, again);
+      expect(replay.status).toBe(409);
+      expect(replay.json.type).toMatch(/link_deleted$/);
     });
 
     it('a link linked before runs stayed open (its run already ended): a resumed run ends it the same way', async () => {

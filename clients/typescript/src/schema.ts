@@ -2454,10 +2454,7 @@ export interface operations {
     "links.accessToken": {
         parameters: {
             query?: never;
-            header?: {
-                /** @description Same key and body within 24 h: the first response again. Same key, other body: 422. */
-                "Idempotency-Key"?: string;
-            };
+            header?: never;
             path: {
                 id: string;
             };
