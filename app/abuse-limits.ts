@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { mailboxOf } from '../domain/mailbox';
 import type { SharedLimits } from '../store/shared-limits';
 
 const MINUTE = 60_000;
@@ -60,8 +61,8 @@ export class LimitReached extends Error {
   }
 }
 
-/** Limit keys never hold an address in clear. */
-const recipientKey = (email: string) => createHash('sha256').update(email.trim().toLowerCase()).digest('hex');
+/** Limit keys never hold an address in clear; `a+1@x.io` and `A.b@gmail.com` count as the mailbox they reach. */
+const recipientKey = (email: string) => createHash('sha256').update(mailboxOf(email)).digest('hex');
 
 /** Takes one use of each limit in order; the first one used up throws LimitReached. */
 async function takeAll(limits: SharedLimits, uses: [AbuseLimit, string][]): Promise<void> {

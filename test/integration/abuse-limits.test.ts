@@ -68,6 +68,14 @@ describe('abuse limits on emails', () => {
     expect(answers).toEqual([202, 202, 202, 429]);
     const fourth = await handOff((await newLink()).path, { email: victim.toUpperCase() });
     expect(fourth.json.limit).toBe('handOffPerRecipient');
+    // A +tag reaches the same mailbox, and so do Gmail's dots: they count as one recipient.
+    const tagged = victim.replace('@', '+again@');
+    expect((await handOff((await newLink()).path, { email: tagged })).status).toBe(429);
+    const gmail = `victim.${unique()}@gmail.com`;
+    const variants = [gmail, gmail.replace('victim.', 'vic.tim'), gmail.replace('@', '+x@').toUpperCase()];
+    for (const email of variants) expect((await handOff((await newLink()).path, { email })).status).toBe(202);
+    const dotless = gmail.replace('.', '');
+    expect((await handOff((await newLink()).path, { email: dotless })).status).toBe(429);
     expect(Number(fourth.headers.get('retry-after'))).toBeGreaterThan(120);
     await waitForMessages(victim, 3);
     await new Promise((resolve) => setTimeout(resolve, 1_000));
