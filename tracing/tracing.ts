@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { context, SpanKind, trace } from '@opentelemetry/api';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { registerInstrumentations } from '@opentelemetry/instrumentation';
@@ -36,16 +37,33 @@ export function startTracing(
   registerInstrumentations({
     instrumentations: [
       new UndiciInstrumentation({
-        // A query string may carry anything (a customer's webhook URL): spans keep the origin and path only.
         requestHook: (span, request) => {
-          span.setAttribute('url.full', `${request.origin}${request.path.split('?')[0]}`);
-          span.setAttribute('url.query', '');
+          const path = tracedPath(request.path, isWebhookDelivery(request.headers));
+          span.setAttributes({ 'url.full': `${request.origin}${path}`, 'url.path': path, 'url.query': '' });
         },
       }),
     ],
   });
   started = true;
   return true;
+}
+
+/**
+ * What a span keeps of an outgoing path. A query string may carry anything: never kept. A webhook target's
+ * path often is its secret (Slack, Discord, Zapier hooks): it becomes a hash, so spans still tell endpoints
+ * apart. Greenhouse paths name resources by id only, and are kept.
+ */
+export function tracedPath(path: string, webhook: boolean): string {
+  const bare = path.split('?')[0] ?? '';
+  if (!webhook) return bare;
+  return `/[path sha256:${createHash('sha256').update(bare).digest('hex').slice(0, 16)}]`;
+}
+
+/** Webhook deliveries carry Standard Webhooks' `webhook-id` header (webhooks/post-webhook.ts). */
+function isWebhookDelivery(headers: string | (string | Buffer)[] | unknown): boolean {
+  if (typeof headers === 'string') return /(^|\r\n)webhook-id:/i.test(headers);
+  if (!Array.isArray(headers)) return false;
+  return headers.some((h, i) => i % 2 === 0 && String(h).toLowerCase() === 'webhook-id');
 }
 
 /**

@@ -6,7 +6,14 @@
 import { z } from 'zod';
 import { API_PERMISSIONS } from '../../domain/api-permissions';
 import { WEBHOOK_EVENTS } from '../../domain/link';
-import { allMethods, type HttpMethod, openApiPath, permissionOf, type RouteSpec, takesIdempotencyKey } from '../contract/declare';
+import {
+  allMethods,
+  type HttpMethod,
+  openApiPath,
+  permissionOf,
+  type RouteSpec,
+  takesIdempotencyKey,
+} from '../contract/declare';
 import { webhookEventSchemas } from '../contract/response-schemas';
 import { apiRoutes, type ContractOptions } from '../contract/routes';
 
