@@ -1,3 +1,4 @@
+import type { TimelineCursor } from '../app/link-service';
 import type { ListPosition } from '../store/links';
 
 /** Opaque pagination cursors: the position of the last item of a page, base64url JSON. */
@@ -35,3 +36,43 @@ export function listPage<T, R>(
     nextCursor: rows.length > limit && last ? encodeCursor(positionOf(last)) : null,
   };
 }
+
+/** A timeline cursor: where each of its two streams (the log, the workflow history) goes on. */
+export function encodeTimelineCursor(cursor: TimelineCursor): string {
+  const history = cursor.history;
+  const h = history === null || history === 'latest' ? history : [history.runId, history.beforeEventId];
+  return Buffer.from(JSON.stringify({ l: cursor.log ?? (cursor.log === null ? null : 'start'), h })).toString(
+    'base64url',
+  );
+}
+
+export function decodeTimelineCursor(text: string): TimelineCursor | undefined {
+  try {
+    const value = JSON.parse(Buffer.from(text, 'base64url').toString('utf8')) as { l?: unknown; h?: unknown };
+    const log =
+      value.l === 'start'
+        ? undefined
+        : value.l === null
+          ? null
+          : Number.isInteger(value.l)
+            ? (value.l as number)
+            : NaN;
+    if (Number.isNaN(log)) return undefined;
+    const h = value.h;
+    if (h === null || h === 'latest') return { log, history: h };
+    if (!Array.isArray(h) || h.length !== 2) return undefined;
+    const [runId, beforeEventId] = h as unknown[];
+    if (typeof runId !== 'string' || !/^[0-9a-f-]{1,64}$/i.test(runId) || !Number.isInteger(beforeEventId))
+      return undefined;
+    return { log, history: { runId, beforeEventId: beforeEventId as number } };
+  } catch {
+    return undefined;
+  }
+}
+
+/** A timeline page as the API answers it. */
+export const timelineList = (page: { data: unknown[]; next: TimelineCursor | undefined }) => ({
+  object: 'list' as const,
+  data: page.data,
+  nextCursor: page.next ? encodeTimelineCursor(page.next) : null,
+});

@@ -42,7 +42,7 @@ import {
 import type { LinkWorkflowInput } from '../workflows/state';
 import { takeHandOff, takeRecheck, takeRemindNow } from './abuse-limits';
 import { resumedInput } from './resumed-run';
-import { readWorkflowHistory, type WorkflowHistoryEntry } from './workflow-history';
+import { type HistoryPosition, readWorkflowHistoryPage, type WorkflowHistoryEntry } from './workflow-history';
 
 /** gRPC's status code for "no such update" (grpc-js is the SDK's dependency, not ours). */
 const GRPC_NOT_FOUND = 5;
@@ -378,27 +378,81 @@ export class LinkService {
   }
 
   /**
-   * The link's whole story, oldest first: Greenlink's own event log (what changed and why) merged with the
-   * workflow's Temporal history (signals, updates, activities and their outcomes, timers), without payloads.
+   * A page of the link's story, newest first: Greenlink's own event log (what changed and why) merged with
+   * the workflow's Temporal history (signals, updates, activities and their outcomes, timers), without
+   * payloads. Each stream is read from where the cursor left it, so a page costs `limit` log rows and the
+   * one or two runs it shows, however long the link has lived.
    */
-  async timeline(linkId: string): Promise<TimelineEntry[]> {
+  async timelinePage(linkId: string, limit: number, cursor?: TimelineCursor): Promise<TimelinePage> {
+    const logFrom = cursor ? cursor.log : undefined;
+    const historyFrom = cursor ? cursor.history : 'latest';
     const [events, history] = await Promise.all([
-      this.deps.links.timeline(linkId),
-      readWorkflowHistory(this.deps.temporal, workflowIdFor(linkId)).catch((error: unknown) => {
-        if (error instanceof WorkflowNotFoundError) return []; // retention has removed it: the log remains
-        throw error;
-      }),
+      logFrom === null ? [] : this.deps.links.timelinePage(linkId, limit + 1, logFrom),
+      historyFrom === null
+        ? { entries: [], exhausted: true }
+        : readWorkflowHistoryPage(this.deps.temporal, workflowIdFor(linkId), historyFrom, limit + 1),
     ]);
-    const own: TimelineEntry[] = events.map(({ type, at, data }) => ({
-      at,
-      source: 'link',
-      type,
-      actor: typeof data?.by === 'string' ? data.by : 'greenlink',
-      detail: data ?? {},
+    const own = events.map((e) => ({
+      seq: e.seq,
+      entry: {
+        at: e.at,
+        source: 'link' as const,
+        type: e.type,
+        actor: typeof e.data?.by === 'string' ? e.data.by : 'greenlink',
+        detail: e.data ?? {},
+      },
     }));
-    // Stable sort: at equal times the workflow's event (the cause) comes before the log entry it produced.
-    return [...history, ...own].sort((a, b) => a.at.localeCompare(b.at));
+    // Newest first: the log by its sequence, the history in Temporal's event order (not quite time order: a
+    // completion that arrived during a workflow task is recorded after it), merged by time; at equal times the
+    // log entry comes before the workflow event that caused it. Resuming a merge from its heads gives the same
+    // sequence whatever the page size.
+    const page: TimelineEntry[] = [];
+    let a = 0;
+    let b = 0;
+    while (page.length < limit && (a < own.length || b < history.entries.length)) {
+      const log = own[a];
+      const wf = history.entries[b];
+      if (log && (!wf || log.entry.at >= wf.entry.at)) {
+        page.push(log.entry);
+        a++;
+      } else if (wf) {
+        page.push(wf.entry);
+        b++;
+      }
+    }
+    const more = a < own.length || b < history.entries.length;
+    const logDone = a === own.length && own.length <= limit;
+    const historyDone = b === history.entries.length && history.exhausted;
+    const next: TimelineCursor = {
+      log: logDone ? null : a > 0 ? own[a - 1]?.seq : logFrom,
+      history: historyDone ? null : b > 0 ? (history.entries[b - 1]?.position ?? null) : historyFrom,
+    };
+    return { data: page, next: more || !historyDone ? next : undefined };
   }
+
+  /** The latest `max` lines of the story, oldest first (the console's story of a link). */
+  async timeline(linkId: string, max = 1000): Promise<TimelineEntry[]> {
+    const entries: TimelineEntry[] = [];
+    let cursor: TimelineCursor | undefined;
+    do {
+      const page = await this.timelinePage(linkId, Math.min(200, max - entries.length), cursor);
+      entries.push(...page.data);
+      cursor = page.next;
+    } while (cursor && entries.length < max);
+    return entries.reverse();
+  }
+}
+
+/** Where the next timeline page starts in each stream; null: that stream has nothing more. */
+export interface TimelineCursor {
+  /** Log entries before this seq (undefined: from the newest). */
+  log: number | null | undefined;
+  history: HistoryPosition | 'latest' | null;
+}
+
+export interface TimelinePage {
+  data: TimelineEntry[];
+  next: TimelineCursor | undefined;
 }
 
 export type TimelineEntry =

@@ -1,9 +1,13 @@
-import type { Client } from '@temporalio/client';
+import { type Client, WorkflowNotFoundError } from '@temporalio/client';
 import type { temporal } from '@temporalio/proto';
+import { failureReason } from './failure-reasons';
 
 type HistoryEvent = temporal.api.history.v1.IHistoryEvent;
 
-/** One readable line of a link's Temporal history. Payloads are never copied, only named fields below. */
+/**
+ * One readable line of a link's Temporal history. Payloads are never copied, only named fields below; no
+ * Temporal identity (`pid@host`) and no failure text (it names internal hosts): a classified reason instead.
+ */
 export interface WorkflowHistoryEntry {
   at: string;
   source: 'workflow';
@@ -37,6 +41,12 @@ function requestedBy(payloads: temporal.api.common.v1.IPayloads | null | undefin
   }
 }
 
+/**
+ * Who sent a signal, update or start: Greenlink's API or CLI (the request's `by` says who asked). A
+ * termination comes from Temporal's own tools, so from an operator.
+ */
+const GREENLINK = 'greenlink';
+
 /** The events worth reading, each mapped to a line; workflow-task bookkeeping is left out. */
 function entryFor(event: HistoryEvent, activities: Map<string, string>, runId: string) {
   const entry = (type: string, actor: string, detail: Record<string, string | number> = {}) => ({
@@ -49,22 +59,18 @@ function entryFor(event: HistoryEvent, activities: Map<string, string>, runId: s
   const id = String(event.eventId ?? '');
   if (event.workflowExecutionStartedEventAttributes) {
     const a = event.workflowExecutionStartedEventAttributes;
-    return entry(a.continuedExecutionRunId ? 'run.continued' : 'run.started', a.identity || 'greenlink', {
-      runId,
-    });
+    return entry(a.continuedExecutionRunId ? 'run.continued' : 'run.started', GREENLINK, { runId });
   }
   if (event.workflowExecutionSignaledEventAttributes) {
     const a = event.workflowExecutionSignaledEventAttributes;
-    return entry(`signal.${a.signalName}`, a.identity || 'unknown', requestedBy(a.input));
+    return entry(`signal.${a.signalName}`, GREENLINK, requestedBy(a.input));
   }
   if (event.workflowExecutionUpdateAcceptedEventAttributes) {
     const request = event.workflowExecutionUpdateAcceptedEventAttributes.acceptedRequest;
-    return entry(
-      `update.${request?.input?.name ?? 'unknown'}.accepted`,
-      request?.meta?.identity || 'unknown',
-    );
+    return entry(`update.${request?.input?.name ?? 'unknown'}.accepted`, GREENLINK);
   }
   if (event.workflowExecutionUpdateCompletedEventAttributes) {
+    // The workflow's own refusals (its validators' sentences), never an internal error's text.
     const failure = event.workflowExecutionUpdateCompletedEventAttributes.outcome?.failure;
     return entry('update.completed', 'workflow', failure ? { failure: failure.message ?? '' } : {});
   }
@@ -83,7 +89,8 @@ function entryFor(event: HistoryEvent, activities: Map<string, string>, runId: s
   }
   if (event.activityTaskFailedEventAttributes) {
     const a = event.activityTaskFailedEventAttributes;
-    return activityOutcome('failed', a.scheduledEventId, { failure: a.failure?.message ?? '' });
+    const name = activities.get(String(a.scheduledEventId));
+    return activityOutcome('failed', a.scheduledEventId, { reason: failureReason(name, a.failure) });
   }
   if (event.activityTaskTimedOutEventAttributes) {
     return activityOutcome('timed_out', event.activityTaskTimedOutEventAttributes.scheduledEventId);
@@ -99,34 +106,68 @@ function entryFor(event: HistoryEvent, activities: Map<string, string>, runId: s
   if (event.workflowExecutionCompletedEventAttributes) return entry('run.completed', 'workflow');
   if (event.workflowExecutionFailedEventAttributes) {
     return entry('run.failed', 'workflow', {
-      failure: event.workflowExecutionFailedEventAttributes.failure?.message ?? '',
+      reason: failureReason(undefined, event.workflowExecutionFailedEventAttributes.failure),
     });
   }
-  if (event.workflowExecutionTerminatedEventAttributes) {
-    return entry('run.terminated', event.workflowExecutionTerminatedEventAttributes.identity || 'operator');
-  }
+  if (event.workflowExecutionTerminatedEventAttributes) return entry('run.terminated', 'operator');
   return undefined;
 }
 
+/** One run's history as timeline lines, oldest first, each with its event id. */
+export function historyLines(events: HistoryEvent[], runId: string) {
+  const activities = new Map<string, string>();
+  return events.flatMap((e) => {
+    const entry = entryFor(e, activities, runId);
+    return entry ? [{ entry, eventId: Number(e.eventId ?? 0) }] : [];
+  });
+}
+
+/** Where reading a workflow's history goes on: run `runId`'s events before `beforeEventId`, then older runs. */
+export interface HistoryPosition {
+  runId: string;
+  beforeEventId: number;
+}
+
+/** A line and the position just after it (newest first). */
+export interface PositionedEntry {
+  entry: WorkflowHistoryEntry;
+  position: HistoryPosition;
+}
+
 /**
- * The whole Temporal history of a workflow id, across continue-as-new runs (each run's start names the
- * run before it), oldest first.
+ * Up to `limit` lines of a workflow's history, newest first, across continue-as-new runs (each run's start
+ * names the run before it), from `from` ('latest': the newest run's end). Reads only the runs it needs:
+ * a link that re-probes every minute for months has hundreds of runs, and a page costs one or two of them.
  */
-export async function readWorkflowHistory(
+export async function readWorkflowHistoryPage(
   client: Client,
   workflowId: string,
-): Promise<WorkflowHistoryEntry[]> {
-  const runs: WorkflowHistoryEntry[][] = [];
-  let runId: string | undefined;
-  for (let i = 0; i < 1000; i++) {
+  from: HistoryPosition | 'latest',
+  limit: number,
+): Promise<{ entries: PositionedEntry[]; exhausted: boolean }> {
+  const entries: PositionedEntry[] = [];
+  let runId: string | undefined = from === 'latest' ? undefined : from.runId;
+  let before = from === 'latest' ? Number.POSITIVE_INFINITY : from.beforeEventId;
+  for (let runs = 0; runs < 1000 && entries.length < limit; runs++) {
     const handle = client.workflow.getHandle(workflowId, runId);
-    const history = await handle.fetchHistory();
-    const events = history.events ?? [];
-    const thisRun = runId ?? (await handle.describe()).runId;
-    const activities = new Map<string, string>();
-    runs.unshift(events.flatMap((e) => entryFor(e, activities, thisRun) ?? []));
+    let events: HistoryEvent[];
+    let thisRun: string;
+    try {
+      events = (await handle.fetchHistory()).events ?? [];
+      thisRun = runId ?? (await handle.describe()).runId;
+    } catch (error) {
+      // Retention has removed it (or a cursor named a run that is not this link's): the event log remains.
+      if (error instanceof WorkflowNotFoundError) return { entries, exhausted: true };
+      throw error;
+    }
+    for (const line of historyLines(events, thisRun).reverse()) {
+      if (line.eventId >= before) continue;
+      if (entries.length >= limit) return { entries, exhausted: false };
+      entries.push({ entry: line.entry, position: { runId: thisRun, beforeEventId: line.eventId } });
+    }
     runId = events[0]?.workflowExecutionStartedEventAttributes?.continuedExecutionRunId || undefined;
-    if (!runId) break;
+    before = Number.POSITIVE_INFINITY;
+    if (!runId) return { entries, exhausted: true };
   }
-  return runs.flat();
+  return { entries, exhausted: false };
 }

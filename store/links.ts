@@ -183,7 +183,9 @@ export class LinkStore {
     );
   }
 
-  async timeline(linkId: string): Promise<LinkEventDoc[]> {
-    return this.events.find({ linkId }).sort({ seq: 1 }).toArray();
+  /** The link's log entries, newest first, before `beforeSeq` when given. */
+  async timelinePage(linkId: string, limit: number, beforeSeq?: number): Promise<LinkEventDoc[]> {
+    const filter = beforeSeq === undefined ? { linkId } : { linkId, seq: { $lt: beforeSeq } };
+    return this.events.find(filter).sort({ seq: -1 }).limit(limit).toArray();
   }
 }

@@ -1,7 +1,13 @@
 import { z } from 'zod';
 import { route } from './declare';
 import { createLinkExample, linkExample } from './examples';
-import { accessLogQuery, cancelLinkBody, createLinkBodySchema, listLinksQuery } from './request-schemas';
+import {
+  accessLogQuery,
+  cancelLinkBody,
+  createLinkBodySchema,
+  listLinksQuery,
+  timelineQuery,
+} from './request-schemas';
 import * as responses from './response-schemas';
 
 export const idParams = z.object({ id: z.string().min(1).max(200) });
@@ -70,12 +76,13 @@ export const linkRoutes = (options: ContractOptions) =>
       path: '/v1/links/:id/timeline',
       access: { apiKey: 'links:read' },
       tag: 'Links',
-      summary: "A link's whole history",
+      summary: "A link's whole history, in pages",
       description:
-        "Greenlink's event log merged with the Temporal workflow history (signals, updates, activities, timers), oldest first. No secrets.",
+        "Greenlink's event log merged with the Temporal workflow history (signals, updates, activities, timers), newest first, `limit` entries per page (default 100, at most 500) and `nextCursor` for the next. No secrets, no internal host names: a failure says its `reason` (`greenhouse_unreachable`, `email_server_unreachable`, `timed_out`, …), the worker's log has the rest.",
       params: idParams,
-      responses: { 200: { description: 'Entries, oldest first', schema: responses.timelineSchema } },
-      errors: [404],
+      query: timelineQuery,
+      responses: { 200: { description: 'Entries, newest first', schema: responses.timelineSchema } },
+      errors: [404, 422],
     }),
     route({
       operationId: 'links.newConnectUrl',

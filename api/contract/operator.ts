@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { route } from './declare';
 import { idParams } from './links';
-import { accessLogQuery } from './request-schemas';
+import { accessLogQuery, timelineQuery } from './request-schemas';
 import * as responses from './response-schemas';
 
 const base64 = z.string().regex(/^[A-Za-z0-9+/=_-]*$/, 'must be base64');
@@ -44,10 +44,11 @@ export const operatorRoutes = () =>
       path: '/ops/links/:id/timeline',
       access: { operator: 'read' },
       tag: 'Operators',
-      summary: "Any app's link's whole history",
+      summary: "Any app's link's whole history, in pages (as GET /v1/links/:id/timeline)",
       params: idParams,
-      responses: { 200: { description: 'Entries, oldest first', schema: responses.timelineSchema } },
-      errors: [404],
+      query: timelineQuery,
+      responses: { 200: { description: 'Entries, newest first', schema: responses.timelineSchema } },
+      errors: [404, 422],
     }),
     route({
       operationId: 'operator.accessLog',

@@ -5,7 +5,7 @@ import { DEFAULT_MIN_REMINDER_GAP_MS, LINK_STATUSES, WEBHOOK_EVENTS } from '../.
 import { LEGACY_V1_RETIRED_NOTICE } from '../../greenhouse/legacy-v1-catalog';
 import { LOCALES } from '../../i18n/locale';
 import { ACCESS_KINDS } from '../../store/access-log';
-import { decodeCursor } from '../cursor';
+import { decodeCursor, decodeTimelineCursor } from '../cursor';
 import { emailAddress, formSchema } from '../forms';
 
 // A missing field says so plainly, instead of zod's "Invalid input: expected object, received undefined".
@@ -113,6 +113,26 @@ const pageQuery = {
     })
     .optional(),
 };
+
+/** A link's timeline: newest first, in pages of up to 500 (each page reads only the runs it shows). */
+export const timelineQuery = z.object({
+  limit: z.coerce.number().int().min(1).max(500).default(100),
+  cursor: z
+    .string()
+    .max(400)
+    .transform((text, ctx) => {
+      const cursor = decodeTimelineCursor(text);
+      if (!cursor) {
+        ctx.addIssue({
+          code: 'custom',
+          message: 'is not a cursor from a previous page (use nextCursor as given)',
+        });
+        return z.NEVER;
+      }
+      return cursor;
+    })
+    .optional(),
+});
 
 export const listLinksQuery = z.object({
   status: z.enum(LINK_STATUSES).optional(),

@@ -7,7 +7,7 @@ import { accessProblem } from '../access-problem';
 import { callingApp } from '../auth';
 import type { Handlers } from '../contract/declare';
 import type { linkRoutes } from '../contract/links';
-import { listPage } from '../cursor';
+import { listPage, timelineList } from '../cursor';
 import { linkResource } from '../link-resource';
 import { problems } from '../problem';
 import { type ProxyDeps, proxyHandler } from './proxy';
@@ -57,9 +57,12 @@ export function linkHandlers(
       body: linkResource(await load(callingApp(res)._id, params.id)),
     }),
 
-    'links.timeline': async ({ params, res }) => {
+    'links.timeline': async ({ params, query, res }) => {
       const link = await load(callingApp(res)._id, params.id);
-      return { status: 200, body: { object: 'list', data: await deps.service.timeline(link._id) } };
+      return {
+        status: 200,
+        body: timelineList(await deps.service.timelinePage(link._id, query.limit, query.cursor)),
+      };
     },
 
     'links.newConnectUrl': async ({ params, res }) => {

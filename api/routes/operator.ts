@@ -6,6 +6,7 @@ import type { OperatorSessions } from '../../store/operator-sessions';
 import { accessLogPage } from '../access-logging';
 import type { Handlers } from '../contract/declare';
 import type { codecPayloads, operatorRoutes } from '../contract/operator';
+import { timelineList } from '../cursor';
 import type { FailedAuthLimit } from '../failed-auth';
 import { linkResource } from '../link-resource';
 import type { ConfiguredOperators } from '../operator-auth';
@@ -70,9 +71,12 @@ export function operatorHandlers(
       const link = await load(params.id);
       return { status: 200, body: { ...linkResource(link), appId: link.appId } };
     },
-    'operator.timeline': async ({ params }) => {
+    'operator.timeline': async ({ params, query }) => {
       const link = await load(params.id);
-      return { status: 200, body: { object: 'list', data: await deps.service.timeline(link._id) } };
+      return {
+        status: 200,
+        body: timelineList(await deps.service.timelinePage(link._id, query.limit, query.cursor)),
+      };
     },
     'operator.accessLog': async ({ params, query }) => {
       const link = await load(params.id);

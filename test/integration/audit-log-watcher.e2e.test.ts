@@ -46,7 +46,7 @@ describe('the Greenhouse Audit Log watcher', () => {
   const api = (method: string, path: string, body?: unknown) =>
     http(stack.api.url, method, path, { apiKey: stack.apiKey, ...(body ? { body } : {}) });
   const probesOf = async (id: string) =>
-    (await api('GET', `/v1/links/${id}/timeline`)).json.data.filter(
+    (await api('GET', `/v1/links/${id}/timeline?limit=500`)).json.data.filter(
       (e: { type: string }) => e.type === 'activity.probeCredentials.completed',
     ).length;
   const auditReadsBy = (clientId: string) =>

@@ -45,9 +45,9 @@ describe('a long-lived link across workflow runs', () => {
     const firstRun = (await handle.describe()).runId;
 
     const probes = async () =>
-      (await http(api, 'GET', `/v1/links/${id}/timeline`, { apiKey: stack.apiKey })).json.data.filter(
-        (e: { type: string }) => e.type === 'probed',
-      ).length;
+      (
+        await http(api, 'GET', `/v1/links/${id}/timeline?limit=500`, { apiKey: stack.apiKey })
+      ).json.data.filter((e: { type: string }) => e.type === 'probed').length;
     let runId = firstRun;
     for (let i = 0; i < 20 && runId === firstRun; i++) {
       const before = await probes();
@@ -73,5 +73,31 @@ describe('a long-lived link across workflow runs', () => {
       (m) => m.length === 2,
     );
     expect(mails.filter((m) => m.Subject.includes('still missing'))).toHaveLength(1); // not re-sent by the new run
+
+    // The timeline in small pages walks both runs and the log: exactly the one big page, none twice.
+    const timeline = (query: string) =>
+      http(api, 'GET', `/v1/links/${id}/timeline?${query}`, { apiKey: stack.apiKey });
+    const whole = (await timeline('limit=500')).json;
+    expect(whole.nextCursor).toBeNull();
+    const paged: unknown[] = [];
+    let cursor: string | null = null;
+    for (let pages = 0; pages < 200; pages++) {
+      const page = await timeline(`limit=7${cursor ? `&cursor=${cursor}` : ''}`);
+      expect(page.status).toBe(200);
+      expect(page.json.data.length).toBeLessThanOrEqual(7);
+      paged.push(...page.json.data);
+      cursor = page.json.nextCursor;
+      if (!cursor) break;
+    }
+    expect(paged).toEqual(whole.data);
+    const runs = whole.data
+      .filter((e: { type: string }) => e.type.startsWith('run.'))
+      .map((e: { type: string }) => e.type);
+    expect(runs).toEqual(expect.arrayContaining(['run.continued', 'run.continued_as_new', 'run.started']));
+    const bad = await timeline('cursor=not-a-cursor');
+    expect(bad.status).toBe(422);
+    expect(bad.json.errors).toEqual([
+      { field: 'query.cursor', message: expect.stringContaining('previous page') },
+    ]);
   });
 });

@@ -39,7 +39,7 @@ describe('a linked link whose credentials are revoked', () => {
   const api = (method: string, path: string, body?: unknown) =>
     http(stack.api.url, method, path, { apiKey: stack.apiKey, ...(body ? { body } : {}) });
   const probesOf = async (id: string) =>
-    (await api('GET', `/v1/links/${id}/timeline`)).json.data.filter(
+    (await api('GET', `/v1/links/${id}/timeline?limit=500`)).json.data.filter(
       (e: { type: string }) => e.type === 'activity.probeCredentials.completed',
     ).length;
 

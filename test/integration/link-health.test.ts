@@ -19,7 +19,8 @@ describe('connection health after linking', () => {
   });
 
   const hooksOf = (id: string) => h.receiver.received.filter((w) => w.json.data.id === id);
-  const eventTypes = async (id: string) => (await h.links.timeline(id)).map((e) => e.type);
+  const eventTypes = async (id: string) =>
+    (await h.links.timelinePage(id, 10_000).then((rows) => rows.reverse())).map((e) => e.type);
 
   it('a scope unticked after linking: the daily check degrades it, reminds exactly that scope, and heals it', async () => {
     const { id, credential, requester, handle } = await h.linkedLink();

@@ -69,7 +69,7 @@ describe('link lifecycle on the time-skipping test server', () => {
     );
     expect((await handle.query(stateQuery)).status).toBe('linked');
 
-    const events = await h.links.timeline(id);
+    const events = await h.links.timelinePage(id, 10_000).then((rows) => rows.reverse());
     const missingSince = Date.parse(events.find((e) => e.type === 'probed')?.at as string);
     const offsets = events
       .filter((e) => e.type === 'reminder_sent')
@@ -304,7 +304,10 @@ describe('link lifecycle on the time-skipping test server', () => {
       await h.waitForLink(id, (l) => l.seq >= 2);
       const submitted = submit(credential.clientSecret);
       await eventually(
-        async () => (await h.links.timeline(id)).filter((e) => e.type === 'credentials_submitted').length,
+        async () =>
+          (await h.links.timelinePage(id, 10_000).then((rows) => rows.reverse())).filter(
+            (e) => e.type === 'credentials_submitted',
+          ).length,
         (n) => n === 2,
       );
       h.sim.state.faults = noFaults();
@@ -317,7 +320,7 @@ describe('link lifecycle on the time-skipping test server', () => {
     }
     const link = await h.waitForLink(id, (l) => l.status === 'linked');
     expect(link.credentialProblem).toBeNull();
-    const events = (await h.links.timeline(id)).map((e) => e.type);
+    const events = (await h.links.timelinePage(id, 10_000).then((rows) => rows.reverse())).map((e) => e.type);
     expect(events).not.toContain('credentials_rejected');
     expect(events.filter((e) => e === 'credentials_submitted')).toHaveLength(2);
   });

@@ -1,3 +1,4 @@
+import os from 'node:os';
 import { Client, Connection } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { workflowIdFor } from '../../domain/link';
@@ -76,9 +77,17 @@ describe('a link, end to end over the real stack', () => {
         r.json.data.filter((e: { type: string }) => e.type === 'activity.sendLinkEmail.completed').length >=
         2,
     );
-    type Entry = { source: string; type: string; at: string };
-    const entries: Entry[] = timeline.json.data;
-    expect(entries.map((e) => e.at)).toEqual(entries.map((e) => e.at).sort());
+    type Entry = { source: string; type: string; at: string; actor: string };
+    // Newest first on the wire; read oldest first below.
+    // (Temporal's own order: an activity's completion that arrived during a workflow task is recorded after
+    // it with its earlier time, so history is in event order, merged with the log by time.)
+    const newestFirst: Entry[] = timeline.json.data;
+    expect(newestFirst.at(-1)?.type).toBe('run.started');
+    expect(Date.parse(newestFirst[0]?.at ?? '')).toBeGreaterThan(Date.parse(newestFirst.at(-1)?.at ?? ''));
+    const entries = [...newestFirst].reverse();
+    // No Temporal identity (`<pid>@<host>`) names a machine of the deployment.
+    expect(JSON.stringify(entries)).not.toContain(`@${os.hostname()}`);
+    expect(new Set(entries.map((e) => e.actor))).not.toContain(`${process.pid}@${os.hostname()}`);
     // Temporal's side of the story: the update, the recheck signal, each activity and its outcome.
     const workflowTypes = entries.filter((e) => e.source === 'workflow').map((e) => e.type);
     expect(workflowTypes[0]).toBe('run.started');

@@ -81,7 +81,7 @@ describe('creating a link with an Idempotency-Key', () => {
     await links.applySnapshot(id, { ...initialSnapshot(), seq: 1 }, { type: 'started', at }); // a late attempt
     const row = await mongo.db.collection('links').findOne({ _id: id as never });
     expect([row?.seq, row?.status]).toEqual([2, 'verifying']);
-    expect((await links.timeline(id)).map((e) => [e.seq, e.type])).toEqual([
+    expect((await links.timelinePage(id, 10_000)).reverse().map((e) => [e.seq, e.type])).toEqual([
       [1, 'started'],
       [2, 'credentials_submitted'],
     ]);

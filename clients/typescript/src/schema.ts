@@ -50,8 +50,8 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * A link's whole history
-         * @description Greenlink's event log merged with the Temporal workflow history (signals, updates, activities, timers), oldest first. No secrets.
+         * A link's whole history, in pages
+         * @description Greenlink's event log merged with the Temporal workflow history (signals, updates, activities, timers), newest first, `limit` entries per page (default 100, at most 500) and `nextCursor` for the next. No secrets, no internal host names: a failure says its `reason` (`greenhouse_unreachable`, `email_server_unreachable`, `timed_out`, …), the worker's log has the rest.
          */
         get: operations["links.timeline"];
         put?: never;
@@ -447,7 +447,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Any app's link's whole history */
+        /** Any app's link's whole history, in pages (as GET /v1/links/:id/timeline) */
         get: operations["operator.timeline"];
         put?: never;
         post?: never;
@@ -2011,7 +2011,10 @@ export interface operations {
     };
     "links.timeline": {
         parameters: {
-            query?: never;
+            query?: {
+                limit?: number;
+                cursor?: string;
+            };
             header?: never;
             path: {
                 id: string;
@@ -2020,7 +2023,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Entries, oldest first */
+            /** @description Entries, newest first */
             200: {
                 headers: {
                     "Request-Id": components["headers"]["Request-Id"];
@@ -2052,6 +2055,16 @@ export interface operations {
             };
             /** @description No such resource for this caller */
             404: {
+                headers: {
+                    "Request-Id": components["headers"]["Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation failed (each field named), or an Idempotency-Key reused with another body */
+            422: {
                 headers: {
                     "Request-Id": components["headers"]["Request-Id"];
                     [name: string]: unknown;
@@ -5029,7 +5042,10 @@ export interface operations {
     };
     "operator.timeline": {
         parameters: {
-            query?: never;
+            query?: {
+                limit?: number;
+                cursor?: string;
+            };
             header?: never;
             path: {
                 id: string;
@@ -5038,7 +5054,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Entries, oldest first */
+            /** @description Entries, newest first */
             200: {
                 headers: {
                     "Request-Id": components["headers"]["Request-Id"];
@@ -5070,6 +5086,16 @@ export interface operations {
             };
             /** @description No such resource for this caller */
             404: {
+                headers: {
+                    "Request-Id": components["headers"]["Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation failed (each field named), or an Idempotency-Key reused with another body */
+            422: {
                 headers: {
                     "Request-Id": components["headers"]["Request-Id"];
                     [name: string]: unknown;
