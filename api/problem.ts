@@ -44,6 +44,16 @@ export const problems = {
         limit,
       },
     ),
+  /** ACTIVE_LINKS_PER_APP: a 429 (too many, for now), not a refusal of the request itself. */
+  activeLinks: (limit: number) =>
+    new Problem(
+      429,
+      'active_links_limit',
+      'Too many active links',
+      `an app may have at most ${limit} active links (not expired, cancelled or deleted); cancel or delete links it no longer needs, or raise ACTIVE_LINKS_PER_APP`,
+      undefined,
+      { limit },
+    ),
 };
 
 export function fromZod(error: ZodError, prefix = ''): Problem {

@@ -84,6 +84,14 @@ export class IdempotencyKeyTaken extends Error {
   }
 }
 
+/** The app has `limit` links open already (ACTIVE_LINKS_PER_APP). */
+export class ActiveLinksCapReached extends Error {
+  constructor(readonly limit: number) {
+    super(`an app may have at most ${limit} active links`);
+    this.name = 'ActiveLinksCapReached';
+  }
+}
+
 export interface NewLink {
   organization: { id: string; name: string };
   requester: Person;
@@ -154,6 +162,13 @@ export class LinkService {
     const { config, links, temporal } = this.deps;
     const key = options.idempotencyKey;
     const id = key ? linkIdForKey(appId, key) : newId('lnk');
+    // Checked before a create, like the other quotas (two racing creates can pass one over); a retry of a
+    // create that went through is not a new link.
+    if (
+      (await links.countActive(appId)) >= config.ACTIVE_LINKS_PER_APP &&
+      !(key && (await links.findById(id)))
+    )
+      throw new ActiveLinksCapReached(config.ACTIVE_LINKS_PER_APP);
     const requiredScopes = [...(config.permissionSets[input.permissionSet] ?? [])];
     const now = new Date();
     let doc: LinkDoc = {

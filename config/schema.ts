@@ -138,6 +138,8 @@ export const envSchema = z.object({
   LINK_EXPIRY: durationSchema.default(30 * 86_400_000),
   /** Between health checks of a linked link; each is jittered by ±10 % so a fleet does not wake at once. */
   HEALTH_CHECK_INTERVAL: durationSchema.default(DEFAULT_HEALTH_CHECK_MS),
+  /** Links one app may have open at once (not expired, cancelled or deleted); past it a create is a 429. */
+  ACTIVE_LINKS_PER_APP: z.coerce.number().int().min(1).default(10_000),
   /**
    * Between two reads of Greenhouse's Audit Log by a link created with `auditLog: true`. Greenhouse allows 50
    * requests per 10 s and 3 paginated ones per 30 s per organization; a poll makes one (at most 3).

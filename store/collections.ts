@@ -11,6 +11,7 @@ export const COLLECTIONS = {
   links: collection('links', [
     { appId: 1, 'organization.id': 1, status: 1 },
     { appId: 1, createdAt: -1 },
+    { appId: 1, status: 1 },
   ]),
   linkEvents: collection('link_events', [{ linkId: 1, at: 1 }], [{ linkId: 1, seq: 1 }]),
   apps: collection('apps'),

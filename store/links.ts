@@ -1,5 +1,12 @@
 import type { Db, Filter, ObjectId } from 'mongodb';
-import type { LinkEvent, LinkSchedule, LinkSnapshot, LinkStatus, Person } from '../domain/link';
+import {
+  CLOSED_STATUSES,
+  type LinkEvent,
+  type LinkSchedule,
+  type LinkSnapshot,
+  type LinkStatus,
+  type Person,
+} from '../domain/link';
 import { retryBusy } from './busy-retry';
 import { COLLECTIONS, countsBy } from './collections';
 import { insertUnique } from './unique-insert';
@@ -181,6 +188,15 @@ export class LinkStore {
         .aggregate<{ _id: unknown; n: number }>([{ $group: { _id: '$status', n: { $sum: 1 } } }])
         .toArray(),
     );
+  }
+
+  /** Links of an app still open (neither expired, cancelled nor deleted): the active-links cap counts them. */
+  async countActive(appId: string): Promise<number> {
+    return this.links.countDocuments({
+      appId,
+      status: { $nin: [...CLOSED_STATUSES] },
+      deletedAt: { $exists: false },
+    });
   }
 
   /** The link's log entries, newest first, before `beforeSeq` when given. */

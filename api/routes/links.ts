@@ -1,5 +1,5 @@
 import type { LinkAccess } from '../../app/link-access';
-import { IdempotencyKeyTaken, type LinkService } from '../../app/link-service';
+import { ActiveLinksCapReached, IdempotencyKeyTaken, type LinkService } from '../../app/link-service';
 import type { AccessLog } from '../../store/access-log';
 import type { LinkStore } from '../../store/links';
 import { accessLogPage, trackAccess } from '../access-logging';
@@ -35,6 +35,7 @@ export function linkHandlers(
         .create(callingApp(res)._id, body, idempotencyKey ? { idempotencyKey } : {})
         .catch((error: unknown) => {
           if (error instanceof IdempotencyKeyTaken) throw problems.conflict(error.message);
+          if (error instanceof ActiveLinksCapReached) throw problems.activeLinks(error.limit);
           throw error;
         });
       return {

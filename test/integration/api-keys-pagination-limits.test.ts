@@ -73,6 +73,41 @@ describe('API keys: several per app, revocable', () => {
     await http(stack.api.url, 'DELETE', `/v1/api-keys/${made.json.id}`, { apiKey: stack.apiKey });
   });
 
+  it('caps the links an app has open (ACTIVE_LINKS_PER_APP) with a 429 that says what to do', async () => {
+    const capped = await startTestStack({ worker: false, env: { ACTIVE_LINKS_PER_APP: '2' } });
+    try {
+      const create = (n: number, headers: Record<string, string> = {}) =>
+        http(capped.api.url, 'POST', '/v1/links', {
+          apiKey: capped.apiKey,
+          body: {
+            organization: { id: `cap-${n}`, name: 'Capped' },
+            requester: { email: `cap-${n}@acme.example` },
+          },
+          headers,
+        });
+      const first = await create(1);
+      expect(first.status).toBe(201);
+      expect((await create(2, { 'idempotency-key': 'cap-2' })).status).toBe(201);
+      const refused = await create(3);
+      expect(refused.status).toBe(429);
+      expect(refused.json.type).toMatch(/active_links_limit$/);
+      expect(refused.json.detail).toContain('at most 2 active links');
+      expect(refused.json.limit).toBe(2);
+      expect(
+        (await http(capped.api.url, 'GET', '/v1/links', { apiKey: capped.apiKey })).json.data,
+      ).toHaveLength(2);
+      // A retry of a create that went through is no new link; a deleted link no longer counts.
+      expect((await create(2, { 'idempotency-key': 'cap-2' })).status).toBe(201);
+      expect(
+        (await http(capped.api.url, 'DELETE', `/v1/links/${first.json.id}`, { apiKey: capped.apiKey }))
+          .status,
+      ).toBe(202);
+      expect((await create(3)).status).toBe(201);
+    } finally {
+      await capped.close();
+    }
+  });
+
   it("cannot revoke another app's key (404), and rejects missing and malformed keys", async () => {
     const other = await startTestStack({ worker: false });
     try {
