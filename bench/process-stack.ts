@@ -14,6 +14,7 @@ export const LIFTED_LIMITS = {
   CONNECT_RATE_LIMIT: '100000000/1m',
   RECHECK_LIMIT: '100000000/1m',
   AUTH_FAILURE_LIMIT: '100000000/1m',
+  ACTIVE_LINKS_PER_APP: '100000000', // BENCH_WAITING may open more links for one app than the default cap
 };
 
 /** Bundles the workflow code once into `dir`; pass the path as WORKFLOW_BUNDLE_PATH. */
