@@ -5,6 +5,7 @@
  */
 import { parseArgs } from 'node:util';
 import { Client, Connection } from '@temporalio/client';
+import { type KeyNeeds, KeyRotation, RUN_MOVES, type SealedRecords } from '../app/key-rotation';
 import { LinkService } from '../app/link-service';
 import { loadConfigOrExit } from '../config/load';
 import type { Config } from '../config/schema';
@@ -12,9 +13,11 @@ import { temporalConnectionOptions } from '../config/temporal';
 import { ALL_PERMISSIONS, type ApiPermission, DEFAULT_PERMISSIONS } from '../domain/api-permissions';
 import { LINK_STATUSES, type LinkStatus } from '../domain/link';
 import { localServiceEnv } from '../stack/local-env';
+import { AccessTokenStore } from '../store/access-tokens';
 import { AppStore } from '../store/apps';
 import { ensureIndexes } from '../store/collections';
 import { CredentialVault } from '../store/credential-vault';
+import { IdempotencyStore } from '../store/idempotency';
 import { type LinkDoc, LinkStore } from '../store/links';
 import { connectMongo, type Mongo } from '../store/mongo';
 import { OperatorAudit } from '../store/operator-audit';
@@ -26,7 +29,7 @@ interface Invocation {
   config: Config;
   mongo: Mongo;
   arg?: string;
-  values: { name?: string; app?: string; status?: string; permissions?: string };
+  values: { name?: string; app?: string; status?: string; permissions?: string; 'move-runs'?: boolean };
 }
 
 interface Command {
@@ -51,21 +54,63 @@ async function linkNamed(call: Invocation, command: string): Promise<LinkDoc> {
   return link as LinkDoc;
 }
 
-/** A LinkService for one command: the application layer is the only way into a link's workflow. */
-async function withLinkService(call: Invocation, use: (service: LinkService) => Promise<void>) {
+/** A Temporal client for one command, closed after it. */
+async function withTemporal(call: Invocation, use: (temporal: Client) => Promise<void>) {
   const connection = await Connection.connect(temporalConnectionOptions(call.config));
   try {
-    const { config, mongo } = call;
-    const temporal = new Client({
-      connection,
-      namespace: config.TEMPORAL_NAMESPACE,
-      dataConverter: encryptedDataConverter(config.CREDENTIALS_KEYS),
-    });
-    const service = LinkService.forDatabase(mongo.db, config, temporal);
-    await use(service);
+    const { config } = call;
+    await use(
+      new Client({
+        connection,
+        namespace: config.TEMPORAL_NAMESPACE,
+        dataConverter: encryptedDataConverter(config.CREDENTIALS_KEYS),
+      }),
+    );
   } finally {
     await connection.close();
   }
+}
+
+/** A LinkService for one command: the application layer is the only way into a link's workflow. */
+const withLinkService = (call: Invocation, use: (service: LinkService) => Promise<void>) =>
+  withTemporal(call, (temporal) => use(LinkService.forDatabase(call.mongo.db, call.config, temporal)));
+
+/** What `vault reencrypt` says of each key: what needs it, and whether it can go. */
+function keyLines(needs: KeyNeeds[], primary: string): string[] {
+  const lines: string[] = [];
+  const list = (counts: Record<string, number>) =>
+    Object.entries(counts)
+      .filter(([, n]) => n > 0)
+      .map(([what, n]) => `${n} ${what}`);
+  for (const key of needs) {
+    const records = list(key.records);
+    const runs = list(key.runs);
+    if (key.primary) {
+      lines.push(`Key "${key.keyId}" (first in CREDENTIALS_KEYS): seals everything new.`);
+      continue;
+    }
+    if (records.length === 0 && runs.length === 0) {
+      lines.push(`Key "${key.keyId}": nothing needs it. It is removable from CREDENTIALS_KEYS.`);
+      continue;
+    }
+    const what = [...records, ...runs.map((r) => `${r} open run(s)`)].join(', ');
+    lines.push(
+      key.inKeyring
+        ? `Key "${key.keyId}": NOT removable, still needed by ${what}.`
+        : `Key "${key.keyId}" is not in CREDENTIALS_KEYS, yet ${what} need it: put it back (last) until they are moved.`,
+    );
+    for (const type of Object.keys(key.runs)) {
+      lines.push(`  ${type} runs ${RUN_MOVES[type] ?? 'end by themselves'}.`);
+    }
+    if (records.length > 0 && key.inKeyring)
+      lines.push('  Records: run vault reencrypt again (a write raced it).');
+  }
+  if (needs.some((k) => !k.primary && (k.runs.linkWorkflow ?? 0) > 0)) {
+    lines.push(
+      `Move link runs: npm run cli -- vault reencrypt --move-runs (once every worker and API replica runs with "${primary}" first).`,
+    );
+  }
+  return lines;
 }
 
 const COMMANDS: Command[] = [
@@ -128,15 +173,37 @@ const COMMANDS: Command[] = [
   },
   {
     name: 'vault reencrypt',
-    summary: 're-encrypt every stored secret with the newest key',
-    async run({ config, mongo }) {
-      const vault = new CredentialVault(mongo.db, config.CREDENTIALS_KEYS);
-      console.log(`Re-encrypting with key "${vault.primaryKeyId}" (the first in CREDENTIALS_KEYS)…`);
-      const credentials = await vault.reencrypt((n) => console.log(`  credentials: ${n} checked…`));
-      console.log(`Credentials: ${credentials.updated} of ${credentials.total} re-encrypted.`);
-      const secrets = await new WebhookStore(mongo.db, config.CREDENTIALS_KEYS).reencrypt();
-      console.log(`Webhook signing secrets: ${secrets.updated} of ${secrets.total} endpoints re-encrypted.`);
-      console.log('Older keys can now be removed from CREDENTIALS_KEYS.');
+    args: '[--move-runs]',
+    summary:
+      're-seal every stored secret with the first key; say per key what still needs it (records, open runs); --move-runs rolls link runs onto the first key',
+    async run(call) {
+      const { config, mongo, values } = call;
+      await withTemporal(call, async (temporal) => {
+        const keys = config.CREDENTIALS_KEYS;
+        const records: SealedRecords[] = [
+          { name: 'credentials', fields: new CredentialVault(mongo.db, keys).sealedFields() },
+          { name: 'webhook signing secrets', fields: new WebhookStore(mongo.db, keys).sealedFields() },
+          { name: 'cached access tokens', fields: new AccessTokenStore(mongo.db, keys).sealedFields() },
+          { name: 'remembered answers', fields: new IdempotencyStore(mongo.db, keys).sealedFields() },
+        ];
+        const rotation = new KeyRotation({ keys, records, temporal, taskQueue: config.TEMPORAL_TASK_QUEUE });
+        console.log(`Re-sealing with key "${rotation.primaryKeyId}" (the first in CREDENTIALS_KEYS)…`);
+        for (const r of await rotation.reseal((name, n) => console.log(`  ${name}: ${n} checked…`))) {
+          const unreadable = r.unreadable > 0 ? ` (${r.unreadable} under a key not in CREDENTIALS_KEYS)` : '';
+          console.log(`  ${r.name}: ${r.updated} of ${r.total} re-sealed${unreadable}.`);
+        }
+        console.log(`Reading the open runs on task queue ${config.TEMPORAL_TASK_QUEUE}…`);
+        let runs = await rotation.openRuns((n) => console.log(`  ${n} runs read…`));
+        console.log(`  ${runs.length} open run(s) read.`);
+        if (values['move-runs']) {
+          const moved = await rotation.moveRuns(runs, 60_000);
+          console.log(
+            `Asked ${moved.asked} link run(s) to continue as new; ${moved.rolled} did within 60 s.`,
+          );
+          runs = await rotation.openRuns();
+        }
+        for (const line of keyLines(await rotation.needs(runs), rotation.primaryKeyId)) console.log(line);
+      });
     },
   },
   {
@@ -222,6 +289,7 @@ async function main() {
       app: { type: 'string' },
       status: { type: 'string' },
       permissions: { type: 'string' },
+      'move-runs': { type: 'boolean' },
     },
   });
   const [group, word, arg] = positionals;

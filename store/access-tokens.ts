@@ -3,6 +3,7 @@ import { retryBusy } from './busy-retry';
 import { COLLECTIONS } from './collections';
 import { Keyring, type Sealed, type VaultKey } from './keyring';
 import { Leases } from './leases';
+import type { SealedField } from './resealing';
 
 export interface CachedAccessToken {
   accessToken: string;
@@ -112,5 +113,17 @@ export class AccessTokenStore {
         { $unset: { sealed: '', expiresAt: '', credentialRef: '', scopeKey: '', account: '' } },
       ),
     );
+  }
+
+  /** Where cached tokens are sealed (key rotation: app/key-rotation.ts). */
+  sealedFields(): SealedField<AccessTokenDoc>[] {
+    return [
+      {
+        collection: this.tokens,
+        path: 'sealed.',
+        associatedData: (d) => d._id,
+        what: (d) => `access token of ${d._id}`,
+      },
+    ];
   }
 }

@@ -4,6 +4,7 @@ import { retryBusy } from './busy-retry';
 import { COLLECTIONS } from './collections';
 import { newId } from './ids';
 import { Keyring, type Sealed, type VaultKey } from './keyring';
+import type { SealedField } from './resealing';
 
 export type { VaultKey } from './keyring';
 
@@ -81,21 +82,16 @@ export class CredentialVault {
   }
 
   /** Re-seals every record not under the newest key (after a rotation); returns counts for the operator. */
-  async reencrypt(onProgress?: (done: number) => void): Promise<{ updated: number; total: number }> {
-    let updated = 0;
-    let total = 0;
-    for await (const doc of this.records.find({})) {
-      total++;
-      if (doc.keyId !== this.keyring.primaryId) {
-        const plaintext = this.keyring.open(doc, doc.linkId, `credential ${doc._id}`);
-        const sealed = this.keyring.seal(plaintext, doc.linkId);
-        // Only if nobody re-sealed it meanwhile: the filter on the old key id makes a rerun harmless.
-        await retryBusy(() => this.records.updateOne({ _id: doc._id, keyId: doc.keyId }, { $set: sealed }));
-        updated++;
-      }
-      if (total % 100 === 0) onProgress?.(total);
-    }
-    return { updated, total };
+  /** Where the vault keeps sealed credentials (key rotation: app/key-rotation.ts). */
+  sealedFields(): SealedField<CredentialDoc>[] {
+    return [
+      {
+        collection: this.records,
+        path: '',
+        associatedData: (d) => d.linkId,
+        what: (d) => `credential ${d._id}`,
+      },
+    ];
   }
 
   get primaryKeyId(): string {

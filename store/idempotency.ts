@@ -3,6 +3,7 @@ import { retryBusy } from './busy-retry';
 import { COLLECTIONS } from './collections';
 import { Keyring, type Sealed, type VaultKey } from './keyring';
 import { Leases } from './leases';
+import type { SealedField } from './resealing';
 import { isDuplicateKey } from './unique-insert';
 
 export interface IdempotencyDoc {
@@ -113,5 +114,17 @@ export class IdempotencyStore {
   /** A refused or failed request releases its key, so the client may retry with it. */
   async release(id: string): Promise<void> {
     await retryBusy(() => this.keys.deleteOne({ _id: id, state: 'in_progress' }));
+  }
+
+  /** Where remembered answers are sealed (key rotation: app/key-rotation.ts). */
+  sealedFields(): SealedField<IdempotencyDoc>[] {
+    return [
+      {
+        collection: this.keys,
+        path: 'response.sealed.',
+        associatedData: (d) => d._id,
+        what: (d) => `the answer remembered for ${d._id}`,
+      },
+    ];
   }
 }

@@ -28,6 +28,10 @@ export class Keyring {
     this.byId = new Map(keys.map((k) => [k.id, k.key]));
   }
 
+  has(keyId: string): boolean {
+    return this.byId.has(keyId);
+  }
+
   get primaryId(): string {
     return (this.keys[0] as VaultKey).id;
   }

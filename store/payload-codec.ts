@@ -16,6 +16,20 @@ const text = (value: string) => new TextEncoder().encode(value);
 const read = (bytes: Uint8Array | null | undefined) => (bytes ? new TextDecoder().decode(bytes) : undefined);
 
 /**
+ * The key ids of every sealed payload anywhere inside `value` (a history event: its input, result, signal
+ * or update arguments, markers, headers): what a history needs to be replayed.
+ */
+export function payloadKeyIds(value: unknown, found = new Set<string>(), depth = 0): Set<string> {
+  if (!value || typeof value !== 'object' || ArrayBuffer.isView(value) || depth > 16) return found;
+  const metadata = (value as { metadata?: Record<string, unknown> | null }).metadata;
+  const keyId = metadata?.[KEY_ID];
+  if (keyId instanceof Uint8Array && read(metadata?.[METADATA_ENCODING_KEY] as Uint8Array) === ENCODING)
+    found.add(read(keyId) ?? '');
+  for (const child of Object.values(value)) payloadKeyIds(child, found, depth + 1);
+  return found;
+}
+
+/**
  * Encrypts every payload Greenlink hands to Temporal (workflow input, signals, updates, activity arguments
  * and results: the emails, names and notes they carry) with AES-256-GCM under the first CREDENTIALS_KEYS key,
  * its id in the payload's metadata so every key of the ring decrypts (as temporalio/samples-typescript's

@@ -4,6 +4,7 @@ import { retryBusy } from './busy-retry';
 import { COLLECTIONS, countsBy } from './collections';
 import { newId } from './ids';
 import { Keyring, type Sealed, type VaultKey } from './keyring';
+import type { SealedField } from './resealing';
 
 export interface WebhookEndpointDoc {
   _id: string;
@@ -141,45 +142,17 @@ export class WebhookStore {
     return secrets;
   }
 
-  /** Every sealed secret of every endpoint, for re-encryption under the newest key. */
-  async reencrypt(): Promise<{ updated: number; total: number }> {
-    let updated = 0;
-    let total = 0;
-    for await (const endpoint of this.endpoints.find({})) {
-      total++;
-      const stale =
-        endpoint.secret.keyId !== this.keyring.primaryId ||
-        (endpoint.previousSecret && endpoint.previousSecret.sealed.keyId !== this.keyring.primaryId);
-      if (!stale) continue;
-      const what = `webhook endpoint ${endpoint._id}`;
-      const reseal = (sealed: Sealed) =>
-        this.keyring.seal(this.keyring.open(sealed, endpoint._id, what), endpoint._id);
-      // Compare-and-swap on the secret as read: a rotation meanwhile (sealed with the newest key anyway) wins.
-      const swapped = await retryBusy(() =>
-        this.endpoints.updateOne(
-          {
-            _id: endpoint._id,
-            'secret.ciphertext': endpoint.secret.ciphertext,
-            'previousSecret.sealed.ciphertext': endpoint.previousSecret?.sealed.ciphertext ?? null,
-          },
-          {
-            $set: {
-              secret: reseal(endpoint.secret),
-              ...(endpoint.previousSecret
-                ? {
-                    previousSecret: {
-                      ...endpoint.previousSecret,
-                      sealed: reseal(endpoint.previousSecret.sealed),
-                    },
-                  }
-                : {}),
-            },
-          },
-        ),
-      );
-      if (swapped.modifiedCount === 1) updated++;
-    }
-    return { updated, total };
+  /** Where endpoints keep sealed secrets (key rotation: app/key-rotation.ts). */
+  sealedFields(): SealedField<WebhookEndpointDoc>[] {
+    const common = { collection: this.endpoints, associatedData: (e: WebhookEndpointDoc) => e._id };
+    return [
+      { ...common, path: 'secret.', what: (e) => `webhook endpoint ${e._id}` },
+      {
+        ...common,
+        path: 'previousSecret.sealed.',
+        what: (e) => `the previous secret of webhook endpoint ${e._id}`,
+      },
+    ];
   }
 
   async disable(id: string, reason: string): Promise<void> {

@@ -20,6 +20,7 @@ import { auditLogWatcherWorkflow } from './audit-log-watcher';
 import * as health from './health';
 import {
   cancelSignal,
+  freshRunSignal,
   type HandOffInput,
   handOffSignal,
   nextReminderQuery,
@@ -68,6 +69,8 @@ const FORGET_UNUSED_PATCH = 'forget-unused-credentials';
 const AUDIT_LOG_PATCH = 'audit-log-watcher';
 /** An operator's "resend the reminder now" (remindNowSignal). */
 const REMIND_NOW_PATCH = 'operator-remind-now';
+/** A run asked to continue as new (key rotation: freshRunSignal). */
+const FRESH_RUN_PATCH = 'fresh-run-on-request';
 /**
  * A watched link lives for years: its run continues as new past this many events even where the server does
  * not suggest it (about 35 daily health checks), so no history grows without bound and replays stay short.
@@ -92,6 +95,7 @@ export async function linkWorkflow(input: LinkWorkflowInput): Promise<LinkSnapsh
   let handOff: HandOffInput | undefined;
   let reassignTo: Role | undefined;
   let remindNowBy: string | undefined;
+  let freshRunRequested = false;
 
   const pending = new Set<Promise<void>>();
   /** Emails and webhooks go on while the link keeps working; the run ends only when they are done. */
@@ -285,6 +289,9 @@ export async function linkWorkflow(input: LinkWorkflowInput): Promise<LinkSnapsh
   setHandler(cancelSignal, ({ reason }) => {
     cancelReason ??= reason;
   });
+  setHandler(freshRunSignal, () => {
+    freshRunRequested = true;
+  });
 
   if (!input.resume) await step(transition.started(state, input));
 
@@ -342,6 +349,8 @@ export async function linkWorkflow(input: LinkWorkflowInput): Promise<LinkSnapsh
     const { continueAsNewSuggested, historyLength } = workflowInfo();
     if (continueAsNewSuggested || (state.watching && historyLength > WATCHED_HISTORY_BOUND))
       return freshRun();
+    // Only runs that received the signal take this branch (after everything asked before it).
+    if (freshRunRequested && !busy() && patched(FRESH_RUN_PATCH)) return freshRun();
 
     const { wakeAt, reprobeAt } = transition.nextWake(state, schedule, busy());
     const seenSeq = state.snapshot.seq;
@@ -352,6 +361,7 @@ export async function linkWorkflow(input: LinkWorkflowInput): Promise<LinkSnapsh
         handOff !== undefined ||
         reassignTo !== undefined ||
         (remindNowBy !== undefined && !busy()) ||
+        (freshRunRequested && !busy()) ||
         (state.snapshot.seq !== seenSeq && !busy()),
       Math.max(1, wakeAt - Date.now()),
     );

@@ -24,6 +24,11 @@ export const reassignSignal = defineSignal<[{ to: Role; by: string }]>('reassign
 /** An operator resends the current reminder now, outside the schedule (which stays as it was). */
 export const remindNowSignal = defineSignal<[{ by: string }]>('remindNow');
 export const cancelSignal = defineSignal<[{ reason: string }]>('cancel');
+/**
+ * Continue as new at the next quiet moment: the new run's history holds only payloads sealed with the current
+ * first key, so an old key can leave CREDENTIALS_KEYS (`vault reencrypt --move-runs`).
+ */
+export const freshRunSignal = defineSignal<[{ by: string }]>('freshRun');
 export const stateQuery = defineQuery<LinkSnapshot>('state');
 /** When the schedule's next reminder is due (epoch ms), if one is left: for the operator console. */
 export const nextReminderQuery = defineQuery<{ at: number | null }>('nextReminder');

@@ -101,9 +101,9 @@ describe('operator CLI (npm run cli)', () => {
         env: { ...process.env, ...configEnv(stack.config), CREDENTIALS_KEYS: keys },
       });
     const first = await rotate(`${newKey},${oldKey}`);
-    expect(first.stdout).toMatch(/Credentials: [1-9]\d* of [1-9]\d* re-encrypted/);
-    expect(first.stdout).toMatch(/Webhook signing secrets: [1-9]\d* of [1-9]\d* endpoints re-encrypted/);
-    expect((await rotate(`${newKey},${oldKey}`)).stdout).toMatch(/Credentials: 0 of [1-9]\d* re-encrypted/);
+    expect(first.stdout).toMatch(/credentials: [1-9]\d* of [1-9]\d* re-sealed/);
+    expect(first.stdout).toMatch(/webhook signing secrets: [1-9]\d* of [1-9]\d* re-sealed/);
+    expect((await rotate(`${newKey},${oldKey}`)).stdout).toMatch(/credentials: 0 of [1-9]\d* re-sealed/);
 
     // With only the new key, everything still opens.
     const newOnly = loadConfig({ ...configEnv(stack.config), CREDENTIALS_KEYS: newKey }).CREDENTIALS_KEYS;
