@@ -96,13 +96,14 @@ export function createLinkBodySchema(
 }
 
 /** `limit` and `cursor` of every newest-first list (Stripe-style cursor pagination). */
-const pageQuery = {
-  limit: z.coerce.number().int().min(1).max(100).default(20),
-  cursor: z
+/** An opaque cursor from a previous page, decoded (a 422 on `cursor` when it is not one). */
+const cursorParam = <T>(decode: (text: string) => T | undefined) =>
+  z
     .string()
+    .max(400)
     .transform((text, ctx) => {
-      const position = decodeCursor(text);
-      if (!position) {
+      const position = decode(text);
+      if (position === undefined) {
         ctx.addIssue({
           code: 'custom',
           message: 'is not a cursor from a previous page (use nextCursor as given)',
@@ -111,27 +112,17 @@ const pageQuery = {
       }
       return position;
     })
-    .optional(),
+    .optional();
+
+const pageQuery = {
+  limit: z.coerce.number().int().min(1).max(100).default(20),
+  cursor: cursorParam(decodeCursor),
 };
 
 /** A link's timeline: newest first, in pages of up to 500 (each page reads only the runs it shows). */
 export const timelineQuery = z.object({
   limit: z.coerce.number().int().min(1).max(500).default(100),
-  cursor: z
-    .string()
-    .max(400)
-    .transform((text, ctx) => {
-      const cursor = decodeTimelineCursor(text);
-      if (!cursor) {
-        ctx.addIssue({
-          code: 'custom',
-          message: 'is not a cursor from a previous page (use nextCursor as given)',
-        });
-        return z.NEVER;
-      }
-      return cursor;
-    })
-    .optional(),
+  cursor: cursorParam(decodeTimelineCursor),
 });
 
 export const listLinksQuery = z.object({

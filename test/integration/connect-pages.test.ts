@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BUILT_IN_PERMISSION_SETS } from '../../greenhouse/catalog';
-import { http } from '../support/http';
+import { csrfOf, http } from '../support/http';
 import { waitForMessages } from '../support/mailpit';
 import { sim } from '../support/simulator';
 import { startTestStack, type TestStack } from '../support/stack';
@@ -20,8 +20,6 @@ const postForm = (
     headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers },
     body: new URLSearchParams(fields).toString(),
   });
-
-const csrfOf = (page: string) => /name="_csrf" value="([^"]+)"/.exec(page)?.[1] as string;
 
 describe('connect pages: forms, CSRF, languages', () => {
   let stack: TestStack;

@@ -1,17 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { eventually, http, postForm } from '../support/http';
+import { cookiesOf, csrfOf, eventually, http, postForm } from '../support/http';
 import { startTestStack, type TestStack } from '../support/stack';
 import { startWebhookReceiver } from '../support/webhook-receiver';
 
 const ACT = 'ada-act-token-0123456789abcdefghijklmnopqrstuvwxyz012';
 const READ = 'rob-read-token-0123456789abcdefghijklmnopqrstuvwxyz01';
-const csrfOf = (page: string) => /name="_csrf" value="([^"]+)"/.exec(page)?.[1] ?? '';
-/** The cookies a response sets, as a Cookie header would send them back. */
-const cookiesOf = (headers: Headers) =>
-  headers
-    .getSetCookie()
-    .map((c) => c.split(';')[0])
-    .join('; ');
 
 describe('operator console: sign-in, search, actions, audit', () => {
   let stack: TestStack;

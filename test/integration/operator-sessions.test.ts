@@ -5,18 +5,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningApi, startApi } from '../../api/server';
 import type { OperatorToken } from '../../domain/operator';
 import { freePort } from '../../stack/ports';
-import { http, postForm } from '../support/http';
+import { cookiesOf, csrfOf, http, postForm } from '../support/http';
 import { configEnv, startTestStack, type TestStack } from '../support/stack';
 
 const ADA = 'ada-act-token-for-sessions-0123456789abcdefghijklmn';
 const ROB = 'rob-act-token-for-sessions-0123456789abcdefghijklmn';
 const EVE = 'eve-act-token-for-sessions-0123456789abcdefghijklmn';
-const csrfOf = (page: string) => /name="_csrf" value="([^"]+)"/.exec(page)?.[1] ?? '';
-const cookiesOf = (headers: Headers) =>
-  headers
-    .getSetCookie()
-    .map((c) => c.split(';')[0])
-    .join('; ');
 
 /** Signs in through the form at `base`; answers the session's Cookie header and the console's CSRF field. */
 async function signIn(base: string, token: string) {

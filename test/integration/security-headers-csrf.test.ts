@@ -3,10 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startApi } from '../../api/server';
 import { loadConfig } from '../../config/load';
 import { freePort } from '../../stack/ports';
-import { http } from '../support/http';
+import { csrfOf, http } from '../support/http';
 import { configEnv, startTestStack, type TestStack } from '../support/stack';
-
-const csrfOf = (page: string) => /name="_csrf" value="([^"]+)"/.exec(page)?.[1] as string;
 
 describe('responses that carry secrets, and forms across a vault key rotation', () => {
   let stack: TestStack;

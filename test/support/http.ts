@@ -56,3 +56,13 @@ export async function postForm(
   });
   return { status: response.status, headers: response.headers, text: await response.text() };
 }
+
+/** The CSRF field of a server-rendered form (empty when the page has none). */
+export const csrfOf = (page: string) => /name="_csrf" value="([^"]+)"/.exec(page)?.[1] ?? '';
+
+/** The cookies a response sets, as a Cookie header would send them back. */
+export const cookiesOf = (headers: Headers) =>
+  headers
+    .getSetCookie()
+    .map((c) => c.split(';')[0])
+    .join('; ');
