@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -41,6 +41,39 @@ describe('readiness', () => {
   }, 60_000);
 });
 
+/** The state letter of each thread of each process in process group `group` (Linux /proc). */
+function groupThreadStates(group: number): string[] {
+  const states: string[] = [];
+  for (const pid of readdirSync('/proc').filter((name) => /^\d+$/.test(name))) {
+    try {
+      const [, , pgrp] = readFileSync(`/proc/${pid}/stat`, 'utf8')
+        .replace(/^.*\) /s, '')
+        .split(' ');
+      if (Number(pgrp) !== group) continue;
+      for (const task of readdirSync(`/proc/${pid}/task`))
+        states.push(
+          readFileSync(`/proc/${pid}/task/${task}/stat`, 'utf8').replace(/^.*\) /s, '')[0] as string,
+        );
+    } catch {
+      // the process ended meanwhile
+    }
+  }
+  return states;
+}
+
+/**
+ * Until every thread of the group has stopped: a thread inside a system call (SQLite's fsync on a loaded
+ * disk) takes the stop only when the call returns, and could answer one more query meanwhile.
+ */
+async function pausedForReal(group: number) {
+  for (let i = 0; i < 100; i++) {
+    const states = groupThreadStates(group);
+    if (states.length > 0 && states.every((state) => state === 'T' || state === 't')) return;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  throw new Error(`process group ${group} did not stop within 5 s`);
+}
+
 describe('a dependency that hangs', () => {
   it('answers every request within REQUEST_TIMEOUT with a 503 naming it, and recovers by itself', async () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'greenlink-hang-'));
@@ -54,6 +87,7 @@ describe('a dependency that hangs', () => {
       const list = () => http(stack.api.url, 'GET', '/v1/links', { apiKey: stack.apiKey });
       expect((await list()).status).toBe(200);
       process.kill(-pid, 'SIGSTOP'); // paused: connections stay open, nothing answers
+      await pausedForReal(pid);
       const began = Date.now();
       const body = { organization: { id: 'hang', name: 'Hang' }, requester: { email: 'h@acme.example' } };
       const create = () =>
