@@ -1,11 +1,12 @@
+import { ApplicationFailure } from '@temporalio/activity';
 import type { EmailKind, Person, Role } from '../domain/link';
 import type { Mailer } from '../mail/mailer';
 import { EMAIL_LINKS_TO_PAGE, renderEmail } from '../mail/templates';
 import type { AppStore } from '../store/apps';
 import type { ConnectUrls } from '../store/connect-urls';
-import type { EmailLog } from '../store/email-log';
+import { type EmailLog, EmailSendInFlight } from '../store/email-log';
 import { recordDone } from '../store/record-done';
-import { earlierAttempt, rememberForRetries } from './attempt-memory';
+import { attemptCancelled, earlierAttempt, rememberForRetries, renewWhileAlive } from './attempt-memory';
 
 export interface EmailDeps {
   mailer: Mailer;
@@ -51,8 +52,18 @@ export function createEmailActivities(deps: EmailDeps) {
         await recordDone(() => deps.emailLog.markSent(key, sentBefore));
         return { sent: true };
       }
-      const attempt = await deps.emailLog.claim(key, input.kind, input.linkId, messageId);
+      const attempt = await deps.emailLog.claim(key, input.kind, input.linkId, messageId).catch((error) => {
+        // Retry when the holder's lease would end: at once after a killed worker, never onto a live one.
+        if (error instanceof EmailSendInFlight)
+          throw ApplicationFailure.create({
+            type: error.name,
+            message: error.message,
+            nextRetryDelay: Math.max(1_000, error.retryAfterMs),
+          });
+        throw error;
+      });
       if (!attempt) return { sent: false };
+      const stopRenewing = renewWhileAlive(() => deps.emailLog.renew(key, attempt));
       try {
         const connectUrl = EMAIL_LINKS_TO_PAGE[input.kind]
           ? (await deps.connectUrls.mint(input.linkId, input.purpose, deps.emailTokenTtlMs)).url
@@ -70,12 +81,16 @@ export function createEmailActivities(deps: EmailDeps) {
           REMOVED,
         );
         await deps.emailLog.keepCopy(key, attempt, { to: input.to, subject: email.subject, text });
+        // Timed out meanwhile: its lease is no longer renewed, so another attempt may be sending.
+        if (attemptCancelled()) throw new Error('the attempt was cancelled before sending');
         await deps.mailer.send({ to: input.to, messageId, ...email });
       } catch (error) {
         // The send failed here (no overlap is possible: this attempt holds the lease): the next may go at once.
+        stopRenewing();
         await deps.emailLog.release(key, attempt).catch(() => undefined);
         throw error;
       }
+      stopRenewing();
       rememberForRetries({ sentAttempt: attempt });
       await recordDone(() => deps.emailLog.markSent(key, attempt));
       return { sent: true };

@@ -29,24 +29,28 @@ export interface EmailCopy {
 
 /** Another attempt holds the send right now: this one must not send (the activity retries later). */
 export class EmailSendInFlight extends Error {
-  constructor(key: string) {
+  constructor(
+    key: string,
+    /** Until the holder's lease ends, unless its heartbeat renews it. */
+    readonly retryAfterMs: number,
+  ) {
     super(`another attempt is sending ${key}`);
     this.name = 'EmailSendInFlight';
   }
 }
 
 /**
- * Longer than the send activity's own timeout (1 min, after which Temporal retries it), which the SMTP timeouts
- * keep a live attempt within: a live attempt is never taken over, and a killed worker's email goes out about
- * 90 s later (bench:faults: with 3 min, a hand-off email of a killed worker came after the link was linked).
+ * A send's lease: renewed by its attempt's heartbeat every 2 s (activities/attempt-memory.ts), so a live
+ * attempt, however slow its SMTP server, keeps it, and a killed attempt's lapses within this. Twice the
+ * activity's heartbeat timeout: by the time Temporal retries a silent attempt, its lease is nearly over.
  */
-const DEFAULT_LEASE_MS = 90_000;
+export const EMAIL_LEASE_MS = 20_000;
 
 /** Records every send by idempotency key, so a retried activity never sends an email twice. */
 export class EmailLog {
   constructor(
     private readonly db: Db,
-    private readonly leaseMs = DEFAULT_LEASE_MS,
+    private readonly leaseMs = EMAIL_LEASE_MS,
   ) {}
 
   private get log() {
@@ -73,16 +77,26 @@ export class EmailLog {
       return attempt;
     const existing = await this.log.findOne({ _id: key });
     if (!existing || existing.status === 'sent') return undefined;
-    if (existing.leaseUntil && existing.leaseUntil > new Date()) throw new EmailSendInFlight(key);
+    if (existing.leaseUntil && existing.leaseUntil > new Date())
+      throw new EmailSendInFlight(key, existing.leaseUntil.getTime() - Date.now());
     // The lease ran out (or was released): one attempt takes over. Who wins is an insert on a unique id (this
     // lease's takeover), not a conditional update, which FerretDB does not make atomic between writers.
     const lapsed = existing.leaseUntil?.getTime() ?? 0;
     if (!(await new Leases(this.db).claim(`email:${key}:${lapsed}`, attempt, 86_400_000)))
-      throw new EmailSendInFlight(key);
+      throw new EmailSendInFlight(key, this.leaseMs);
     await retryBusy(() =>
       this.log.updateOne({ _id: key, status: 'sending' }, { $set: { attempt, leaseUntil: leaseUntil() } }),
     );
     return attempt;
+  }
+
+  /** The holding attempt is alive: its lease goes on (a lapsed or taken-over lease is not revived). */
+  async renew(key: string, attempt: string): Promise<void> {
+    const now = new Date();
+    await this.log.updateOne(
+      { _id: key, attempt, status: 'sending', leaseUntil: { $gt: now } },
+      { $set: { leaseUntil: new Date(now.getTime() + this.leaseMs) } },
+    );
   }
 
   async markSent(key: string, attempt: string): Promise<void> {

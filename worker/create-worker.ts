@@ -32,6 +32,7 @@ import { encryptedDataConverter } from '../store/payload-codec';
 import { sharedBudgets } from '../store/shared-budgets';
 import { WebhookStore } from '../store/webhooks';
 import { createWebhookAgent } from '../webhooks/public-endpoint';
+import { HeartbeatInterceptor } from './heartbeat-interceptor';
 import { workflowInterceptorModules, workflowSource } from './workflow-source';
 
 let runtimeInstalled = false;
@@ -121,13 +122,15 @@ export async function createWorker(
     namespace: config.TEMPORAL_NAMESPACE,
     taskQueue: config.TEMPORAL_TASK_QUEUE,
     activities,
-    // A span per activity run, its Greenhouse calls beneath it (no-ops while tracing is off).
+    // A span per activity run, its Greenhouse calls beneath it (no-ops while tracing is off); a heartbeat
+    // every few seconds while any activity runs.
     interceptors: {
       activity: [
         (ctx) => ({
           inbound: new OpenTelemetryActivityInboundInterceptor(ctx),
           outbound: new OpenTelemetryActivityOutboundInterceptor(ctx),
         }),
+        (ctx) => ({ inbound: new HeartbeatInterceptor(ctx) }),
       ],
       // With a prebuilt bundle they are compiled in already (bundleWorkflowCode's workflowInterceptorModules).
       ...('workflowsPath' in source ? { workflowModules: workflowInterceptorModules() } : {}),

@@ -7,6 +7,7 @@ import {
   sleep,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
+import { HEARTBEAT_TIMEOUT } from './heartbeats';
 import { recheckSignal } from './messages';
 
 export interface AuditLogWatcherInput {
@@ -18,6 +19,7 @@ export interface AuditLogWatcherInput {
 }
 
 const { pollAuditLog } = proxyActivities<Activities>({
+  heartbeatTimeout: HEARTBEAT_TIMEOUT,
   startToCloseTimeout: '1 minute',
   retry: { initialInterval: '5 seconds', maximumInterval: '1 minute', maximumAttempts: 3 },
 });

@@ -18,6 +18,7 @@ import type { LinkSnapshot, Role } from '../domain/link';
 import type { ProbeOutcome } from '../domain/probe';
 import { auditLogWatcherWorkflow } from './audit-log-watcher';
 import * as health from './health';
+import { HEARTBEAT_TIMEOUT } from './heartbeats';
 import {
   cancelSignal,
   freshRunSignal,
@@ -35,19 +36,23 @@ import { initialState, type LinkState, type LinkWorkflowInput } from './state';
 import * as transition from './transitions';
 
 const { persistLink, forgetCredential } = proxyActivities<Activities>({
+  heartbeatTimeout: HEARTBEAT_TIMEOUT,
   startToCloseTimeout: '30 seconds',
   retry: { initialInterval: '1 second', maximumInterval: '1 minute' }, // MongoDB down: wait, never give up
 });
 const { probeCredentials } = proxyActivities<Activities>({
+  heartbeatTimeout: HEARTBEAT_TIMEOUT,
   startToCloseTimeout: '2 minutes',
   retry: { initialInterval: '1 second', maximumInterval: '10 seconds', maximumAttempts: 3 },
 });
 const { sendLinkEmail } = proxyActivities<Activities>({
+  heartbeatTimeout: HEARTBEAT_TIMEOUT,
   startToCloseTimeout: '1 minute',
   scheduleToCloseTimeout: '7 days', // SMTP down for days: keep trying, then give up on this one email
   retry: { initialInterval: '5 seconds', backoffCoefficient: 2, maximumInterval: '10 minutes' },
 });
 const { deliverWebhook } = proxyActivities<Activities>({
+  heartbeatTimeout: HEARTBEAT_TIMEOUT,
   startToCloseTimeout: '1 minute',
   scheduleToCloseTimeout: '3 days',
   retry: { initialInterval: '10 seconds', backoffCoefficient: 2, maximumInterval: '6 hours' },

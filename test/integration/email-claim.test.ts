@@ -56,11 +56,35 @@ describe('sending an email at most once', () => {
     const { sendLinkEmail } = activitiesWith(new EmailLog(mongo.db), 1_000);
     const slow = sendLinkEmail(input(to, 1));
     await new Promise((resolve) => setTimeout(resolve, 200));
-    await expect(sendLinkEmail(input(to, 1))).rejects.toBeInstanceOf(EmailSendInFlight);
+    await expect(sendLinkEmail(input(to, 1))).rejects.toMatchObject({
+      type: 'EmailSendInFlight',
+      nextRetryDelay: expect.anything(),
+    });
     expect(await slow).toEqual({ sent: true });
     expect(await sendLinkEmail(input(to, 1))).toEqual({ sent: false });
     await new Promise((resolve) => setTimeout(resolve, 500));
     expect(await messagesTo(to)).toHaveLength(1);
+  });
+
+  it('a live attempt renewing its lease (its heartbeat) is never taken over; once it stops, the lease lapses', async () => {
+    const log = new EmailLog(mongo.db, 300);
+    const key = `lnk_claim_3:linked:${Date.now()}`;
+    const live = (await log.claim(key, 'linked', 'lnk_claim_3', '<y@greenlink>')) as string;
+    expect(live).toEqual(expect.any(String));
+    const renewing = setInterval(() => void log.renew(key, live), 100);
+    try {
+      for (let i = 0; i < 5; i++) {
+        await new Promise((resolve) => setTimeout(resolve, 200));
+        await expect(log.claim(key, 'linked', 'lnk_claim_3', '<y@greenlink>')).rejects.toBeInstanceOf(
+          EmailSendInFlight,
+        );
+      }
+    } finally {
+      clearInterval(renewing);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    await log.renew(key, live); // too late: a lapsed lease is not revived
+    expect(await log.claim(key, 'linked', 'lnk_claim_3', '<y@greenlink>')).toEqual(expect.any(String));
   });
 
   it('an attempt that died holding the send is taken over once its lease runs out, by one retry only', async () => {
@@ -71,7 +95,10 @@ describe('sending an email at most once', () => {
       expect.any(String),
     );
     const { sendLinkEmail } = activitiesWith(log);
-    await expect(sendLinkEmail(input(to, 2))).rejects.toBeInstanceOf(EmailSendInFlight);
+    await expect(sendLinkEmail(input(to, 2))).rejects.toMatchObject({
+      type: 'EmailSendInFlight',
+      nextRetryDelay: expect.anything(),
+    });
     await new Promise((resolve) => setTimeout(resolve, 400));
     const retries = await Promise.allSettled([sendLinkEmail(input(to, 2)), sendLinkEmail(input(to, 2))]);
     expect(retries.filter((r) => r.status === 'fulfilled' && r.value.sent)).toHaveLength(1);
