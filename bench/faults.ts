@@ -434,7 +434,14 @@ async function main() {
     };
 
     // The faults, one after another at random points while the links run.
-    const faultLog: { fault: string; atS: number; outageS: number; recoveredS: number }[] = [];
+    const faultLog: {
+      fault: string;
+      atS: number;
+      outageS: number;
+      recoveredS: number;
+      from: number;
+      to: number;
+    }[] = [];
     const began = Date.now();
     /** Until /readyz answers 200; each ask is bounded (a paused part must not hang the suite), and so is the wait. */
     const ready = async () => {
@@ -462,6 +469,8 @@ async function main() {
       await recovered();
       faultLog.push({
         fault: name,
+        from: at,
+        to: back,
         atS: (at - began) / 1000,
         outageS: (back - at) / 1000,
         recoveredS: (Date.now() - back) / 1000,
@@ -475,10 +484,73 @@ async function main() {
       return worker.kill();
     };
     const killApi = () => api.kill();
+    /** When a part could not do its share (stopped, paused, refusing): held work is timed from its end. */
+    const windows: { part: 'smtp' | 'mongo' | 'temporal' | 'receiver'; from: number; to: number }[] = [];
+    const partOf = (service: 'temporal' | 'mongo' | 'mail') => (service === 'mail' ? 'smtp' : service);
     const outage = async (service: 'temporal' | 'mongo' | 'mail', ms: number) => {
+      const from = Date.now();
       await running[service].stop();
       await sleep(ms);
       running[service] = track((await services[service]()).proc);
+      windows.push({ part: partOf(service), from, to: Date.now() });
+    };
+    /** SIGSTOP, not stopped: its connections stay open and nothing answers, then SIGCONT. */
+    const pause = async (
+      service: 'temporal' | 'mongo' | 'mail',
+      ms: number,
+      meanwhile?: () => Promise<void>,
+    ) => {
+      const group = -(running[service].child.pid as number);
+      const from = Date.now();
+      process.kill(group, 'SIGSTOP');
+      try {
+        await Promise.all([sleep(ms), meanwhile?.()]);
+      } finally {
+        process.kill(group, 'SIGCONT');
+        windows.push({ part: partOf(service), from, to: Date.now() });
+      }
+    };
+    /** The email a targeted kill caught holding its send claim, and when. */
+    const heldAtKill: { messageId: string; killedAt: number }[] = [];
+    const killHoldingEmailClaim = async () => {
+      // Mailpit paused: the next send hangs in SMTP with its claim held; the worker is killed then.
+      const probe = await connectMongo(mongo.uri, 'greenlink');
+      try {
+        await pause('mail', SMOKE ? 8_000 : 30_000, async () => {
+          // An email due now whatever the links are doing: a link of its own, handed off (its email and
+          // webhooks count with the rest).
+          const extra = await expectOk(
+            call('POST', `${apiUrl}/v1/links`, {
+              body: {
+                organization: { id: 'faults-held', name: 'Held' },
+                requester: { email: 'held@acme.example' },
+              },
+              key: apiKey,
+              idempotencyKey: 'faults-held-link',
+            }),
+            'create the held link',
+          );
+          const heldPage = new URL(extra.connectUrl as string).pathname;
+          secrets.add(heldPage.split('/').pop() as string);
+          await expectOk(
+            call('POST', `${apiUrl}${heldPage}/handoff`, { body: { email: 'held-admin@faults.example' } }),
+            'hand-off of the held link',
+          );
+          for (const until = Date.now() + (SMOKE ? 6_000 : 25_000); Date.now() < until; await sleep(200)) {
+            const held = await probe.db
+              .collection(COLLECTIONS.emailLog.name)
+              .findOne({ status: 'sending', leaseUntil: { $gt: new Date() } });
+            if (!held) continue;
+            await sleep(500); // inside the SMTP conversation
+            heldAtKill.push({ messageId: String(held.messageId), killedAt: Date.now() });
+            await killWorker();
+            return;
+          }
+          say('      (no email was being sent meanwhile: the worker was not killed)');
+        });
+      } finally {
+        await probe.close();
+      }
     };
     let smtpBack: Promise<void> = Promise.resolve();
     const chaos = async () => {
@@ -503,16 +575,24 @@ async function main() {
         ],
         ...kills.slice(2, 3),
         [`Temporal dev server stopped ${OUTAGE_MS / 1000} s`, () => outage('temporal', OUTAGE_MS)],
+        [`Temporal dev server paused ${OUTAGE_MS / 1000} s (SIGSTOP)`, () => pause('temporal', OUTAGE_MS)],
+        ['worker SIGKILL while it holds an email claim (Mailpit paused)', killHoldingEmailClaim],
+        [`MongoDB-wire server paused ${OUTAGE_MS / 1000} s (SIGSTOP)`, () => pause('mongo', OUTAGE_MS)],
         [
           `webhook receiver answers 500 for ${WEBHOOK_FAILING_MS / 1000} s`,
-          async () => receiver.failFor(WEBHOOK_FAILING_MS),
+          async () => {
+            receiver.failFor(WEBHOOK_FAILING_MS);
+            windows.push({ part: 'receiver', from: Date.now(), to: Date.now() + WEBHOOK_FAILING_MS });
+          },
         ],
         [
           `SMTP refused ${SMTP_OUTAGE_MS / 1000} s (runs on)`,
           async () => {
+            const from = Date.now();
             await running.mail.stop();
             smtpBack = sleep(SMTP_OUTAGE_MS).then(async () => {
               running.mail = track((await services.mail()).proc);
+              windows.push({ part: 'smtp', from, to: Date.now() });
             });
           },
         ],
@@ -621,6 +701,9 @@ async function main() {
       string,
       { done: Set<number>; doneWithEvent: Set<number>; scheduled: Set<number> }
     >();
+    /** Every email and webhook a run scheduled, and when (the activity's scheduling in history). */
+    const emailsDue: { messageId: string; dueAt: number }[] = [];
+    const webhooksDue: { eventId: string; dueAt: number }[] = [];
     let lostEvents = 0;
     let strayEvents = 0;
     let staleRows = 0;
@@ -649,6 +732,24 @@ async function main() {
         const scheduledSeq = new Map<string, { seq: number; event: boolean }>();
         for (const e of history.events ?? []) {
           const scheduled = e.activityTaskScheduledEventAttributes;
+          const kind = scheduled?.activityType?.name;
+          if (kind === 'sendLinkEmail' || kind === 'deliverWebhook') {
+            const [input] = await codec.decode((scheduled?.input?.payloads ?? []) as Payload[]);
+            const value = fromPayload(input as Payload) as {
+              linkId: string;
+              kind: string;
+              sequence: number;
+              eventId: string;
+            };
+            const seconds = e.eventTime?.seconds ?? 0;
+            const dueAt = (typeof seconds === 'number' ? seconds : seconds.toNumber()) * 1000;
+            if (kind === 'sendLinkEmail')
+              emailsDue.push({
+                messageId: `${value.linkId}.${value.kind}.${value.sequence}@greenlink`,
+                dueAt,
+              });
+            else webhooksDue.push({ eventId: value.eventId, dueAt });
+          }
           if (scheduled?.activityType?.name === 'persistLink') {
             const [input] = await codec.decode((scheduled.input?.payloads ?? []) as Payload[]);
             const { snapshot, event } = fromPayload(input as Payload) as {
@@ -737,14 +838,85 @@ async function main() {
       orphans = execFileSync('pgrep', ['-f', dir]).toString().trim().split('\n').length;
     } catch {} // pgrep exits 1 when nothing matches
 
-    say(
-      '\nFaults (outage: how long the part was down or the fault lasted; recovered: until /readyz answered 200)',
+    // Held work: from when an email or webhook could go out (due, or the end of an outage of what it needs:
+    // SMTP or the receiver, MongoDB, Temporal) to when it did (Mailpit received it; the receiver's first 2xx).
+    const clearOf = (at: number, parts: string[]) => {
+      let t = at;
+      for (let moved = true; moved; ) {
+        moved = false;
+        for (const w of windows)
+          if (parts.includes(w.part) && w.from <= t && t < w.to) {
+            t = w.to;
+            moved = true;
+          }
+      }
+      return t;
+    };
+    const firstMailAt = new Map<string, number>();
+    for (const m of mailMessages) {
+      const at = Date.parse(m.Created);
+      firstMailAt.set(m.MessageID, Math.min(at, firstMailAt.get(m.MessageID) ?? at));
+    }
+    const firstOkAt = new Map<string, number>();
+    for (const d of received.filter((x) => x.answered < 300)) {
+      const at = Date.parse(d.at);
+      firstOkAt.set(d.id, Math.min(at, firstOkAt.get(d.id) ?? at));
+    }
+    const heldWork = (due: { key: string; dueAt: number }[], outAt: Map<string, number>, parts: string[]) =>
+      due.flatMap(({ key, dueAt }) => {
+        const out = outAt.get(key);
+        return out === undefined
+          ? []
+          : [{ key, dueAt, outAt: out, delayMs: Math.max(0, out - clearOf(dueAt, parts)) }];
+      });
+    const emailWork = heldWork(
+      emailsDue.map((e) => ({ key: e.messageId, dueAt: e.dueAt })),
+      firstMailAt,
+      ['smtp', 'mongo', 'temporal'],
     );
-    say(`${'fault'.padEnd(52)} ${'at'.padStart(6)} ${'outage'.padStart(8)} ${'recovered'.padStart(10)}`);
+    const webhookWork = heldWork(
+      webhooksDue.map((w) => ({ key: w.eventId, dueAt: w.dueAt })),
+      firstOkAt,
+      ['receiver', 'mongo', 'temporal'],
+    );
+    const longest = (work: typeof emailWork) =>
+      work.reduce((max, w) => (w.delayMs > max.delayMs ? w : max), {
+        key: '-',
+        dueAt: 0,
+        outAt: 0,
+        delayMs: 0,
+      });
+    /** Until the last piece of work held by a fault (due before it ended, out after it began) went out. */
+    const heldOut = (work: typeof emailWork, f: { from: number; to: number }) => {
+      const held = work.filter((w) => w.dueAt <= f.to && w.outAt >= f.from);
+      return held.length ? `+${(Math.max(0, ...held.map((w) => w.outAt - f.to)) / 1000).toFixed(1)} s` : '-';
+    };
+
+    say(
+      '\nFaults (outage: how long the part was down or the fault lasted; recovered: until /readyz answered 200;',
+    );
+    say('held out: after the fault, until the last email / webhook it held went out)');
+    say(
+      `${'fault'.padEnd(60)} ${'at'.padStart(6)} ${'outage'.padStart(8)} ${'recovered'.padStart(10)} ${'held out (email, webhook)'.padStart(26)}`,
+    );
     for (const f of faultLog)
       say(
-        `${f.fault.padEnd(52)} ${`${f.atS.toFixed(0)} s`.padStart(6)} ${`${f.outageS.toFixed(1)} s`.padStart(8)} ${`${f.recoveredS.toFixed(1)} s`.padStart(10)}`,
+        `${f.fault.padEnd(60)} ${`${f.atS.toFixed(0)} s`.padStart(6)} ${`${f.outageS.toFixed(1)} s`.padStart(8)} ${`${f.recoveredS.toFixed(1)} s`.padStart(10)} ${`${heldOut(emailWork, f)}, ${heldOut(webhookWork, f)}`.padStart(26)}`,
       );
+    for (const held of heldAtKill) {
+      const out = firstMailAt.get(held.messageId.replace(/^<|>$/g, ''));
+      say(
+        `the email held by the killed worker (${held.messageId}) went out ${out === undefined ? 'never' : `${((out - held.killedAt) / 1000).toFixed(1)} s after the kill`}`,
+      );
+    }
+    const slowestEmail = longest(emailWork);
+    const slowestWebhook = longest(webhookWork);
+    say(
+      `longest wait from due (or the end of an outage it needed) to SMTP: ${(slowestEmail.delayMs / 1000).toFixed(1)} s (${slowestEmail.key}, of ${emailWork.length} emails)`,
+    );
+    say(
+      `longest wait from due (or the end of an outage it needed) to a receiver's 2xx: ${(slowestWebhook.delayMs / 1000).toFixed(1)} s (${slowestWebhook.key}, of ${webhookWork.length} webhooks; retries back off from 10 s, doubling)`,
+    );
     say(`run ${elapsedS.toFixed(0)} s; the clients retried ${clientRetries} requests`);
     say('time to the final state, by kind (max):');
     for (const k of KINDS) {
@@ -794,6 +966,12 @@ async function main() {
         twiceAfterOk === 0,
       ],
       ['links missing their final webhook event', '0', String(missingEvents), missingEvents === 0],
+      [
+        'longest email wait, due to SMTP',
+        '≤ 30 s',
+        `${(slowestEmail.delayMs / 1000).toFixed(1)} s`,
+        slowestEmail.delayMs <= 30_000,
+      ],
       [
         'timeline events lost (in history, not stored)',
         '0',

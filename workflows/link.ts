@@ -49,7 +49,9 @@ const { sendLinkEmail } = proxyActivities<Activities>({
   heartbeatTimeout: HEARTBEAT_TIMEOUT,
   startToCloseTimeout: '1 minute',
   scheduleToCloseTimeout: '7 days', // SMTP down for days: keep trying, then give up on this one email
-  retry: { initialInterval: '5 seconds', backoffCoefficient: 2, maximumInterval: '10 minutes' },
+  // At most 20 s apart: once SMTP is back, a held email goes within that (retries of a refused connection
+  // are cheap, and add nothing to history).
+  retry: { initialInterval: '5 seconds', backoffCoefficient: 2, maximumInterval: '20 seconds' },
 });
 const { deliverWebhook } = proxyActivities<Activities>({
   heartbeatTimeout: HEARTBEAT_TIMEOUT,
