@@ -840,18 +840,14 @@ async function main() {
 
     // Held work: from when an email or webhook could go out (due, or the end of an outage of what it needs:
     // SMTP or the receiver, MongoDB, Temporal) to when it did (Mailpit received it; the receiver's first 2xx).
-    const clearOf = (at: number, parts: string[]) => {
-      let t = at;
-      for (let moved = true; moved; ) {
-        moved = false;
-        for (const w of windows)
-          if (parts.includes(w.part) && w.from <= t && t < w.to) {
-            t = w.to;
-            moved = true;
-          }
-      }
-      return t;
-    };
+    /** When the work was last free to go: due, or the end of the last outage it needed before it went out. */
+    const clearOf = (dueAt: number, outAt: number, parts: string[]) =>
+      Math.max(
+        dueAt,
+        ...windows
+          .filter((w) => parts.includes(w.part) && w.from < outAt && w.to > dueAt)
+          .map((w) => Math.min(w.to, outAt)),
+      );
     const firstMailAt = new Map<string, number>();
     for (const m of mailMessages) {
       const at = Date.parse(m.Created);
@@ -867,7 +863,7 @@ async function main() {
         const out = outAt.get(key);
         return out === undefined
           ? []
-          : [{ key, dueAt, outAt: out, delayMs: Math.max(0, out - clearOf(dueAt, parts)) }];
+          : [{ key, dueAt, outAt: out, delayMs: Math.max(0, out - clearOf(dueAt, out, parts)) }];
       });
     const emailWork = heldWork(
       emailsDue.map((e) => ({ key: e.messageId, dueAt: e.dueAt })),

@@ -99,11 +99,16 @@ export class EmailLog {
     );
   }
 
+  /**
+   * The email went to SMTP (this attempt sent it, or an earlier one remembered doing so): sent, whoever holds
+   * the claim now. Filtering on the attempt left an email sent by an attempt whose claim had lapsed (Temporal
+   * paused, its heartbeat unheard) "sending" for good (bench:faults: 6 of 98).
+   */
   async markSent(key: string, attempt: string): Promise<void> {
     await retryBusy(() =>
       this.log.updateOne(
-        { _id: key, attempt },
-        { $set: { status: 'sent', sentAt: new Date(), leaseUntil: null } },
+        { _id: key, status: 'sending' },
+        { $set: { status: 'sent', sentAt: new Date(), leaseUntil: null, attempt } },
       ),
     );
   }
