@@ -37,6 +37,7 @@ import {
   reassignSignal,
   recheckSignal,
   remindNowSignal,
+  stateQuery,
   submitCredentialsUpdate,
 } from '../workflows/messages';
 import type { LinkWorkflowInput } from '../workflows/state';
@@ -271,6 +272,16 @@ export class LinkService {
         const now = await this.deps.links.findById(linkId);
         if (now?.status === 'linked' && !now.deletedAt) {
           return { status: 'linked', results: now.lastProbe?.results ?? [], credentialProblem: null };
+        }
+        // The run may be linked before its row says so (its snapshot write is still queued): ask the run.
+        const run =
+          now && !now.deletedAt
+            ? await this.handle(linkId)
+                .query(stateQuery)
+                .catch(() => undefined)
+            : undefined;
+        if (run?.status === 'linked') {
+          return { status: 'linked', results: run.lastProbe?.results ?? [], credentialProblem: null };
         }
       }
       throw error;
