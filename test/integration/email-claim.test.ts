@@ -87,6 +87,23 @@ describe('sending an email at most once', () => {
     expect(await log.claim(key, 'linked', 'lnk_claim_3', '<y@greenlink>')).toEqual(expect.any(String));
   });
 
+  it('a takeover that died before writing its lease blocks the email no longer than a lease', async () => {
+    const log = new EmailLog(mongo.db, 300);
+    const key = `lnk_claim_4:linked:${Date.now()}`;
+    const docs = mongo.db.collection('email_log');
+    expect(await log.claim(key, 'linked', 'lnk_claim_4', '<z@greenlink>')).toEqual(expect.any(String));
+    const dead = await docs.findOne({ _id: key as never });
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    // The takeover wins its claim; then, as if its worker died before writing, the record is as it was.
+    expect(await log.claim(key, 'linked', 'lnk_claim_4', '<z@greenlink>')).toEqual(expect.any(String));
+    await docs.updateOne(
+      { _id: key as never },
+      { $set: { attempt: dead?.attempt, leaseUntil: dead?.leaseUntil } },
+    );
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    expect(await log.claim(key, 'linked', 'lnk_claim_4', '<z@greenlink>')).toEqual(expect.any(String));
+  });
+
   it('an attempt that died holding the send is taken over once its lease runs out, by one retry only', async () => {
     const to = `claim-dead-${Date.now()}@acme.example`;
     const log = new EmailLog(mongo.db, 300);
