@@ -41,7 +41,7 @@ export function listPage<T, R>(
 export function encodeTimelineCursor(cursor: TimelineCursor): string {
   const history = cursor.history;
   const h = history === null || history === 'latest' ? history : [history.runId, history.beforeEventId];
-  return Buffer.from(JSON.stringify({ l: cursor.log ?? (cursor.log === null ? null : 'start'), h })).toString(
+  return Buffer.from(JSON.stringify({ l: cursor.log === undefined ? 'start' : cursor.log, h })).toString(
     'base64url',
   );
 }
@@ -49,15 +49,9 @@ export function encodeTimelineCursor(cursor: TimelineCursor): string {
 export function decodeTimelineCursor(text: string): TimelineCursor | undefined {
   try {
     const value = JSON.parse(Buffer.from(text, 'base64url').toString('utf8')) as { l?: unknown; h?: unknown };
-    const log =
-      value.l === 'start'
-        ? undefined
-        : value.l === null
-          ? null
-          : Number.isInteger(value.l)
-            ? (value.l as number)
-            : NaN;
-    if (Number.isNaN(log)) return undefined;
+    const { l } = value;
+    if (l !== 'start' && l !== null && !Number.isInteger(l)) return undefined;
+    const log = l === 'start' ? undefined : (l as number | null);
     const h = value.h;
     if (h === null || h === 'latest') return { log, history: h };
     if (!Array.isArray(h) || h.length !== 2) return undefined;

@@ -456,16 +456,9 @@ export class LinkService {
     return { data: page, next: more || !historyDone ? next : undefined };
   }
 
-  /** The latest `max` lines of the story, oldest first (the console's story of a link). */
+  /** The latest `max` lines of the story, oldest first (the console's story of a link): one page. */
   async timeline(linkId: string, max = 1000): Promise<TimelineEntry[]> {
-    const entries: TimelineEntry[] = [];
-    let cursor: TimelineCursor | undefined;
-    do {
-      const page = await this.timelinePage(linkId, Math.min(200, max - entries.length), cursor);
-      entries.push(...page.data);
-      cursor = page.next;
-    } while (cursor && entries.length < max);
-    return entries.reverse();
+    return (await this.timelinePage(linkId, max)).data.reverse();
   }
 }
 
